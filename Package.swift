@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Strata",
+    platforms: [.macOS(.v14)],
+    // MARK: - Public products
+    products: [
+        .library(name: "Strata", targets: ["Strata"]),
+        .executable(name: "strata", targets: ["strata"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Implementation
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "StrataCore"),
+        .target(name: "StrataIO"),
+        .target(name: "StrataNN", dependencies: ["StrataCore"]),
+        .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
+        .target(name: "StrataData", dependencies: ["CZlib"]),
+        .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO"]),
+        .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN"]),
+        .target(name: "Strata", dependencies: [
+            "StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataTrain", "StrataModels", "StrataIO",
+        ]),
+        .target(name: "StrataCLI", dependencies: [
+            "Strata", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
+        .target(name: "_StrataTestSupport", dependencies: ["StrataCore"]),
+
+        // MARK: - Tests
+        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "_StrataTestSupport"]),
+        .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"]),
+        .testTarget(name: "StrataNNTests", dependencies: ["Strata", "_StrataTestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataDataTests", dependencies: ["StrataData"]),
+        .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,132 @@
+import Foundation
+
+/// Matrix-multiply backends: OpenBLAS loaded at run time with `dlopen`, or Strata's
+/// built-in kernel. Set `STRATA_BLAS=builtin` to force the built-in one.
+///
+/// ```swift
+/// print(BLAS.description)   // "OpenBLAS 0.3.21 (Zen)" or "built-in"
+/// ```
+public enum BLAS {
+    typealias SgemmFn = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Float,
+                                        UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32,
+                                        Float, UnsafeMutablePointer<Float>?, Int32) -> Void
+    typealias DgemmFn = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Double,
+                                        UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32,
+                                        Double, UnsafeMutablePointer<Double>?, Int32) -> Void
+
+    struct OpenBLAS {
+        let sgemm: SgemmFn
+        let dgemm: DgemmFn
+        let coreName: String
+        let config: String
+    }
+
+    /// The loaded OpenBLAS, or nil when it is absent or disabled.
+    static let openBLAS: OpenBLAS? = {
+        if ProcessInfo.processInfo.environment["STRATA_BLAS"]?.lowercased() == "builtin" { return nil }
+        var handle: UnsafeMutableRawPointer?
+        for name in ["libopenblas.so.0", "libopenblas.so", "libopenblasp-r0.3.so"] {
+            handle = dlopen(name, RTLD_NOW | RTLD_LOCAL)
+            if handle != nil { break }
+        }
+        guard let handle, let s = dlsym(handle, "cblas_sgemm"), let d = dlsym(handle, "cblas_dgemm") else { return nil }
+        // Strata parallelises its own loops; OpenBLAS runs single-threaded inside them.
+        if let setThreads = dlsym(handle, "openblas_set_num_threads") {
+            unsafeBitCast(setThreads, to: (@convention(c) (Int32) -> Void).self)(1)
+        }
+        func string(_ symbol: String) -> String {
+            guard let f = dlsym(handle, symbol) else { return "" }
+            let get = unsafeBitCast(f, to: (@convention(c) () -> UnsafePointer<CChar>?).self)
+            return get().map { String(cString: $0) } ?? ""
+        }
+        let blas = OpenBLAS(sgemm: unsafeBitCast(s, to: SgemmFn.self), dgemm: unsafeBitCast(d, to: DgemmFn.self),
+                            coreName: string("openblas_get_corename"), config: string("openblas_get_config"))
+        warmUp(blas)
+        return blas
+    }()
+
+    /// One 512³ product at start-up: when a process's first sgemm is small, OpenBLAS stays slow for small calls.
+    private static func warmUp(_ blas: OpenBLAS) {
+        let n = 512
+        let a = [Float](repeating: 1, count: n * n)
+        var c = [Float](repeating: 0, count: n * n)
+        blas.sgemm(101, 111, 111, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), a, Int32(n), 0, &c, Int32(n))
+    }
+
+    /// True when OpenBLAS is in use.
+    public static var isOpenBLAS: Bool { openBLAS != nil }
+
+    /// Which GEMM is active, e.g. "OpenBLAS (Zen)" or "built-in".
+    public static var description: String {
+        guard let b = openBLAS else { return "built-in" }
+        let version = b.config.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        return "OpenBLAS \(version) (\(b.coreName.isEmpty ? "unknown core" : b.coreName))".replacingOccurrences(of: "  ", with: " ")
+    }
+
+    /// How to get OpenBLAS when it is missing.
+    public static let installHint = "apt-get install libopenblas0   (Strata loads libopenblas.so.0 at run time; STRATA_BLAS=builtin forces the built-in GEMM)"
+}
+
+/// Row-major GEMM: C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C.
+/// `lda`, `ldb`, `ldc` are row strides of the stored matrices.
+protocol GEMMScalar: FloatScalar & SIMDScalar {
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+extension Float: GEMMScalar {
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if let blas = BLAS.openBLAS {
+            GEMMDriver.splitRows(m: m, n: n, k: k, transA: transA, lda: lda, c: c, ldc: ldc) { rows, aOff, cPtr in
+                blas.sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(rows), Int32(n), Int32(k), alpha,
+                           a + aOff, Int32(lda), b, Int32(ldb), beta, cPtr, Int32(ldc))
+            }
+        } else {
+            BuiltinGEMM.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                             b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+}
+
+extension Double: GEMMScalar {
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                     a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                     beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        if let blas = BLAS.openBLAS {
+            GEMMDriver.splitRows(m: m, n: n, k: k, transA: transA, lda: lda, c: c, ldc: ldc) { rows, aOff, cPtr in
+                blas.dgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(rows), Int32(n), Int32(k), alpha,
+                           a + aOff, Int32(lda), b, Int32(ldb), beta, cPtr, Int32(ldc))
+            }
+        } else {
+            BuiltinGEMM.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                             b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
+}
+
+enum GEMMDriver {
+    /// Splits C's rows across cores for large products; each part is one single-threaded BLAS call.
+    @inline(__always)
+    static func splitRows<T>(m: Int, n: Int, k: Int, transA: Bool, lda: Int, c: UnsafeMutablePointer<T>, ldc: Int,
+                             _ call: (Int, Int, UnsafeMutablePointer<T>) -> Void) {
+        let threads = Parallel.threadCount
+        let flops = 2 * m * n * k
+        guard threads > 1, !Parallel.isInsideParallelRegion, flops >= 4_000_000, m >= 2 * 8 else {
+            call(m, 0, c)
+            return
+        }
+        let parts = Swift.min(threads, m / 8)
+        var per = (m + parts - 1) / parts
+        per = (per + 7) / 8 * 8
+        Parallel.forEachChunk(parts, grain: 1) { r in
+            let p = r.lowerBound
+            let lo = p * per, hi = Swift.min(m, lo + per)
+            guard lo < hi else { return }
+            // Row lo of op(A) starts at a[lo*lda] (no transpose) or a[lo] (transposed storage).
+            call(hi - lo, transA ? lo : lo * lda, c + lo * ldc)
+        }
+    }
+}

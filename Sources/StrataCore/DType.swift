@@ -1,0 +1,98 @@
+import Foundation
+
+/// The element type of a tensor.
+///
+/// ```swift
+/// let x = Tensor([1, 2, 3] as [Float])   // .float32
+/// let y = x.cast(to: .float64)            // .float64
+/// ```
+public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
+    case float32, float64, float16, int32, int64, bool
+
+    /// Bytes per element.
+    public var byteSize: Int {
+        switch self {
+        case .float32, .int32: return 4
+        case .float64, .int64: return 8
+        case .float16: return 2
+        case .bool: return 1
+        }
+    }
+
+    /// Whether arithmetic and gradients are defined for this type (float32, float64).
+    public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+    public var isInteger: Bool { self == .int32 || self == .int64 }
+    public var description: String { rawValue }
+}
+
+/// A Swift type that a tensor can hold.
+public protocol TensorScalar: Sendable {
+    static var dtype: DType { get }
+    /// Converts to Double (used for printing, casting and `item`).
+    var doubleValue: Double { get }
+    init(fromDouble value: Double)
+}
+
+/// The floating-point element types that Strata computes with (Float and Double).
+public protocol FloatScalar: TensorScalar, BinaryFloatingPoint, Comparable {
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func sqrt(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    static func erf(_ x: Self) -> Self
+    static func pow(_ x: Self, _ y: Self) -> Self
+    static func sin(_ x: Self) -> Self
+    static func cos(_ x: Self) -> Self
+}
+
+extension Float: FloatScalar {
+    public static var dtype: DType { .float32 }
+    public var doubleValue: Double { Double(self) }
+    public init(fromDouble value: Double) { self = Float(value) }
+    @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
+    @inline(__always) public static func log(_ x: Float) -> Float { Foundation.logf(x) }
+    @inline(__always) public static func sqrt(_ x: Float) -> Float { x.squareRoot() }
+    @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
+    @inline(__always) public static func erf(_ x: Float) -> Float { Foundation.erff(x) }
+    @inline(__always) public static func pow(_ x: Float, _ y: Float) -> Float { Foundation.powf(x, y) }
+    @inline(__always) public static func sin(_ x: Float) -> Float { Foundation.sinf(x) }
+    @inline(__always) public static func cos(_ x: Float) -> Float { Foundation.cosf(x) }
+}
+
+extension Double: FloatScalar {
+    public static var dtype: DType { .float64 }
+    public var doubleValue: Double { self }
+    public init(fromDouble value: Double) { self = value }
+    @inline(__always) public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inline(__always) public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inline(__always) public static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+    @inline(__always) public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inline(__always) public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
+    @inline(__always) public static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    @inline(__always) public static func sin(_ x: Double) -> Double { Foundation.sin(x) }
+    @inline(__always) public static func cos(_ x: Double) -> Double { Foundation.cos(x) }
+}
+
+extension Float16: TensorScalar {
+    public static var dtype: DType { .float16 }
+    public var doubleValue: Double { Double(self) }
+    public init(fromDouble value: Double) { self = Float16(value) }
+}
+
+extension Int32: TensorScalar {
+    public static var dtype: DType { .int32 }
+    public var doubleValue: Double { Double(self) }
+    public init(fromDouble value: Double) { self = Int32(value) }
+}
+
+extension Int64: TensorScalar {
+    public static var dtype: DType { .int64 }
+    public var doubleValue: Double { Double(self) }
+    public init(fromDouble value: Double) { self = Int64(value) }
+}
+
+extension Bool: TensorScalar {
+    public static var dtype: DType { .bool }
+    public var doubleValue: Double { self ? 1 : 0 }
+    public init(fromDouble value: Double) { self = value != 0 }
+}

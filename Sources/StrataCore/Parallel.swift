@@ -1,0 +1,51 @@
+import Foundation
+
+/// Splits loops across the machine's cores.
+public enum Parallel {
+    /// Number of threads used by Strata's kernels: `STRATA_NUM_THREADS`, or every active core.
+    public nonisolated(unsafe) static var threadCount: Int = {
+        if let s = ProcessInfo.processInfo.environment["STRATA_NUM_THREADS"], let n = Int(s), n > 0 { return n }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }()
+
+    private static let regionKey: pthread_key_t = {
+        var k = pthread_key_t()
+        pthread_key_create(&k, nil)
+        return k
+    }()
+
+    /// True on a thread that is running the body of a parallel loop: nested loops then run serially.
+    static var isInsideParallelRegion: Bool {
+        get { pthread_getspecific(regionKey) != nil }
+        set { pthread_setspecific(regionKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+    }
+
+    /// Calls `body` on disjoint sub-ranges covering `0..<count`, in parallel when `count`
+    /// exceeds `grain` (the smallest chunk worth a thread). Runs serially otherwise, and
+    /// inside another parallel loop.
+    ///
+    /// ```swift
+    /// Parallel.forEachChunk(rows, grain: 64) { range in for r in range { process(r) } }
+    /// ```
+    @inline(__always)
+    public static func forEachChunk(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let threads = threadCount
+        if threads <= 1 || count <= grain || isInsideParallelRegion {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        let chunks = Swift.min(threads, (count + grain - 1) / grain)
+        let per = (count + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c * per, hi = Swift.min(count, lo + per)
+            guard lo < hi else { return }
+            let was = isInsideParallelRegion
+            isInsideParallelRegion = true
+            body(lo..<hi)
+            isInsideParallelRegion = was
+        }
+    }
+
+    /// Elements below which elementwise kernels stay on one thread.
+    static let elementwiseGrain = 1 << 15
+}

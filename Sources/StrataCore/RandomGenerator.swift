@@ -1,0 +1,146 @@
+import Foundation
+
+/// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64):
+/// the same seed gives the same numbers on every run and machine.
+///
+/// ```swift
+/// var rng = RandomGenerator(seed: 42)
+/// let w = Tensor.normal([3, 3], generator: &rng)
+/// ```
+public struct RandomGenerator: RandomNumberGenerator, Sendable {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+
+    public init(seed: UInt64) {
+        var x = seed
+        func splitMix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    public mutating func next() -> UInt64 {
+        let result = Self.rotl(s.1 &* 5, 7) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= t
+        s.3 = Self.rotl(s.3, 45)
+        return result
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Standard normal (Box-Muller).
+    public mutating func nextNormal() -> Double {
+        var u1 = nextUniform()
+        while u1 <= 0 { u1 = nextUniform() }
+        let u2 = nextUniform()
+        return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
+    }
+
+    /// An integer in `0..<bound`.
+    public mutating func nextInt(below bound: Int) -> Int {
+        precondition(bound > 0, "nextInt(below:): bound must be positive")
+        return Int(next() % UInt64(bound))
+    }
+}
+
+/// The process-wide generator used when no generator is passed (seed it with `Tensor.manualSeed`).
+public enum GlobalRandom {
+    nonisolated(unsafe) static var generator = RandomGenerator(seed: 0x5EED)
+    static let lock = NSLock()
+
+    /// Runs `body` with exclusive access to the global generator.
+    public static func with<R>(_ body: (inout RandomGenerator) -> R) -> R {
+        lock.lock(); defer { lock.unlock() }
+        return body(&generator)
+    }
+}
+
+extension Tensor {
+    /// Reseeds the global generator.
+    ///
+    /// ```swift
+    /// Tensor.manualSeed(0)
+    /// ```
+    public static func manualSeed(_ seed: UInt64) {
+        GlobalRandom.with { $0 = RandomGenerator(seed: seed) }
+    }
+
+    private static func sample(_ shape: Shape, dtype: DType, generator: UnsafeMutablePointer<RandomGenerator>?,
+                               _ draw: (inout RandomGenerator) -> Double) -> Tensor {
+        let n = shape.elementCount
+        var values = [Double](repeating: 0, count: n)
+        if let generator {
+            for i in 0..<n { values[i] = draw(&generator.pointee) }
+        } else {
+            GlobalRandom.with { g in for i in 0..<n { values[i] = draw(&g) } }
+        }
+        return values.asTensor(shape: shape, dtype: dtype)
+    }
+
+    /// Normal samples with the given mean and standard deviation.
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 1)
+    /// let noise = Tensor.normal([2, 3], std: 0.1, generator: &rng)
+    /// ```
+    public static func normal(_ shape: Shape, mean: Double = 0, std: Double = 1, dtype: DType = .float32,
+                              generator: inout RandomGenerator, requiresGrad: Bool = false) -> Tensor {
+        let t = withUnsafeMutablePointer(to: &generator) { g in sample(shape, dtype: dtype, generator: g) { mean + std * $0.nextNormal() } }
+        t.requiresGrad = requiresGrad
+        return t
+    }
+
+    /// Normal samples from the global generator.
+    public static func normal(_ shape: Shape, mean: Double = 0, std: Double = 1, dtype: DType = .float32,
+                              requiresGrad: Bool = false) -> Tensor {
+        let t = sample(shape, dtype: dtype, generator: nil) { mean + std * $0.nextNormal() }
+        t.requiresGrad = requiresGrad
+        return t
+    }
+
+    /// Uniform samples in [low, high).
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 1)
+    /// let u = Tensor.uniform([4], low: -1, high: 1, generator: &rng)
+    /// ```
+    public static func uniform(_ shape: Shape, low: Double = 0, high: Double = 1, dtype: DType = .float32,
+                               generator: inout RandomGenerator, requiresGrad: Bool = false) -> Tensor {
+        let t = withUnsafeMutablePointer(to: &generator) { g in sample(shape, dtype: dtype, generator: g) { low + (high - low) * $0.nextUniform() } }
+        t.requiresGrad = requiresGrad
+        return t
+    }
+
+    /// Uniform samples from the global generator.
+    public static func uniform(_ shape: Shape, low: Double = 0, high: Double = 1, dtype: DType = .float32,
+                               requiresGrad: Bool = false) -> Tensor {
+        let t = sample(shape, dtype: dtype, generator: nil) { low + (high - low) * $0.nextUniform() }
+        t.requiresGrad = requiresGrad
+        return t
+    }
+
+    /// Bernoulli samples: 1 with probability `p`, else 0 (Bool by default).
+    ///
+    /// ```swift
+    /// var rng = RandomGenerator(seed: 1)
+    /// let keep = Tensor.bernoulli([10], p: 0.9, generator: &rng)
+    /// ```
+    public static func bernoulli(_ shape: Shape, p: Double, dtype: DType = .bool, generator: inout RandomGenerator) -> Tensor {
+        precondition(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
+        return withUnsafeMutablePointer(to: &generator) { g in sample(shape, dtype: dtype, generator: g) { $0.nextUniform() < p ? 1 : 0 } }
+    }
+
+    /// Bernoulli samples from the global generator.
+    public static func bernoulli(_ shape: Shape, p: Double, dtype: DType = .bool) -> Tensor {
+        precondition(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
+        return sample(shape, dtype: dtype, generator: nil) { $0.nextUniform() < p ? 1 : 0 }
+    }
+}

@@ -1,0 +1,156 @@
+extension Tensor {
+    /// Index values as Ints (from an int32 or int64 tensor), bounds-checked against `bound`.
+    func indexValues(bound: Int, op: String, axis: Int) -> [Int] {
+        precondition(dtype == .int32 || dtype == .int64, "\(op): indices must be int32 or int64, got \(dtype)")
+        var out = [Int](repeating: 0, count: count)
+        for i in 0..<count {
+            var v = dtype == .int64 ? Int(storage.pointer(as: Int64.self)[i]) : Int(storage.pointer(as: Int32.self)[i])
+            if v < 0 { v += bound }
+            precondition(v >= 0 && v < bound, "\(op): index \(element(at: i)) is out of range for axis \(axis) with size \(bound)")
+            out[i] = v
+        }
+        return out
+    }
+
+    /// Rows along `axis` picked by a 1-D index tensor (like `torch.index_select`).
+    /// The gradient adds each output row back to the row it came from.
+    ///
+    /// ```swift
+    /// let vectors = table.indexSelect(axis: 0, indices: Tensor([3, 1, 3] as [Int64]))
+    /// ```
+    public func indexSelect(axis: Int, indices: Tensor) -> Tensor {
+        precondition(indices.rank == 1, "indexSelect: indices must be 1-D, got shape \(indices.shape)")
+        let a = shape.axis(axis, op: "indexSelect")
+        let (outer, n, inner) = shape.split(at: a)
+        let idx = indices.indexValues(bound: n, op: "indexSelect", axis: a)
+        var dims = shape.dims
+        dims[a] = idx.count
+        let out = Tensor(uninitialized: Shape(dims), dtype: dtype)
+        let es = dtype.byteSize, rowBytes = inner * es
+        let src = storage.raw, dst = out.storage.raw
+        Parallel.forEachChunk(outer * idx.count, grain: Swift.max(1, (1 << 16) / Swift.max(rowBytes, 1))) { r in
+            for k in r {
+                let o = k / idx.count, j = k % idx.count
+                (dst + (o * idx.count + j) * rowBytes).copyMemory(from: src + (o * n + idx[j]) * rowBytes, byteCount: rowBytes)
+            }
+        }
+        let source = shape
+        return Tensor.record(out, "indexSelect", [self]) { g in
+            [Tensor.zeros(source, dtype: g.dtype).indexAdded(axis: a, indices: idx, source: g)]
+        }
+    }
+
+    /// A copy of self with `source` rows added at `indices` along `axis` (duplicates accumulate).
+    func indexAdded(axis a: Int, indices idx: [Int], source: Tensor) -> Tensor {
+        let out = copy()
+        let (outer, n, inner) = shape.split(at: a)
+        func run<T: FloatScalar>(_: T.Type) {
+            let d = out.pointer(T.self), s = source.pointer(T.self)
+            for o in 0..<outer {
+                for (j, row) in idx.enumerated() {
+                    let dr = d + (o * n + row) * inner, sr = s + (o * idx.count + j) * inner
+                    for i in 0..<inner { dr[i] += sr[i] }
+                }
+            }
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        return out
+    }
+
+    /// `out[o, j, i] = self[o, index[o, j, i], i]` along `axis` (like `torch.gather`);
+    /// `index` has the same rank as self and may be shorter along `axis`.
+    ///
+    /// ```swift
+    /// let picked = logProbs.gather(axis: 1, index: labels.expanded(axis: 1))   // [B, 1]
+    /// ```
+    public func gather(axis: Int, index: Tensor) -> Tensor {
+        let a = shape.axis(axis, op: "gather")
+        precondition(index.rank == rank, "gather: index of shape \(index.shape) must have the rank of the input \(shape)")
+        for d in 0..<rank where d != a {
+            precondition(index.shape[d] == shape[d], "gather: index shape \(index.shape) and input shape \(shape) differ on axis \(d)")
+        }
+        let (outer, n, inner) = shape.split(at: a)
+        let m = index.shape[a]
+        let idx = index.indexValues(bound: n, op: "gather", axis: a)
+        let out = Tensor(uninitialized: index.shape, dtype: dtype)
+        func run<T>(_: T.Type) {
+            let s = storage.pointer(as: T.self), d = out.storage.pointer(as: T.self)
+            for o in 0..<outer {
+                for j in 0..<m {
+                    for i in 0..<inner {
+                        let k = (o * m + j) * inner + i
+                        d[k] = s[(o * n + idx[k]) * inner + i]
+                    }
+                }
+            }
+        }
+        switch dtype.byteSize { case 8: run(UInt64.self); case 4: run(UInt32.self); case 2: run(UInt16.self); default: run(UInt8.self) }
+        let source = shape, indexCopy = index
+        return Tensor.record(out, "gather", [self]) { g in
+            [Tensor.zeros(source, dtype: g.dtype).scatterAdd(axis: a, index: indexCopy, source: g)]
+        }
+    }
+
+    /// A copy of self with `source[o, j, i]` added at `[o, index[o, j, i], i]` along `axis`
+    /// (like `torch.scatter_add`). Differentiable in self and source.
+    ///
+    /// ```swift
+    /// let counts = Tensor.zeros([1, 5]).scatterAdd(axis: 1, index: ids, source: Tensor.ones(ids.shape))
+    /// ```
+    public func scatterAdd(axis: Int, index: Tensor, source: Tensor) -> Tensor {
+        requireFloat("scatterAdd")
+        requireSameDType(source, "scatterAdd")
+        let a = shape.axis(axis, op: "scatterAdd")
+        precondition(index.shape == source.shape, "scatterAdd: index shape \(index.shape) must equal source shape \(source.shape)")
+        precondition(index.rank == rank, "scatterAdd: index of shape \(index.shape) must have the rank of the input \(shape)")
+        for d in 0..<rank where d != a {
+            precondition(index.shape[d] == shape[d], "scatterAdd: index shape \(index.shape) and input shape \(shape) differ on axis \(d)")
+        }
+        let (outer, n, inner) = shape.split(at: a)
+        let m = index.shape[a]
+        let idx = index.indexValues(bound: n, op: "scatterAdd", axis: a)
+        let out = copy()
+        func run<T: FloatScalar>(_: T.Type) {
+            let d = out.pointer(T.self), s = source.pointer(T.self)
+            for o in 0..<outer {
+                for j in 0..<m {
+                    for i in 0..<inner {
+                        let k = (o * m + j) * inner + i
+                        d[(o * n + idx[k]) * inner + i] += s[k]
+                    }
+                }
+            }
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let indexCopy = index
+        return Tensor.record(out, "scatterAdd", [self, source]) { g in
+            [g, g.gather(axis: a, index: indexCopy)]
+        }
+    }
+
+    /// The elements where a Bool `mask` of the same shape is true, as a 1-D tensor
+    /// (numpy's `x[mask]`). The gradient flows back to the selected positions.
+    ///
+    /// ```swift
+    /// let positives = x.masked(x .> 0)
+    /// ```
+    public func masked(_ mask: Tensor) -> Tensor {
+        precondition(mask.dtype == .bool, "masked: mask must be a Bool tensor, got \(mask.dtype)")
+        precondition(mask.shape == shape, "masked: mask shape \(mask.shape) does not match tensor shape \(shape)")
+        let m = mask.pointer(Bool.self)
+        var positions: [Int] = []
+        for i in 0..<count where m[i] { positions.append(i) }
+        let flat = reshaped([count])
+        return flat.indexSelect(axis: 0, indices: Tensor(positions.map { Int64($0) }))
+    }
+
+    /// Rows along axis 0 picked by an integer tensor of any shape (fancy indexing, `x[ids]`).
+    ///
+    /// ```swift
+    /// let embeddings = table[indices: tokenIds]   // [B, T] ids -> [B, T, C]
+    /// ```
+    public subscript(indices indices: Tensor) -> Tensor {
+        let picked = indexSelect(axis: 0, indices: indices.reshaped([indices.count]))
+        return picked.reshaped(Shape(indices.shape.dims + shape.dims.dropFirst()))
+    }
+}

@@ -1,0 +1,120 @@
+extension Tensor {
+    /// 2-D max pooling over `[N, C, H, W]` (padding counts as -infinity). The gradient goes
+    /// to the position of each window's maximum.
+    ///
+    /// ```swift
+    /// let y = x.maxPool2d(kernel: (2, 2))   // stride defaults to the kernel
+    /// ```
+    public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                          dilation: (Int, Int) = (1, 1)) -> Tensor {
+        requireFloat("maxPool2d")
+        precondition(rank == 4, "maxPool2d: input must be [N, C, H, W], got \(shape)")
+        let window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation)
+        let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
+        let (oh, ow) = window.outputSize(h, w)
+        precondition(oh > 0 && ow > 0, "maxPool2d: input \(shape) is too small for kernel \(kernel)")
+        let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow], dtype: dtype)
+        let argmax = UnsafeMutableBufferPointer<Int32>.allocate(capacity: planes * oh * ow)
+        let holder = ArgmaxHolder(argmax)
+        func run<T: FloatScalar>(_: T.Type) {
+            let x = pointer(T.self), y = out.pointer(T.self)
+            Parallel.forEachChunk(planes, grain: Swift.max(1, 4096 / Swift.max(1, oh * ow))) { r in
+                for p in r {
+                    for i in 0..<oh {
+                        for j in 0..<ow {
+                            var best = -T.infinity, bestIndex: Int32 = -1
+                            for ki in 0..<window.kernel.0 {
+                                let iy = i * window.stride.0 - window.padding.0 + ki * window.dilation.0
+                                if iy < 0 || iy >= h { continue }
+                                for kj in 0..<window.kernel.1 {
+                                    let ix = j * window.stride.1 - window.padding.1 + kj * window.dilation.1
+                                    if ix < 0 || ix >= w { continue }
+                                    let v = x[p * h * w + iy * w + ix]
+                                    if v > best || bestIndex < 0 { best = v; bestIndex = Int32(iy * w + ix) }
+                                }
+                            }
+                            y[(p * oh + i) * ow + j] = best
+                            argmax[(p * oh + i) * ow + j] = bestIndex
+                        }
+                    }
+                }
+            }
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let inputShape = shape
+        return Tensor.record(out, "maxPool2d", [self]) { g in
+            let dx = Tensor.zeros(inputShape, dtype: g.dtype)
+            func back<T: FloatScalar>(_: T.Type) {
+                let gp = g.pointer(T.self), d = dx.pointer(T.self), idx = holder.indices
+                Parallel.forEachChunk(planes, grain: 64) { r in
+                    for p in r {
+                        for k in 0..<(oh * ow) where idx[p * oh * ow + k] >= 0 {
+                            d[p * h * w + Int(idx[p * oh * ow + k])] += gp[p * oh * ow + k]
+                        }
+                    }
+                }
+            }
+            if g.dtype == .float32 { back(Float.self) } else { back(Double.self) }
+            return [dx]
+        }
+    }
+
+    /// 2-D average pooling over `[N, C, H, W]`; zero padding is counted in the average
+    /// (PyTorch's default `count_include_pad=True`).
+    ///
+    /// ```swift
+    /// let y = x.avgPool2d(kernel: (2, 2))
+    /// ```
+    public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Tensor {
+        requireFloat("avgPool2d")
+        precondition(rank == 4, "avgPool2d: input must be [N, C, H, W], got \(shape)")
+        let window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding)
+        let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
+        let (oh, ow) = window.outputSize(h, w)
+        precondition(oh > 0 && ow > 0, "avgPool2d: input \(shape) is too small for kernel \(kernel)")
+        let scale = 1.0 / Double(kernel.0 * kernel.1)
+        let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow], dtype: dtype)
+        /// Visits each (output index, input index) pair inside the windows of plane p.
+        @inline(__always) func forEachTap(_ p: Int, _ body: (Int, Int) -> Void) {
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    for ki in 0..<kernel.0 {
+                        let iy = i * window.stride.0 - padding.0 + ki
+                        if iy < 0 || iy >= h { continue }
+                        for kj in 0..<kernel.1 {
+                            let ix = j * window.stride.1 - padding.1 + kj
+                            if ix >= 0 && ix < w { body((p * oh + i) * ow + j, p * h * w + iy * w + ix) }
+                        }
+                    }
+                }
+            }
+        }
+        func run<T: FloatScalar>(_: T.Type) {
+            let x = pointer(T.self), y = out.pointer(T.self)
+            y.initialize(repeating: 0, count: out.count)
+            Parallel.forEachChunk(planes, grain: 16) { r in
+                for p in r { forEachTap(p) { o, i in y[o] += x[i] * T(scale) } }
+            }
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let inputShape = shape
+        return Tensor.record(out, "avgPool2d", [self]) { g in
+            let dx = Tensor.zeros(inputShape, dtype: g.dtype)
+            func back<T: FloatScalar>(_: T.Type) {
+                let gp = g.pointer(T.self), d = dx.pointer(T.self)
+                Parallel.forEachChunk(planes, grain: 16) { r in
+                    for p in r { forEachTap(p) { o, i in d[i] += gp[o] * T(scale) } }
+                }
+            }
+            if g.dtype == .float32 { back(Float.self) } else { back(Double.self) }
+            return [dx]
+        }
+    }
+}
+
+/// Owns the argmax positions that max pooling keeps for its backward pass.
+final class ArgmaxHolder: @unchecked Sendable {
+    let indices: UnsafeMutableBufferPointer<Int32>
+    init(_ indices: UnsafeMutableBufferPointer<Int32>) { self.indices = indices }
+    deinit { indices.deallocate() }
+}

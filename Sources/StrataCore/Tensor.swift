@@ -1,0 +1,164 @@
+/// An n-dimensional array of numbers that can record the operations applied to it
+/// and compute gradients with `backward()`.
+///
+/// Tensors have reference semantics, like PyTorch's: operations return new tensors,
+/// and a parameter updated in place by an optimizer is seen by every holder.
+///
+/// ```swift
+/// let x = Tensor([[1, 2], [3, 4]] as [[Float]], requiresGrad: true)
+/// let y = (x * x).sum()
+/// y.backward()
+/// print(x.grad!)   // [[2, 4], [6, 8]]
+/// ```
+public final class Tensor: @unchecked Sendable {
+    /// The dimensions, outermost first.
+    public let shape: Shape
+    /// The element type.
+    public let dtype: DType
+    let storage: TensorStorage
+    /// Whether gradients are computed for this tensor (set it on leaves, such as parameters).
+    public var requiresGrad: Bool {
+        didSet {
+            precondition(!requiresGrad || dtype.isFloatingPoint,
+                         "requiresGrad: only float32/float64 tensors can require gradients, not \(dtype)")
+        }
+    }
+    /// The accumulated gradient of a leaf tensor after `backward()`.
+    public var grad: Tensor?
+    /// The operation that produced this tensor, when it was recorded for autodiff.
+    var gradFunction: GradFunction?
+
+    /// Wraps existing storage (internal: kernels allocate their outputs through this).
+    init(shape: Shape, dtype: DType, storage: TensorStorage, requiresGrad: Bool = false) {
+        precondition(storage.byteCount >= shape.elementCount * dtype.byteSize,
+                     "Tensor: storage holds \(storage.byteCount) bytes, shape \(shape) of \(dtype) needs \(shape.elementCount * dtype.byteSize)")
+        self.shape = shape
+        self.dtype = dtype
+        self.storage = storage
+        self.requiresGrad = requiresGrad
+    }
+
+    /// An uninitialised tensor (internal: kernels fill it).
+    convenience init(uninitialized shape: Shape, dtype: DType) {
+        self.init(shape: shape, dtype: dtype, storage: TensorStorage(byteCount: shape.elementCount * dtype.byteSize))
+    }
+
+    /// A tensor holding `values` in row-major order, with `shape` (default: one axis).
+    ///
+    /// ```swift
+    /// let t = Tensor([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3])
+    /// ```
+    public convenience init<T: TensorScalar>(_ values: [T], shape: Shape? = nil, requiresGrad: Bool = false) {
+        let shape = shape ?? Shape([values.count])
+        precondition(shape.elementCount == values.count,
+                     "Tensor(_:shape:): \(values.count) values do not fill shape \(shape) (\(shape.elementCount) elements)")
+        self.init(uninitialized: shape, dtype: T.dtype)
+        values.withUnsafeBufferPointer { src in
+            storage.pointer(as: T.self).update(from: src.baseAddress!, count: values.count)
+        }
+        self.requiresGrad = requiresGrad
+    }
+
+    /// A matrix from nested rows.
+    ///
+    /// ```swift
+    /// let m = Tensor([[1, 2], [3, 4]] as [[Double]])   // shape [2, 2], float64
+    /// ```
+    public convenience init<T: TensorScalar>(_ rows: [[T]], requiresGrad: Bool = false) {
+        let cols = rows.first?.count ?? 0
+        for (i, r) in rows.enumerated() {
+            precondition(r.count == cols, "Tensor(rows): row \(i) has \(r.count) values, row 0 has \(cols)")
+        }
+        self.init(rows.flatMap { $0 }, shape: [rows.count, cols], requiresGrad: requiresGrad)
+    }
+
+    /// A rank-0 tensor holding one value.
+    public convenience init<T: TensorScalar>(scalar: T, requiresGrad: Bool = false) {
+        self.init([scalar], shape: [], requiresGrad: requiresGrad)
+    }
+
+    /// Number of elements.
+    public var count: Int { shape.elementCount }
+    /// Number of dimensions.
+    public var rank: Int { shape.rank }
+    /// True for tensors created by the user rather than by a recorded operation.
+    public var isLeaf: Bool { gradFunction == nil }
+
+    /// Typed pointer to the elements (internal; checks the dtype).
+    @inline(__always) func pointer<T: TensorScalar>(_ type: T.Type) -> UnsafeMutablePointer<T> {
+        precondition(T.dtype == dtype, "internal: \(dtype) tensor read as \(T.dtype)")
+        return storage.pointer(as: T.self)
+    }
+
+    /// The elements converted to `T`, row-major.
+    ///
+    /// ```swift
+    /// Tensor([1.5, 2.5] as [Double]).toArray(as: Float.self)   // [1.5, 2.5]
+    /// ```
+    public func toArray<T: TensorScalar>(as type: T.Type) -> [T] {
+        if dtype == T.dtype {
+            return Array(UnsafeBufferPointer(start: pointer(T.self), count: count))
+        }
+        return cast(to: T.dtype).toArray(as: T.self)
+    }
+
+    /// The elements as `Float`s.
+    public var floats: [Float] { toArray(as: Float.self) }
+    /// The elements as `Double`s.
+    public var doubles: [Double] { toArray(as: Double.self) }
+
+    /// The single value of a one-element tensor.
+    ///
+    /// ```swift
+    /// let loss = Tensor([0.25] as [Float]).item()   // 0.25
+    /// ```
+    public func item() -> Double {
+        precondition(count == 1, "item(): tensor of shape \(shape) has \(count) elements, expected exactly 1")
+        return element(at: 0)
+    }
+
+    /// The element at flat (row-major) position `i`, as Double.
+    func element(at i: Int) -> Double {
+        switch dtype {
+        case .float32: return Double(storage.pointer(as: Float.self)[i])
+        case .float64: return storage.pointer(as: Double.self)[i]
+        case .float16: return Double(storage.pointer(as: Float16.self)[i])
+        case .int32: return Double(storage.pointer(as: Int32.self)[i])
+        case .int64: return Double(storage.pointer(as: Int64.self)[i])
+        case .bool: return storage.pointer(as: Bool.self)[i] ? 1 : 0
+        }
+    }
+
+    /// A copy with its own storage, outside the graph.
+    public func copy() -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: dtype)
+        out.storage.raw.copyMemory(from: storage.raw, byteCount: count * dtype.byteSize)
+        return out
+    }
+
+    /// Copies `source`'s values into this tensor's storage in place (shapes must match).
+    /// Used by optimizers and checkpoint loading; it is not recorded for autodiff.
+    ///
+    /// ```swift
+    /// weight.assign(Tensor.zeros(weight.shape))
+    /// ```
+    public func assign(_ source: Tensor) {
+        precondition(source.shape == shape, "assign: source shape \(source.shape) does not match \(shape)")
+        let src = source.dtype == dtype ? source : source.cast(to: dtype)
+        storage.raw.copyMemory(from: src.storage.raw, byteCount: count * dtype.byteSize)
+    }
+}
+
+// MARK: - Typed dispatch
+
+extension Tensor {
+    /// Stops with a clear message unless the tensor holds float32 or float64.
+    func requireFloat(_ op: String) {
+        precondition(dtype.isFloatingPoint, "\(op): expected a float32 or float64 tensor, got \(dtype) of shape \(shape)")
+    }
+
+    /// Stops unless `self` and `other` have the same dtype.
+    func requireSameDType(_ other: Tensor, _ op: String) {
+        precondition(dtype == other.dtype, "\(op): dtypes differ (\(dtype) vs \(other.dtype)); cast one with .cast(to:)")
+    }
+}
