@@ -130,3 +130,32 @@ enum GEMMDriver {
         }
     }
 }
+
+extension BLAS {
+    /// Calls OpenBLAS's `cblas_sgemm` directly on square n×n matrices with OpenBLAS's own
+    /// threading (`threads`), bypassing Strata: the reference for `strata bench gemm`.
+    /// Returns nil when OpenBLAS is not loaded.
+    ///
+    /// ```swift
+    /// let seconds = BLAS.timeDirectSGEMM(n: 1024, threads: 2, repeats: 5)
+    /// ```
+    public static func timeDirectSGEMM(n: Int, threads: Int, repeats: Int) -> [Double]? {
+        guard let blas = openBLAS, let handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD) ?? dlopen("libopenblas.so", RTLD_NOW | RTLD_NOLOAD),
+              let setThreads = dlsym(handle, "openblas_set_num_threads") else { return nil }
+        let set = unsafeBitCast(setThreads, to: (@convention(c) (Int32) -> Void).self)
+        var rng = RandomGenerator(seed: 7)
+        let a = (0..<(n * n)).map { _ in Float(rng.nextUniform()) }
+        let b = (0..<(n * n)).map { _ in Float(rng.nextUniform()) }
+        var c = [Float](repeating: 0, count: n * n)
+        set(Int32(threads))
+        defer { set(1) }
+        var times: [Double] = []
+        for i in 0...repeats {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            blas.sgemm(101, 111, 111, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
+            let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            if i > 0 { times.append(t) }   // the first call is a warm-up
+        }
+        return times
+    }
+}

@@ -146,7 +146,7 @@ struct SiLUFunction: UnaryFunction {
 
 struct SoftplusFunction: UnaryFunction {
     static let name = "softplus"
-    @inline(__always) func forward<T: FloatScalar>(_ x: T) -> T { x > 20 ? x : T.log(1 + T.exp(x)) }
+    @inline(__always) func forward<T: FloatScalar>(_ x: T) -> T { x > 20 ? x : (x < -20 ? T.exp(x) : T.log(1 + T.exp(x))) }
     @inline(__always) func derivative<T: FloatScalar>(x: T, y: T) -> T { 1 / (1 + T.exp(-x)) }
 }
 

@@ -22,6 +22,20 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         s = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The generator's full state (four words), to save and restore a stream exactly.
+    ///
+    /// ```swift
+    /// let saved = rng.state
+    /// rng.state = saved   // continues with the same numbers
+    /// ```
+    public var state: [UInt64] {
+        get { [s.0, s.1, s.2, s.3] }
+        set {
+            precondition(newValue.count == 4, "RandomGenerator.state needs 4 words, got \(newValue.count)")
+            s = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
+
     @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     public mutating func next() -> UInt64 {

@@ -61,7 +61,7 @@ extension Tensor {
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
         precondition(count >= 0, "linspace: count must be >= 0, got \(count)")
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
-        return (0..<count).map { i in i == count - 1 ? end : start + Double(i) * step }.asTensor(shape: [count], dtype: dtype)
+        return (0..<count).map { i in i == count - 1 && count > 1 ? end : start + Double(i) * step }.asTensor(shape: [count], dtype: dtype)
     }
 
     /// An identity matrix with `n` rows and `m` columns (default square).

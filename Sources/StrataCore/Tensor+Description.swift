@@ -12,7 +12,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         let summarize = count > 1000
         let values = (0..<count).map { element(at: $0) }
         let integral = !dtype.isFloatingPoint && dtype != .float16 || values.allSatisfy { $0.rounded() == $0 && Swift.abs($0) < 1e15 }
-        let big = values.map(Swift.abs).max() ?? 0
+        let big = values.filter(\.isFinite).map(Swift.abs).max() ?? 0   // nan and inf do not choose the notation
         let scientific = dtype.isFloatingPoint && !integral && (big >= 1e6 || (big > 0 && big < 1e-4))
         func format(_ v: Double) -> String {
             if dtype == .bool { return v != 0 ? "true" : "false" }

@@ -9,7 +9,8 @@ extension Tensor {
     public func matmul(_ other: Tensor) -> Tensor {
         precondition(rank >= 1 && other.rank >= 1, "matmul: operands must have at least 1 axis, got \(shape) and \(other.shape)")
         if rank == 1 {
-            return expanded(axis: 0).matmul(other).squeezed(axis: -2)
+            // [1, k] · other is [..., 1, n], or [1] when other is 1-D too (vector · vector is a scalar).
+            return expanded(axis: 0).matmul(other).squeezed(axis: other.rank == 1 ? -1 : -2)
         }
         if other.rank == 1 {
             return matmul(other.expanded(axis: 1)).squeezed(axis: -1)

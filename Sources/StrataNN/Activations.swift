@@ -1,0 +1,50 @@
+import StrataCore
+
+/// max(x, 0) as a layer.
+public final class ReLU: Layer {
+    override public init() {}
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.relu() }
+}
+
+/// Leaky ReLU as a layer.
+public final class LeakyReLU: Layer {
+    public let slope: Double
+    public init(slope: Double = 0.01) { self.slope = slope }
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.leakyRelu(slope: slope) }
+}
+
+/// GELU as a layer (`approximate: true` for the tanh form).
+public final class GELU: Layer {
+    public let approximate: Bool
+    public init(approximate: Bool = false) { self.approximate = approximate }
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.gelu(approximate: approximate) }
+}
+
+/// tanh as a layer.
+public final class Tanh: Layer {
+    override public init() {}
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.tanh() }
+}
+
+/// Logistic sigmoid as a layer.
+public final class Sigmoid: Layer {
+    override public init() {}
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.sigmoid() }
+}
+
+/// SiLU (swish) as a layer.
+public final class SiLU: Layer {
+    override public init() {}
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.silu() }
+}
+
+/// Softmax over an axis as a layer.
+///
+/// ```swift
+/// let probs = Softmax(axis: -1)(logits)
+/// ```
+public final class Softmax: Layer {
+    public let axis: Int
+    public init(axis: Int = -1) { self.axis = axis }
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.softmax(axis: axis) }
+}

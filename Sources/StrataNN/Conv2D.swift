@@ -1,0 +1,56 @@
+import StrataCore
+
+/// 2-D convolution over `[N, C, H, W]` with `[out, in, kh, kw]` weights (PyTorch layout,
+/// PyTorch's default initialisation).
+///
+/// ```swift
+/// let conv = Conv2D(1, 32, kernelSize: (3, 3), padding: (1, 1))
+/// let y = conv(images)   // [N, 1, 28, 28] -> [N, 32, 28, 28]
+/// ```
+public final class Conv2D: Layer {
+    public let weight: Tensor
+    public let bias: Tensor?
+    public let stride: (Int, Int)
+    public let padding: (Int, Int)
+    public let dilation: (Int, Int)
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), bias: Bool = true,
+                initializer: Initializer = .pytorchDefault) {
+        weight = initializer.make([outChannels, inChannels, kernelSize.0, kernelSize.1])
+        self.bias = bias ? defaultBias(outChannels, fanIn: inChannels * kernelSize.0 * kernelSize.1) : nil
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+    }
+
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
+        x.conv2d(weight, bias: bias, stride: stride, padding: padding, dilation: dilation)
+    }
+}
+
+/// 2-D max pooling; the stride defaults to the kernel size.
+///
+/// ```swift
+/// let pool = MaxPool2D(kernelSize: (2, 2))
+/// ```
+public final class MaxPool2D: Layer {
+    public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
+        self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding
+    }
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.maxPool2d(kernel: kernelSize, stride: stride, padding: padding) }
+}
+
+/// 2-D average pooling (zero padding counted); the stride defaults to the kernel size.
+///
+/// ```swift
+/// let pool = AvgPool2D(kernelSize: (2, 2))
+/// ```
+public final class AvgPool2D: Layer {
+    public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
+        self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding
+    }
+    override public func callAsFunction(_ x: Tensor) -> Tensor { x.avgPool2d(kernel: kernelSize, stride: stride, padding: padding) }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import StrataCore
+
+/// The state an optimizer keeps for one parameter (moment estimates, momentum buffers),
+/// by name, so that it can be saved in a checkpoint and restored.
+public struct ParameterState {
+    public var buffers: [String: Tensor] = [:]
+    /// Updates this parameter has received (PyTorch's per-parameter `state['step']`).
+    public var step = 0
+
+    /// The buffer called `name`, created as zeros like `parameter` on first use.
+    public mutating func buffer(_ name: String, like parameter: Tensor) -> Tensor {
+        if let b = buffers[name] { return b }
+        let b = Tensor.zeros(like: parameter)
+        buffers[name] = b
+        return b
+    }
+}
+
+/// Updates parameters from their gradients. Subclasses implement `update(_:gradient:state:)`
+/// for one parameter; `step()` runs it over every parameter that has a gradient.
+///
+/// ```swift
+/// let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+/// let loss = crossEntropy(logits: model(x), targets: y)
+/// optimizer.zeroGradients()
+/// loss.backward()
+/// optimizer.step()
+/// ```
+open class Optimizer {
+    public let parameters: [Tensor]
+    /// The learning rate used by the next `step()` (schedules set it).
+    public var learningRate: Double
+    /// Number of `step()` calls so far.
+    public private(set) var stepCount = 0
+    /// Per-parameter state, parallel to `parameters`.
+    public var states: [ParameterState]
+
+    public init(_ parameters: [Tensor], learningRate: Double) {
+        precondition(learningRate >= 0, "Optimizer: learning rate must be >= 0, got \(learningRate)")
+        for (i, p) in parameters.enumerated() {
+            precondition(p.requiresGrad && p.dtype.isFloatingPoint, "Optimizer: parameter \(i) (shape \(p.shape)) must be a float tensor with requiresGrad")
+        }
+        self.parameters = parameters
+        self.learningRate = learningRate
+        states = Array(repeating: ParameterState(), count: parameters.count)
+    }
+
+    /// Updates one parameter in place. `step` counts this parameter's updates, 1 on its first.
+    open func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+        preconditionFailure("\(type(of: self)) must override update(_:gradient:state:step:)")
+    }
+
+    /// Applies one update to every parameter that has a gradient.
+    public func step() {
+        stepCount += 1
+        withoutGradients {
+            for i in parameters.indices {
+                guard let g = parameters[i].grad else { continue }
+                states[i].step += 1
+                update(parameters[i], gradient: g.dtype == parameters[i].dtype ? g : g.cast(to: parameters[i].dtype),
+                       state: &states[i], step: states[i].step)
+            }
+        }
+    }
+
+    /// Clears every parameter's gradient.
+    public func zeroGradients() { for p in parameters { p.grad = nil } }
+
+    /// The optimizer's state as tensors (`state.3.exp_avg`, ...) plus `step` and `lr`, for checkpoints.
+    public func stateDict() -> [String: Tensor] {
+        var out: [String: Tensor] = ["step": Tensor(scalar: Int64(stepCount)), "lr": Tensor(scalar: learningRate)]
+        for (i, s) in states.enumerated() where s.step > 0 {
+            for (name, b) in s.buffers { out["state.\(i).\(name)"] = b }
+            out["state.\(i).step"] = Tensor(scalar: Int64(s.step))
+        }
+        return out
+    }
+
+    /// Restores state saved by `stateDict()`; throws when it does not fit these parameters.
+    public func loadStateDict(_ state: [String: Tensor]) throws {
+        guard let step = state["step"], let lr = state["lr"] else { throw OptimizerStateError.missing("step or lr") }
+        var restored = Array(repeating: ParameterState(), count: parameters.count)
+        for (key, value) in state where key.hasPrefix("state.") {
+            let parts = key.split(separator: ".", maxSplits: 2)
+            guard parts.count == 3, let i = Int(parts[1]), i >= 0, i < parameters.count else {
+                throw OptimizerStateError.unexpected(key, "no parameter with that index (the optimizer has \(parameters.count))")
+            }
+            if parts[2] == "step" {
+                guard value.count == 1 else { throw OptimizerStateError.unexpected(key, "expected one step count, found shape \(value.shape)") }
+                restored[i].step = Int(value.item())
+                continue
+            }
+            guard value.shape == parameters[i].shape else {
+                throw OptimizerStateError.unexpected(key, "shape \(value.shape), parameter \(i) has shape \(parameters[i].shape)")
+            }
+            restored[i].buffers[String(parts[2])] = value.cast(to: parameters[i].dtype).copy()
+        }
+        states = restored
+        stepCount = Int(step.item())
+        learningRate = lr.item()
+    }
+
+    /// Runs `body` over the parameter's, gradient's and named buffers' elements as `T`.
+    func elementwise<T: FloatScalar>(_: T.Type, _ parameter: Tensor, _ gradient: Tensor, _ buffers: [Tensor],
+                                     _ body: (UnsafeMutablePointer<T>, UnsafePointer<T>, [UnsafeMutablePointer<T>], Int) -> Void) {
+        parameter.withUnsafeMutableBuffer(as: T.self) { p in
+            gradient.withUnsafeBuffer(as: T.self) { g in
+                let pointers = buffers.map { b in b.withUnsafeMutableBuffer(as: T.self) { $0.baseAddress! } }
+                body(p.baseAddress!, g.baseAddress!, pointers, p.count)
+            }
+        }
+    }
+}
+
+/// Why saved optimizer state could not be restored.
+public enum OptimizerStateError: Error, CustomStringConvertible {
+    case missing(String)
+    case unexpected(String, String)
+    public var description: String {
+        switch self {
+        case .missing(let k): return "optimizer state: missing '\(k)'"
+        case .unexpected(let k, let why): return "optimizer state: '\(k)': \(why)"
+        }
+    }
+}

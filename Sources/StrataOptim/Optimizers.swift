@@ -1,0 +1,166 @@
+import Foundation
+import StrataCore
+
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay
+/// (PyTorch's formulation: the first momentum buffer is the gradient itself).
+///
+/// ```swift
+/// let sgd = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, nesterov: true)
+/// ```
+public final class SGD: Optimizer {
+    public let momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
+
+    public init(_ parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+                weightDecay: Double = 0, nesterov: Bool = false) {
+        precondition(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
+        self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
+        super.init(parameters, learningRate: learningRate)
+    }
+
+    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+        // The buffer starts as this parameter's first gradient, even when the optimizer has
+        // already stepped other parameters (PyTorch: `if buf is None`).
+        let first = state.buffers["momentum_buffer"] == nil
+        let buffers = momentum > 0 ? [state.buffer("momentum_buffer", like: parameter)] : []
+        func run<T: FloatScalar>(_: T.Type) {
+            let lr = T(learningRate), mu = T(momentum), wd = T(weightDecay), damp = T(dampening)
+            elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
+                for i in 0..<n {
+                    var d = g[i] + wd * p[i]
+                    if mu > 0 {
+                        b[0][i] = first ? d : mu * b[0][i] + (1 - damp) * d
+                        d = nesterov ? d + mu * b[0][i] : b[0][i]
+                    }
+                    p[i] -= lr * d
+                }
+            }
+        }
+        parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
+    }
+}
+
+/// Adam (Kingma & Ba, 2015) with bias correction; `weightDecay` adds L2 to the gradient.
+///
+/// ```swift
+/// let adam = Adam(model.parameters(), learningRate: 1e-3)
+/// ```
+public class Adam: Optimizer {
+    public let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double
+    /// AdamW decouples weight decay from the gradient (Loshchilov & Hutter, 2019).
+    let decoupled: Bool
+
+    public init(_ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                epsilon: Double = 1e-8, weightDecay: Double = 0) {
+        (beta1, beta2) = betas
+        self.epsilon = epsilon; self.weightDecay = weightDecay
+        decoupled = false
+        super.init(parameters, learningRate: learningRate)
+    }
+
+    init(_ parameters: [Tensor], learningRate: Double, betas: (Double, Double), epsilon: Double, weightDecay: Double, decoupled: Bool) {
+        (beta1, beta2) = betas
+        self.epsilon = epsilon; self.weightDecay = weightDecay
+        self.decoupled = decoupled
+        super.init(parameters, learningRate: learningRate)
+    }
+
+    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+        let buffers = [state.buffer("exp_avg", like: parameter), state.buffer("exp_avg_sq", like: parameter)]
+        let c1 = 1 - Foundation.pow(beta1, Double(step)), c2 = 1 - Foundation.pow(beta2, Double(step))
+        func run<T: FloatScalar>(_: T.Type) {
+            let b1 = T(beta1), b2 = T(beta2), eps = T(epsilon), wd = T(weightDecay)
+            let stepSize = T(learningRate / c1), rootC2 = T(Foundation.sqrt(c2))
+            let decay = T(1 - learningRate * weightDecay)
+            let decoupled = self.decoupled
+            elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
+                let m = b[0], v = b[1]
+                for i in 0..<n {
+                    var gi = g[i]
+                    if decoupled { p[i] *= decay } else { gi += wd * p[i] }
+                    m[i] = b1 * m[i] + (1 - b1) * gi
+                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootC2 + eps)
+                }
+            }
+        }
+        parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
+    }
+}
+
+/// Adam with decoupled weight decay (default 0.01, as in PyTorch).
+///
+/// ```swift
+/// let opt = AdamW(model.parameters(), learningRate: 1e-3, betas: (0.9, 0.99), weightDecay: 0.1)
+/// ```
+public final class AdamW: Adam {
+    override public init(_ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
+        super.init(parameters, learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay, decoupled: true)
+    }
+}
+
+/// RMSProp (Hinton) with optional momentum and centring, PyTorch's formulation.
+///
+/// ```swift
+/// let opt = RMSProp(model.parameters(), learningRate: 1e-3)
+/// ```
+public final class RMSProp: Optimizer {
+    public let alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double, centered: Bool
+
+    public init(_ parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
+                weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
+        self.alpha = alpha; self.epsilon = epsilon; self.weightDecay = weightDecay; self.momentum = momentum; self.centered = centered
+        super.init(parameters, learningRate: learningRate)
+    }
+
+    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+        var buffers = [state.buffer("square_avg", like: parameter)]
+        buffers.append(centered ? state.buffer("grad_avg", like: parameter) : buffers[0])
+        buffers.append(momentum > 0 ? state.buffer("momentum_buffer", like: parameter) : buffers[0])
+        func run<T: FloatScalar>(_: T.Type) {
+            let a = T(alpha), eps = T(epsilon), wd = T(weightDecay), mu = T(momentum), lr = T(learningRate)
+            let centered = self.centered, useMomentum = momentum > 0
+            elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
+                for i in 0..<n {
+                    let gi = g[i] + wd * p[i]
+                    b[0][i] = a * b[0][i] + (1 - a) * gi * gi
+                    var avg = b[0][i]
+                    if centered { b[1][i] = a * b[1][i] + (1 - a) * gi; avg -= b[1][i] * b[1][i] }
+                    let denom = avg.squareRoot() + eps
+                    if useMomentum { b[2][i] = mu * b[2][i] + gi / denom; p[i] -= lr * b[2][i] } else { p[i] -= lr * gi / denom }
+                }
+            }
+        }
+        parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
+    }
+}
+
+/// Adagrad (Duchi et al., 2011): per-element learning rates from the sum of squared gradients.
+///
+/// ```swift
+/// let opt = Adagrad(model.parameters(), learningRate: 0.01)
+/// ```
+public final class Adagrad: Optimizer {
+    public let learningRateDecay: Double, epsilon: Double, weightDecay: Double
+
+    public init(_ parameters: [Tensor], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
+                epsilon: Double = 1e-10, weightDecay: Double = 0) {
+        self.learningRateDecay = learningRateDecay; self.epsilon = epsilon; self.weightDecay = weightDecay
+        super.init(parameters, learningRate: learningRate)
+    }
+
+    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+        let buffers = [state.buffer("sum", like: parameter)]
+        func run<T: FloatScalar>(_: T.Type) {
+            let clr = T(learningRate / (1 + Double(step - 1) * learningRateDecay)), eps = T(epsilon), wd = T(weightDecay)
+            elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
+                for i in 0..<n {
+                    let gi = g[i] + wd * p[i]
+                    b[0][i] += gi * gi
+                    p[i] -= clr * gi / (b[0][i].squareRoot() + eps)
+                }
+            }
+        }
+        parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
+    }
+}

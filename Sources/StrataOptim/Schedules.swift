@@ -1,0 +1,93 @@
+import Foundation
+import StrataCore
+
+/// A learning rate as a function of the step (or epoch) count, starting at 0.
+///
+/// ```swift
+/// let schedule = WarmupCosine(base: 1e-3, warmupSteps: 100, totalSteps: 3000, minimum: 1e-4)
+/// optimizer.learningRate = schedule.learningRate(at: step)
+/// ```
+public protocol LearningRateSchedule: Sendable {
+    func learningRate(at step: Int) -> Double
+}
+
+/// The same rate throughout.
+public struct ConstantLR: LearningRateSchedule {
+    public let base: Double
+    public init(_ base: Double) { self.base = base }
+    public func learningRate(at step: Int) -> Double { base }
+}
+
+/// Multiplies the rate by `gamma` every `stepSize` steps.
+public struct StepLR: LearningRateSchedule {
+    public let base: Double, stepSize: Int, gamma: Double
+    public init(base: Double, stepSize: Int, gamma: Double = 0.1) {
+        precondition(stepSize > 0, "StepLR: stepSize must be positive")
+        self.base = base; self.stepSize = stepSize; self.gamma = gamma
+    }
+    public func learningRate(at step: Int) -> Double { base * Foundation.pow(gamma, Double(step / stepSize)) }
+}
+
+/// Multiplies the rate by `gamma` every step.
+public struct ExponentialLR: LearningRateSchedule {
+    public let base: Double, gamma: Double
+    public init(base: Double, gamma: Double) { self.base = base; self.gamma = gamma }
+    public func learningRate(at step: Int) -> Double { base * Foundation.pow(gamma, Double(step)) }
+}
+
+/// Half a cosine from `base` down to `minimum` over `period` steps, then `minimum`.
+public struct CosineAnnealingLR: LearningRateSchedule {
+    public let base: Double, period: Int, minimum: Double
+    public init(base: Double, period: Int, minimum: Double = 0) {
+        precondition(period > 0, "CosineAnnealingLR: period must be positive")
+        self.base = base; self.period = period; self.minimum = minimum
+    }
+    public func learningRate(at step: Int) -> Double {
+        let t = Double(Swift.min(step, period)) / Double(period)
+        return minimum + (base - minimum) * (1 + Foundation.cos(Double.pi * t)) / 2
+    }
+}
+
+/// Linear warm-up from near zero to the wrapped schedule's rate over `warmupSteps`,
+/// then the wrapped schedule (counted from the end of warm-up).
+public struct LinearWarmup<Wrapped: LearningRateSchedule>: LearningRateSchedule {
+    public let warmupSteps: Int
+    public let then: Wrapped
+    public init(warmupSteps: Int, then: Wrapped) { self.warmupSteps = warmupSteps; self.then = then }
+    public func learningRate(at step: Int) -> Double {
+        if step < warmupSteps { return then.learningRate(at: 0) * Double(step + 1) / Double(warmupSteps) }
+        return then.learningRate(at: step - warmupSteps)
+    }
+}
+
+/// Linear warm-up then cosine decay to `minimum` at `totalSteps` (the nanoGPT schedule).
+public struct WarmupCosine: LearningRateSchedule {
+    let schedule: LinearWarmup<CosineAnnealingLR>
+    public init(base: Double, warmupSteps: Int, totalSteps: Int, minimum: Double) {
+        schedule = LinearWarmup(warmupSteps: warmupSteps,
+                                then: CosineAnnealingLR(base: base, period: Swift.max(1, totalSteps - warmupSteps), minimum: minimum))
+    }
+    public func learningRate(at step: Int) -> Double { schedule.learningRate(at: step) }
+}
+
+/// Scales all gradients so that their joint L2 norm is at most `maxNorm`; returns the norm
+/// before clipping. Gradients are replaced, never changed in place (they may be shared).
+///
+/// ```swift
+/// loss.backward()
+/// let norm = clipGradientNorm(model.parameters(), maxNorm: 1.0)
+/// ```
+@discardableResult
+public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Double) -> Double {
+    var total = 0.0
+    for p in parameters {
+        guard let g = p.grad else { continue }
+        total += withoutGradients { g.cast(to: .float64).square().sum().item() }
+    }
+    let norm = total.squareRoot()
+    if norm > maxNorm {
+        let scale = maxNorm / (norm + 1e-6)
+        withoutGradients { for p in parameters { p.grad = p.grad.map { $0 * scale } } }
+    }
+    return norm
+}
