@@ -16,10 +16,10 @@ let package = Package(
         // MARK: - Implementation
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "StrataCore"),
-        .target(name: "StrataIO"),
+        .target(name: "StrataIO", dependencies: ["StrataCore"]),
         .target(name: "StrataNN", dependencies: ["StrataCore"]),
         .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
-        .target(name: "StrataData", dependencies: ["CZlib"]),
+        .target(name: "StrataData", dependencies: ["StrataCore", "CZlib"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO"]),
         .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN"]),
         .target(name: "Strata", dependencies: [

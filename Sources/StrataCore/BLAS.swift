@@ -24,15 +24,20 @@ public enum BLAS {
     /// The loaded OpenBLAS, or nil when it is absent or disabled.
     static let openBLAS: OpenBLAS? = {
         if ProcessInfo.processInfo.environment["STRATA_BLAS"]?.lowercased() == "builtin" { return nil }
+        chooseCoreType()
+        // Idle OpenBLAS workers spin (sched_yield) before sleeping and take cores from
+        // Strata's own threads between products; keep that spin short.
+        if getenv("OPENBLAS_THREAD_TIMEOUT") == nil { setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1) }
         var handle: UnsafeMutableRawPointer?
         for name in ["libopenblas.so.0", "libopenblas.so", "libopenblasp-r0.3.so"] {
             handle = dlopen(name, RTLD_NOW | RTLD_LOCAL)
             if handle != nil { break }
         }
         guard let handle, let s = dlsym(handle, "cblas_sgemm"), let d = dlsym(handle, "cblas_dgemm") else { return nil }
-        // Strata parallelises its own loops; OpenBLAS runs single-threaded inside them.
+        // OpenBLAS threads large products itself; small ones (those Strata issues from its own
+        // parallel loops) stay on the calling thread below OpenBLAS's threading threshold.
         if let setThreads = dlsym(handle, "openblas_set_num_threads") {
-            unsafeBitCast(setThreads, to: (@convention(c) (Int32) -> Void).self)(1)
+            unsafeBitCast(setThreads, to: (@convention(c) (Int32) -> Void).self)(Int32(Parallel.threadCount))
         }
         func string(_ symbol: String) -> String {
             guard let f = dlsym(handle, symbol) else { return "" }
@@ -44,6 +49,26 @@ public enum BLAS {
         warmUp(blas)
         return blas
     }()
+
+    /// OpenBLAS 0.3.21 does not recognise some newer CPUs and falls back to its slowest
+    /// x86-64 kernels ("Prescott"), at a third of the speed or less. Unless the user set
+    /// `OPENBLAS_CORETYPE`, pick the kernels from the CPU's features before loading it.
+    private static func chooseCoreType() {
+        guard getenv("OPENBLAS_CORETYPE") == nil,
+              let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512dq", "avx512vl"]) {
+            setenv("OPENBLAS_CORETYPE", "SkylakeX", 1)
+            chosenCoreType = "SkylakeX"
+        } else if flags.isSuperset(of: ["avx2", "fma"]) {
+            setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+            chosenCoreType = "Haswell"
+        }
+    }
+
+    /// The OpenBLAS kernel set Strata selected from the CPU's features (nil: OpenBLAS's own choice).
+    public nonisolated(unsafe) private(set) static var chosenCoreType: String?
 
     /// One 512³ product at start-up: when a process's first sgemm is small, OpenBLAS stays slow for small calls.
     private static func warmUp(_ blas: OpenBLAS) {
@@ -69,7 +94,7 @@ public enum BLAS {
 
 /// Row-major GEMM: C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C.
 /// `lda`, `ldb`, `ldc` are row strides of the stored matrices.
-protocol GEMMScalar: FloatScalar & SIMDScalar {
+protocol GEMMScalar: FloatScalar & SIMDScalar & Codable {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
@@ -80,10 +105,8 @@ extension Float: GEMMScalar {
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         if let blas = BLAS.openBLAS {
-            GEMMDriver.splitRows(m: m, n: n, k: k, transA: transA, lda: lda, c: c, ldc: ldc) { rows, aOff, cPtr in
-                blas.sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(rows), Int32(n), Int32(k), alpha,
-                           a + aOff, Int32(lda), b, Int32(ldb), beta, cPtr, Int32(ldc))
-            }
+            blas.sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(m), Int32(n), Int32(k), alpha,
+                       a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         } else {
             BuiltinGEMM.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
@@ -96,37 +119,11 @@ extension Double: GEMMScalar {
                      a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
                      beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
         if let blas = BLAS.openBLAS {
-            GEMMDriver.splitRows(m: m, n: n, k: k, transA: transA, lda: lda, c: c, ldc: ldc) { rows, aOff, cPtr in
-                blas.dgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(rows), Int32(n), Int32(k), alpha,
-                           a + aOff, Int32(lda), b, Int32(ldb), beta, cPtr, Int32(ldc))
-            }
+            blas.dgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(m), Int32(n), Int32(k), alpha,
+                       a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         } else {
             BuiltinGEMM.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        }
-    }
-}
-
-enum GEMMDriver {
-    /// Splits C's rows across cores for large products; each part is one single-threaded BLAS call.
-    @inline(__always)
-    static func splitRows<T>(m: Int, n: Int, k: Int, transA: Bool, lda: Int, c: UnsafeMutablePointer<T>, ldc: Int,
-                             _ call: (Int, Int, UnsafeMutablePointer<T>) -> Void) {
-        let threads = Parallel.threadCount
-        let flops = 2 * m * n * k
-        guard threads > 1, !Parallel.isInsideParallelRegion, flops >= 4_000_000, m >= 2 * 8 else {
-            call(m, 0, c)
-            return
-        }
-        let parts = Swift.min(threads, m / 8)
-        var per = (m + parts - 1) / parts
-        per = (per + 7) / 8 * 8
-        Parallel.forEachChunk(parts, grain: 1) { r in
-            let p = r.lowerBound
-            let lo = p * per, hi = Swift.min(m, lo + per)
-            guard lo < hi else { return }
-            // Row lo of op(A) starts at a[lo*lda] (no transpose) or a[lo] (transposed storage).
-            call(hi - lo, transA ? lo : lo * lda, c + lo * ldc)
         }
     }
 }
@@ -148,7 +145,7 @@ extension BLAS {
         let b = (0..<(n * n)).map { _ in Float(rng.nextUniform()) }
         var c = [Float](repeating: 0, count: n * n)
         set(Int32(threads))
-        defer { set(1) }
+        defer { set(Int32(Parallel.threadCount)) }
         var times: [Double] = []
         for i in 0...repeats {
             let t0 = DispatchTime.now().uptimeNanoseconds

@@ -1,9 +1,24 @@
+import Foundation
+
 /// A contiguous, 64-byte-aligned buffer that owns a tensor's elements.
 final class TensorStorage: @unchecked Sendable {
+    /// glibc serves blocks above 128 KB with fresh mmap pages, so every new activation or
+    /// gradient of a training step would pay page faults again. Keeping large blocks in the
+    /// heap lets freed tensors' memory be reused, as a caching allocator does.
+    private static let allocatorConfigured: Bool = {
+        // mallopt is not in Swift's Glibc module; M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
+        let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+        _ = mallopt(-3, 1 << 30)
+        _ = mallopt(-1, 1 << 30)
+        return true
+    }()
+
     let raw: UnsafeMutableRawPointer
     let byteCount: Int
 
     init(byteCount: Int) {
+        _ = Self.allocatorConfigured
         self.byteCount = byteCount
         raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: 64)
     }

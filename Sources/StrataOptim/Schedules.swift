@@ -28,6 +28,21 @@ public struct StepLR: LearningRateSchedule {
     public func learningRate(at step: Int) -> Double { base * Foundation.pow(gamma, Double(step / stepSize)) }
 }
 
+/// Multiplies the rate by `gamma` at each milestone step.
+///
+/// ```swift
+/// let schedule = MultiStepLR(base: 0.1, milestones: [30, 80], gamma: 0.1)
+/// ```
+public struct MultiStepLR: LearningRateSchedule {
+    public let base: Double, milestones: [Int], gamma: Double
+    public init(base: Double, milestones: [Int], gamma: Double = 0.1) {
+        self.base = base; self.milestones = milestones.sorted(); self.gamma = gamma
+    }
+    public func learningRate(at step: Int) -> Double {
+        base * Foundation.pow(gamma, Double(milestones.filter { $0 <= step }.count))
+    }
+}
+
 /// Multiplies the rate by `gamma` every step.
 public struct ExponentialLR: LearningRateSchedule {
     public let base: Double, gamma: Double

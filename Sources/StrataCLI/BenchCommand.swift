@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `strata bench NAME`: the workloads of `../shared/BENCHMARKS.md`.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run a benchmark workload and print its figures.",
+        discussion: "Workloads: \(BenchCommand.workloads.keys.sorted().joined(separator: ", "))")
+
+    static let workloads: [String: (BenchCommand) -> BenchmarkReport] = [
+        "gemm": { $0.gemm() },
+        "elementwise": { $0.elementwise() },
+        "mlp-mnist": { $0.mlpMNIST() },
+        "cnn-mnist": { $0.cnnMNIST() },
+    ]
+
+    @Argument(help: "The workload to run.") var name: String
+    @Option(help: "Write the figures as JSON to this path.") var json: String?
+    @Option(help: "Measured runs per figure.") var runs: Int = 5
+
+    func run() throws {
+        guard let workload = Self.workloads[name] else {
+            throw ValidationError("unknown workload '\(name)'; choose one of: \(Self.workloads.keys.sorted().joined(separator: ", "))")
+        }
+        var report = workload(self)
+        report.peak_rss_mb = Measure.peakResidentMB()
+        report.printTable()
+        if let json {
+            try report.write(json: json)
+            print("wrote \(json)")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Strata
+
+/// One measured figure of a benchmark: median and best over several runs.
+struct BenchmarkFigure: Encodable {
+    let name: String
+    let unit: String
+    let median: Double
+    let best: Double
+    let runs: Int
+
+    /// Builds a figure from per-run values; `higherIsBetter` picks what "best" means.
+    init(name: String, unit: String, values: [Double], higherIsBetter: Bool = true) {
+        let sorted = values.sorted()
+        self.name = name
+        self.unit = unit
+        median = sorted.isEmpty ? .nan : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
+        best = (higherIsBetter ? sorted.last : sorted.first) ?? .nan
+        runs = values.count
+    }
+}
+
+/// A benchmark's report, in the JSON shape of `../shared/BENCHMARKS.md`.
+struct BenchmarkReport: Encodable {
+    let workload: String
+    let strata_version = strataVersion
+    let threads = Parallel.threadCount
+    let blas = BLAS.description
+    var peak_rss_mb = 0.0
+    var results: [BenchmarkFigure] = []
+    /// The same workload done by a reference (e.g. OpenBLAS called directly), measured in the same run.
+    var reference: [BenchmarkFigure]?
+
+    init(workload: String) { self.workload = workload }
+
+    /// Prints a table: name, median, best, and the ratio to the reference when there is one.
+    func printTable() {
+        print("\(workload)  (Strata \(strata_version), \(threads) threads, \(blas))")
+        for r in results {
+            var line = "  \(r.name.padding(toLength: 18, withPad: " ", startingAt: 0))"
+                + String(format: "median %10.1f  best %10.1f  %@", r.median, r.best, r.unit)
+            if let ref = reference?.first(where: { $0.name == r.name }) {
+                line += String(format: "   reference %8.1f  ratio %.3f", ref.median, r.median / ref.median)
+            }
+            print(line)
+        }
+        print(String(format: "  peak memory %.1f MB", peak_rss_mb))
+    }
+
+    /// Writes the report as JSON (sorted keys, atomically).
+    func write(json path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}
+
+enum Measure {
+    /// Seconds taken by `body`.
+    static func seconds(_ body: () -> Void) -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    }
+
+    /// Runs `body` `warmup` times unmeasured, then `runs` times; returns the seconds of each run.
+    static func repeated(runs: Int, warmup: Int = 1, _ body: () -> Void) -> [Double] {
+        for _ in 0..<warmup { body() }
+        return (0..<runs).map { _ in seconds(body) }
+    }
+
+    /// The process's peak resident memory in MB (VmHWM from /proc/self/status).
+    static func peakResidentMB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb / 1024
+        }
+        return 0
+    }
+}

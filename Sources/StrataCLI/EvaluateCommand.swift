@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// Rebuilds an image classifier from a `strata train mnist` checkpoint.
+struct ImageClassifierCheckpoint {
+    let model: Layer
+    let kind: ImageModelKind
+    let dataset: ImageDatasetKind
+    let normalization: MNIST.Normalization
+
+    init(path: String) throws {
+        let checkpoint = try TrainingCheckpoint.load(path: path)
+        let meta = checkpoint.metadata
+        guard let kindName = meta["model"], let kind = ImageModelKind(rawValue: kindName) else {
+            throw CheckpointError(path: path, message: "metadata 'model' is \(meta["model"].map { "'\($0)'" } ?? "missing"); expected mlp or cnn (a checkpoint from 'strata train mnist')")
+        }
+        do { model = try kind.make(configJSON: meta["model_config"]) }
+        catch { throw CheckpointError(path: path, message: "metadata 'model_config' is not a valid \(kind.rawValue) configuration: \(error)") }
+        try checkpoint.loadWeights(into: model)
+        model.train(false)
+        self.kind = kind
+        dataset = ImageDatasetKind(rawValue: meta["dataset"] ?? "mnist") ?? .mnist
+        normalization = MNIST.Normalization(mean: Double(meta["normalization_mean"] ?? "") ?? dataset.normalization.mean,
+                                            std: Double(meta["normalization_std"] ?? "") ?? dataset.normalization.std)
+    }
+}
+
+/// `strata evaluate`: test-set loss and accuracy of a checkpoint.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Evaluate a checkpoint on its dataset's test set.")
+
+    @Option(help: "A checkpoint.safetensors written by 'strata train mnist'.") var checkpoint: String
+    @Option(help: "Directory with the dataset's IDX files (default: as in training).") var data: String?
+    @Option(help: "Write the metrics as JSON to this path.") var json: String?
+
+    func run() throws {
+        let loaded = try ImageClassifierCheckpoint(path: checkpoint)
+        let directory = try loaded.dataset.locate(data)
+        let test = try MNIST.load(directory: directory, split: .test, normalization: loaded.normalization)
+        let trainer = Trainer(model: loaded.model, optimizer: SGD(loaded.model.parameters(), learningRate: 0))
+        let scores = trainer.evaluate(DataLoader(test, batchSize: 1000))
+        print(String(format: "%@ on %@ test set (%d images): accuracy %.2f%%, loss %.4f", loaded.kind.rawValue,
+                     loaded.dataset.rawValue, test.count, (scores["accuracy"] ?? 0) * 100, scores["loss"] ?? 0))
+        if let json {
+            try MetricsLog.writeResult(["test_accuracy": JSONValue(scores["accuracy"] ?? .nan), "test_loss": JSONValue(scores["loss"] ?? .nan),
+                                        "test_samples": JSONValue(test.count), "checkpoint": JSONValue(checkpoint)], to: json)
+        }
+    }
+}
+
+/// `strata predict`: classifies one image file.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict", abstract: "Classify a 28x28 image (PGM or PNG) with a checkpoint.",
+        discussion: "Images of another size are resized; an image with a light background (mean above 127) is inverted to MNIST's white-on-black.")
+
+    @Option(help: "A checkpoint.safetensors written by 'strata train mnist'.") var checkpoint: String
+    @Option(help: "The image: PGM (P2/P5) or PNG.") var image: String
+    @Option(help: "How many classes to list.") var top = 3
+
+    func run() throws {
+        let loaded = try ImageClassifierCheckpoint(path: checkpoint)
+        var picture = try GrayImage.read(path: image)
+        if picture.width != 28 || picture.height != 28 { picture = picture.resized(width: 28, height: 28) }
+        let mean = Double(picture.pixels.reduce(0) { $0 + Int($1) }) / Double(picture.pixels.count)
+        if mean > 127 { picture = picture.inverted() }
+        let n = loaded.normalization
+        let pixels = picture.pixels.map { Float((Double($0) / 255 - n.mean) / n.std) }
+        let probabilities = withoutGradients { loaded.model(Tensor(pixels, shape: [1, 1, 28, 28])).softmax(axis: 1) }.floats
+        let ranked = probabilities.enumerated().sorted { $0.element > $1.element }
+        let names = loaded.dataset == .mnist ? (0..<10).map(String.init) : FashionMNISTLabels.names
+        print("\(image): \(names[ranked[0].offset])")
+        for (label, p) in ranked.prefix(top) { print(String(format: "  %@  %.4f", names[label], p)) }
+    }
+}
+
+/// Fashion-MNIST's class names, by label.
+enum FashionMNISTLabels {
+    static let names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+}

@@ -1,0 +1,192 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `strata train ...`: the training jobs.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train a model.", subcommands: [TrainMNISTCommand.self])
+}
+
+/// `strata train mnist`: an MLP or CNN on MNIST or Fashion-MNIST, with progress, a checkpoint
+/// per epoch, a metrics log and training curves, then a test-set evaluation.
+struct TrainMNISTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mnist",
+        abstract: "Train an image classifier on MNIST (shipped with Strata) or Fashion-MNIST.",
+        discussion: """
+        Writes to --out: checkpoint.safetensors (after every epoch; resume with --resume), \
+        metrics.csv and curves.svg; then evaluates on the test set.
+        """)
+
+    @Option(help: "mlp or cnn.") var model: ImageModelKind = .mlp
+    @Option(help: "Epochs (default: 10 for mlp, 4 for cnn).") var epochs: Int?
+    @Option(help: "Samples per batch.") var batchSize = 128
+    @Option(help: "adam, adamw, sgd, rmsprop or adagrad.") var optimizer: OptimizerKind = .adam
+    @Option(help: "Learning rate (default: 1e-3; 0.05 for sgd).") var lr: Double?
+    @Option(help: "Learning-rate schedule over the run: cosine (decay to 1% per step), step (x0.1 at 1/2 and 3/4 of the epochs) or constant.")
+    var schedule: ScheduleKind = .cosine
+    @Option(help: "mnist or fashion-mnist.") var dataset: ImageDatasetKind = .mnist
+    @Option(help: "Directory with the IDX files (default: the copy shipped with Strata, or the Debian package for Fashion-MNIST).") var data: String?
+    @Option(help: "Output directory (default: runs/<dataset>-<model>).") var out: String?
+    @Option(help: "Continue from this checkpoint (a checkpoint.safetensors written by a previous run).") var resume: String?
+    @Option(help: "Fraction of the training set held out for validation.") var validationSplit = 0.1
+    @Option(help: "Random seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
+    @Option(help: "Write the final metrics as JSON to this path.") var json: String?
+
+    func run() throws {
+        let epochs = self.epochs ?? model.defaultEpochs
+        let out = self.out ?? "runs/\(dataset.rawValue)-\(model.rawValue)"
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let directory = try dataset.locate(data)
+        print("Strata \(strataVersion) · \(Parallel.threadCount) threads · GEMM: \(BLAS.description)")
+        print("Loading \(dataset.rawValue) from \(directory)")
+        let full = try MNIST.load(directory: directory, split: .train, normalization: dataset.normalization)
+        let test = try MNIST.load(directory: directory, split: .test, normalization: dataset.normalization)
+        let (train, validation) = validationSplit > 0 ? full.split(validationFraction: validationSplit) : (full, nil)
+
+        Tensor.manualSeed(seed)
+        let network = model.make()
+        let optimizer = self.optimizer.make(network.parameters(), learningRate: lr)
+        let trainer = Trainer(model: network, optimizer: optimizer, metrics: [.accuracy])
+        let checkpointPath = "\(out)/checkpoint.safetensors"
+        var metadata = ["model": model.rawValue, "dataset": dataset.rawValue,
+                        "normalization_mean": String(dataset.normalization.mean), "normalization_std": String(dataset.normalization.std),
+                        "optimizer": self.optimizer.rawValue, "seed": String(seed), "batch_size": String(batchSize),
+                        "schedule": schedule.rawValue]
+        metadata["model_config"] = model.configJSON(network)
+        if let resume {
+            let checkpoint = try TrainingCheckpoint.load(path: resume)
+            guard checkpoint.metadata["model"] == model.rawValue else {
+                throw UserFacingError("\(resume): checkpoint is for model '\(checkpoint.metadata["model"] ?? "?")', not '\(model.rawValue)'")
+            }
+            try checkpoint.restore(into: trainer)
+            print("Resumed from \(resume) after epoch \(checkpoint.epoch)")
+        }
+        print("\(model.rawValue): \(network.parameterCount) parameters · \(train.count) training, \(validation?.count ?? 0) validation, \(test.count) test images")
+
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
+        let validationLoader = validation.map { DataLoader($0, batchSize: 1000) }
+        let started = Date()
+        try trainer.fit(loader, epochs: epochs, validation: validationLoader, callbacks: [
+            schedule.callback(base: optimizer.learningRate, epochs: epochs, stepsPerEpoch: loader.batchCount),
+            ModelCheckpoint(path: checkpointPath, metadata: metadata),
+            MetricsLogger(path: "\(out)/metrics.csv"),
+            TrainingCurvesWriter(path: "\(out)/curves.svg", title: "\(dataset.rawValue) \(model.rawValue)"),
+        ])
+        let seconds = Date().timeIntervalSince(started)
+        let scores = trainer.evaluate(DataLoader(test, batchSize: 1000))
+        let testAccuracy = scores["accuracy"] ?? .nan, testLoss = scores["loss"] ?? .nan
+        print(String(format: "Test accuracy %.2f%% · test loss %.4f · trained %d epochs in %.1f s", testAccuracy * 100, testLoss, trainer.epoch, seconds))
+        print("Saved \(checkpointPath), \(out)/metrics.csv, \(out)/curves.svg")
+        if let json {
+            let epochSeconds = trainer.history["seconds"]
+            let samplesPerSecond = epochSeconds.isEmpty ? 0 : Double(train.count) * Double(epochSeconds.count) / epochSeconds.reduce(0, +)
+            try MetricsLog.writeResult([
+                "test_accuracy": JSONValue(testAccuracy), "test_loss": JSONValue(testLoss), "epochs": JSONValue(trainer.epoch),
+                "train_seconds": JSONValue(seconds), "samples_per_second": JSONValue(samplesPerSecond),
+                "model": JSONValue(model.rawValue), "dataset": JSONValue(dataset.rawValue),
+                "checkpoint": JSONValue(checkpointPath),
+            ], to: json)
+            print("Wrote \(json)")
+        }
+    }
+}
+
+/// The image models `strata train mnist` can build.
+enum ImageModelKind: String, ExpressibleByArgument, CaseIterable {
+    case mlp, cnn
+
+    var defaultEpochs: Int { self == .mlp ? 10 : 4 }
+
+    func make(configJSON: String? = nil) throws -> Layer {
+        let data = configJSON.map { Data($0.utf8) }
+        switch self {
+        case .mlp: return MLP(try data.map { try JSONDecoder().decode(MLP.Config.self, from: $0) } ?? MLP.Config())
+        case .cnn: return ConvNet(try data.map { try JSONDecoder().decode(ConvNet.Config.self, from: $0) } ?? ConvNet.Config())
+        }
+    }
+
+    func make() -> Layer { try! make(configJSON: nil) }
+
+    func configJSON(_ model: Layer) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data: Data?
+        switch model {
+        case let m as MLP: data = try? encoder.encode(m.config)
+        case let m as ConvNet: data = try? encoder.encode(m.config)
+        default: data = nil
+        }
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// The MNIST-format datasets and where to find them.
+enum ImageDatasetKind: String, ExpressibleByArgument, CaseIterable {
+    case mnist, fashionMNIST = "fashion-mnist"
+
+    var normalization: MNIST.Normalization { self == .mnist ? .mnist : .fashionMNIST }
+
+    /// The directory to read: the one given, or the first default that holds the files.
+    func locate(_ given: String?) throws -> String {
+        if let given { return given }
+        let candidates: [String]
+        switch self {
+        case .mnist:
+            candidates = ["Data/mnist"] + ResourceLocator.nearExecutable("Data/mnist") + ["../shared/data/mnist"]
+        case .fashionMNIST:
+            candidates = ["/usr/share/datasets/fashion-mnist", "Data/fashion-mnist"]
+        }
+        for c in candidates where FileManager.default.fileExists(atPath: "\(c)/t10k-labels-idx1-ubyte.gz") || FileManager.default.fileExists(atPath: "\(c)/t10k-labels-idx1-ubyte") {
+            return c
+        }
+        let hint = self == .mnist ? "pass --data DIR with the four MNIST IDX files"
+                                  : "install it with 'apt-get install dataset-fashion-mnist' or pass --data DIR"
+        throw UserFacingError("\(rawValue) not found (looked in \(candidates.joined(separator: ", "))): \(hint)")
+    }
+}
+
+/// Finds files shipped in the repository relative to the running executable
+/// (`.build/<config>/strata` sits three levels below the package root).
+enum ResourceLocator {
+    static func nearExecutable(_ relative: String) -> [String] {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        return (1...4).map { up in
+            var url = exe
+            for _ in 0..<up { url.deleteLastPathComponent() }
+            return url.appendingPathComponent(relative).path
+        }
+    }
+}
+
+/// Learning-rate schedules selectable on the command line.
+enum ScheduleKind: String, ExpressibleByArgument, CaseIterable {
+    case cosine, step, constant
+
+    func callback(base: Double, epochs: Int, stepsPerEpoch: Int) -> LearningRateScheduler {
+        switch self {
+        case .cosine:
+            return LearningRateScheduler(CosineAnnealingLR(base: base, period: Swift.max(1, epochs * stepsPerEpoch), minimum: base / 100), perStep: true)
+        case .step:
+            return LearningRateScheduler(MultiStepLR(base: base, milestones: [epochs / 2, epochs * 3 / 4], gamma: 0.1))
+        case .constant:
+            return LearningRateScheduler(ConstantLR(base))
+        }
+    }
+}
+
+/// The optimizers selectable on the command line.
+enum OptimizerKind: String, ExpressibleByArgument, CaseIterable {
+    case adam, adamw, sgd, rmsprop, adagrad
+
+    func make(_ parameters: [Tensor], learningRate: Double?) -> Optimizer {
+        switch self {
+        case .adam: return Adam(parameters, learningRate: learningRate ?? 1e-3)
+        case .adamw: return AdamW(parameters, learningRate: learningRate ?? 1e-3)
+        case .sgd: return SGD(parameters, learningRate: learningRate ?? 0.05, momentum: 0.9, nesterov: true)
+        case .rmsprop: return RMSProp(parameters, learningRate: learningRate ?? 1e-3)
+        case .adagrad: return Adagrad(parameters, learningRate: learningRate ?? 1e-2)
+        }
+    }
+}

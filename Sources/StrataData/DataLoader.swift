@@ -1,0 +1,113 @@
+import Foundation
+import StrataCore
+
+/// Batches of a dataset for one epoch after another, shuffled with a seeded generator
+/// (the order of epoch e depends only on the seed and e, so a resumed run sees the same
+/// batches), with batches prepared on a background thread while the model computes.
+///
+/// ```swift
+/// let loader = DataLoader(train, batchSize: 128, shuffle: true, seed: 42)
+/// for batch in loader.epoch(0) {
+///     let loss = crossEntropy(logits: model(batch.inputs), targets: batch.targets)
+/// }
+/// ```
+public struct DataLoader: Sendable {
+    public let dataset: any Dataset
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let seed: UInt64
+    public let dropLast: Bool
+    /// Batches prepared ahead of the consumer (0 prepares each batch on demand).
+    public let prefetch: Int
+    /// For data-parallel training: this process's rank and the number of processes.
+    public let rank: Int, worldSize: Int
+
+    public init(_ dataset: any Dataset, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0,
+                dropLast: Bool = false, prefetch: Int = 2, rank: Int = 0, worldSize: Int = 1) {
+        precondition(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
+        precondition(rank >= 0 && rank < worldSize, "DataLoader: rank \(rank) must be in 0..<\(worldSize)")
+        self.dataset = dataset; self.batchSize = batchSize; self.shuffle = shuffle; self.seed = seed
+        self.dropLast = dropLast; self.prefetch = prefetch; self.rank = rank; self.worldSize = worldSize
+    }
+
+    /// Number of batches per epoch.
+    public var batchCount: Int {
+        let n = shardSize
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
+    }
+
+    private var shardSize: Int { dataset.count / worldSize + (rank < dataset.count % worldSize ? 1 : 0) }
+
+    /// The example order of `epoch`: a seeded permutation (Fisher-Yates), or 0..<n, then this rank's shard.
+    public func order(epoch: Int) -> [Int] {
+        var order = Array(0..<dataset.count)
+        if shuffle {
+            var rng = RandomGenerator(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
+            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
+        }
+        return worldSize == 1 ? order : stride(from: rank, to: order.count, by: worldSize).map { order[$0] }
+    }
+
+    /// The batches of one epoch.
+    public func epoch(_ epoch: Int) -> EpochBatches {
+        let order = self.order(epoch: epoch)
+        let batches = (0..<batchCount).map { b in Array(order[(b * batchSize)..<Swift.min(order.count, (b + 1) * batchSize)]) }
+        return EpochBatches(dataset: dataset, batches: batches, prefetch: prefetch)
+    }
+}
+
+/// The batches of one epoch, produced on a background thread `prefetch` batches ahead.
+public final class EpochBatches: Sequence, IteratorProtocol, @unchecked Sendable {
+    private let dataset: any Dataset
+    private let batches: [[Int]]
+    private let prefetch: Int
+    private var position = 0
+    private var ready: [Int: Batch] = [:]
+    private let condition = NSCondition()
+    private var produced = 0
+    private var cancelled = false
+
+    init(dataset: any Dataset, batches: [[Int]], prefetch: Int) {
+        self.dataset = dataset
+        self.batches = batches
+        self.prefetch = prefetch
+        if prefetch > 0 && !batches.isEmpty {
+            let thread = Thread { [weak self] in self?.produce() }
+            thread.start()
+        }
+    }
+
+    deinit {
+        condition.lock(); cancelled = true; condition.broadcast(); condition.unlock()
+    }
+
+    /// Number of batches in this epoch.
+    public var count: Int { batches.count }
+
+    private func produce() {
+        for i in batches.indices {
+            condition.lock()
+            while !cancelled && produced - position >= prefetch { condition.wait() }
+            if cancelled { condition.unlock(); return }
+            condition.unlock()
+            let batch = dataset.batch(batches[i])
+            condition.lock()
+            ready[i] = batch
+            produced += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    public func next() -> Batch? {
+        guard position < batches.count else { return nil }
+        defer { position += 1 }
+        guard prefetch > 0 else { return dataset.batch(batches[position]) }
+        condition.lock()
+        while ready[position] == nil { condition.wait() }
+        let batch = ready.removeValue(forKey: position)!
+        condition.broadcast()
+        condition.unlock()
+        return batch
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed system call while writing a file atomically.
+struct AtomicFileError: Error {
+    let message: String
+}
+
+/// Writes a file so that readers see either the old contents or the complete new contents.
+///
+/// The bytes go to a fresh temporary file in the target's directory, which is flushed to disk
+/// and then renamed over the target; on any failure the temporary file is removed.
+enum AtomicFile {
+    /// Writes through `body` into a temporary file, then renames it over `path`.
+    static func write(to path: String, _ body: (inout FileSink) throws -> Void) throws {
+        let directory = directoryName(of: path)
+        let slash = path.lastIndex(of: "/")
+        let prefix = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let temporaryPath = prefix + ".\(base).tmp-\(getpid())-\(suffix)"
+
+        let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw AtomicFileError(message: "cannot create temporary file \(temporaryPath): \(errnoText())")
+        }
+        var sink = FileSink(descriptor: descriptor, path: temporaryPath)
+        var closed = false
+        do {
+            try body(&sink)
+            guard fsync(descriptor) == 0 else {
+                throw AtomicFileError(message: "cannot flush \(temporaryPath) to disk: \(errnoText())")
+            }
+            closed = true
+            guard close(descriptor) == 0 else {
+                throw AtomicFileError(message: "cannot close \(temporaryPath): \(errnoText())")
+            }
+            guard rename(temporaryPath, path) == 0 else {
+                throw AtomicFileError(message: "cannot rename \(temporaryPath) to \(path): \(errnoText())")
+            }
+        } catch {
+            if !closed { close(descriptor) }
+            unlink(temporaryPath)
+            throw error
+        }
+        syncDirectory(directory)
+    }
+
+    /// The directory part of `path`, or "." when it has none.
+    static func directoryName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let directory = String(path[..<slash])
+        return directory.isEmpty ? "/" : directory
+    }
+
+    /// Makes the rename durable; failure here is harmless, so it is ignored.
+    static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
+    }
+
+    static func errnoText() -> String {
+        String(cString: strerror(errno))
+    }
+}
+
+/// The writable end handed to `AtomicFile.write`'s body.
+struct FileSink {
+    let descriptor: Int32
+    let path: String
+    /// Bytes written so far.
+    private(set) var count = 0
+
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    /// Writes all of `bytes`, retrying short writes and interrupted calls.
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let written = systemWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw AtomicFileError(message: "cannot write \(path) at byte \(count + done): \(AtomicFile.errnoText())")
+            }
+            done += written
+        }
+        count += done
+    }
+
+    /// Writes all of `bytes`.
+    mutating func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+}
+
+/// `write(2)`, named apart from `FileSink.write`.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(descriptor, bytes, count)
+    #elseif canImport(Musl)
+    return Musl.write(descriptor, bytes, count)
+    #else
+    return Darwin.write(descriptor, bytes, count)
+    #endif
+}

@@ -1,0 +1,156 @@
+import Foundation
+import StrataCore
+import StrataOptim
+
+/// Hooks into `Trainer.fit`: override what you need. `logs` holds the epoch's figures
+/// (`loss`, `accuracy`, `val_loss`, `val_accuracy`, `lr`).
+///
+/// ```swift
+/// final class PrintLoss: Callback {
+///     override func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws { print(logs["loss"]!) }
+/// }
+/// ```
+open class Callback {
+    public init() {}
+    open func trainingBegan(trainer: Trainer) throws {}
+    open func epochBegan(_ epoch: Int, trainer: Trainer) throws {}
+    open func batchEnded(_ step: Int, loss: Double, trainer: Trainer) throws {}
+    open func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {}
+    open func trainingEnded(trainer: Trainer) throws {}
+}
+
+/// Whether a smaller or a larger value of a monitored figure is better.
+public enum MonitorMode: Sendable {
+    case min, max, automatic
+    func isBetter(_ value: Double, than best: Double, monitor: String, minDelta: Double = 0) -> Bool {
+        let lowerIsBetter: Bool
+        switch self {
+        case .min: lowerIsBetter = true
+        case .max: lowerIsBetter = false
+        case .automatic: lowerIsBetter = !monitor.contains("accuracy")
+        }
+        return lowerIsBetter ? value < best - minDelta : value > best + minDelta
+    }
+}
+
+/// Stops training when `monitor` has not improved by `minDelta` for `patience` epochs.
+///
+/// ```swift
+/// trainer.fit(loader, epochs: 50, validation: val, callbacks: [EarlyStopping(monitor: "val_loss", patience: 3)])
+/// ```
+public final class EarlyStopping: Callback {
+    public let monitor: String, patience: Int, minDelta: Double, mode: MonitorMode
+    public private(set) var best: Double?
+    public private(set) var stoppedEpoch: Int?
+    private var wait = 0
+
+    public init(monitor: String = "val_loss", patience: Int = 3, minDelta: Double = 0, mode: MonitorMode = .automatic) {
+        self.monitor = monitor; self.patience = patience; self.minDelta = minDelta; self.mode = mode
+    }
+
+    override public func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {
+        guard let value = logs[monitor] else { return }
+        if best == nil || mode.isBetter(value, than: best!, monitor: monitor, minDelta: minDelta) {
+            best = value
+            wait = 0
+        } else {
+            wait += 1
+            if wait >= patience {
+                stoppedEpoch = epoch
+                trainer.stopTraining = true
+            }
+        }
+    }
+}
+
+/// Sets the optimizer's learning rate from a schedule, per epoch or per step.
+///
+/// ```swift
+/// LearningRateScheduler(StepLR(base: 0.1, stepSize: 5), perStep: false)
+/// ```
+public final class LearningRateScheduler: Callback {
+    public let schedule: any LearningRateSchedule
+    public let perStep: Bool
+
+    public init(_ schedule: any LearningRateSchedule, perStep: Bool = false) {
+        self.schedule = schedule
+        self.perStep = perStep
+    }
+
+    override public func epochBegan(_ epoch: Int, trainer: Trainer) throws {
+        if !perStep { trainer.optimizer.learningRate = schedule.learningRate(at: epoch) }
+        else { trainer.optimizer.learningRate = schedule.learningRate(at: trainer.globalStep) }
+    }
+
+    override public func batchEnded(_ step: Int, loss: Double, trainer: Trainer) throws {
+        if perStep { trainer.optimizer.learningRate = schedule.learningRate(at: trainer.globalStep) }
+    }
+}
+
+/// Appends each epoch's figures to a CSV (`.csv`) or JSON-lines (`.jsonl`) file.
+///
+/// ```swift
+/// MetricsLogger(path: "runs/mnist/metrics.csv")
+/// ```
+public final class MetricsLogger: Callback {
+    public let path: String
+    private var log: MetricsLog?
+
+    public init(path: String) { self.path = path }
+
+    override public func trainingBegan(trainer: Trainer) throws {
+        log = try MetricsLog(path: path, append: trainer.epoch > 0)
+    }
+
+    override public func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {
+        try log?.log(epoch: epoch + 1, metrics: logs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    override public func trainingEnded(trainer: Trainer) throws { log?.close() }
+}
+
+/// Rewrites an SVG chart of loss and accuracy per epoch (train and validation) after every epoch.
+///
+/// ```swift
+/// TrainingCurvesWriter(path: "runs/mnist/curves.svg")
+/// ```
+public final class TrainingCurvesWriter: Callback {
+    public let path: String
+    public let title: String
+
+    public init(path: String, title: String = "Training curves") { self.path = path; self.title = title }
+
+    override public func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {
+        var history = trainer.history.values
+        history.removeValue(forKey: "lr")
+        history.removeValue(forKey: "seconds")
+        try TrainingCurves(title: title, history: history).write(to: path)
+    }
+}
+
+/// Saves a checkpoint after each epoch: always to `path`, or only when `monitor` improves
+/// (`saveBestOnly`). Checkpoints are written atomically.
+///
+/// ```swift
+/// ModelCheckpoint(path: "runs/mnist/best.safetensors", monitor: "val_accuracy", saveBestOnly: true)
+/// ```
+public final class ModelCheckpoint: Callback {
+    public let path: String, monitor: String, saveBestOnly: Bool, mode: MonitorMode
+    /// Extra metadata stored with every checkpoint (for example the model's configuration).
+    public var metadata: [String: String]
+    public private(set) var best: Double?
+
+    public init(path: String, monitor: String = "val_loss", saveBestOnly: Bool = false, mode: MonitorMode = .automatic,
+                metadata: [String: String] = [:]) {
+        self.path = path; self.monitor = monitor; self.saveBestOnly = saveBestOnly; self.mode = mode; self.metadata = metadata
+    }
+
+    override public func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {
+        if saveBestOnly {
+            guard let value = logs[monitor] else { return }
+            if let best, !mode.isBetter(value, than: best, monitor: monitor) { return }
+            best = value
+        }
+        try TrainingCheckpoint.save(trainer: trainer, metadata: metadata, to: path)
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import StrataCore
+import StrataNN
+import StrataOptim
+import StrataData
+
+/// A Keras-like training loop: `fit` over epochs with validation, callbacks and a live
+/// progress bar, `evaluate`, and `predict`.
+///
+/// ```swift
+/// let model = Sequential(Flatten(), Linear(784, 512), ReLU(), Linear(512, 10))
+/// let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3))
+/// try trainer.fit(DataLoader(train, batchSize: 128, shuffle: true, seed: 1), epochs: 5,
+///                 validation: DataLoader(test, batchSize: 1000))
+/// let scores = trainer.evaluate(DataLoader(test, batchSize: 1000))   // ["loss": ..., "accuracy": ...]
+/// ```
+public final class Trainer {
+    public let model: Layer
+    public let optimizer: Optimizer
+    /// Maps (model output, targets) to a scalar loss.
+    public var lossFunction: (Tensor, Tensor) -> Tensor
+    public var metrics: [Metric]
+    /// Clip gradients to this global L2 norm before each update.
+    public var gradientClipNorm: Double?
+    /// Batches whose gradients are summed (each loss divided by this) before one update.
+    public var accumulationSteps = 1
+    /// Show a progress bar (live on a terminal, log lines otherwise).
+    public var verbose = true
+    /// Set by callbacks (such as `EarlyStopping`) to end `fit` after the current epoch.
+    public var stopTraining = false
+    /// Per-epoch logs of every epoch trained so far (restored with a checkpoint).
+    public internal(set) var history = History()
+    /// Number of epochs completed.
+    public internal(set) var epoch = 0
+    /// Number of optimizer updates so far.
+    public internal(set) var globalStep = 0
+
+    public init(model: Layer, optimizer: Optimizer,
+                loss: @escaping (Tensor, Tensor) -> Tensor = { crossEntropy(logits: $0, targets: $1) },
+                metrics: [Metric] = [.accuracy]) {
+        self.model = model
+        self.optimizer = optimizer
+        lossFunction = loss
+        self.metrics = metrics
+    }
+
+    /// Trains until `epochs` epochs are complete (counting those already done, so a restored
+    /// trainer continues where it stopped), or a callback stops it.
+    @discardableResult
+    public func fit(_ train: DataLoader, epochs: Int, validation: DataLoader? = nil, callbacks: [Callback] = []) throws -> History {
+        precondition(accumulationSteps >= 1, "Trainer: accumulationSteps must be >= 1")
+        stopTraining = false
+        for c in callbacks { try c.trainingBegan(trainer: self) }
+        while epoch < epochs && !stopTraining {
+            let e = epoch
+            for c in callbacks { try c.epochBegan(e, trainer: self) }
+            let started = DispatchTime.now().uptimeNanoseconds
+            let bar = verbose ? ProgressBar(totalSteps: train.batchCount, epoch: e + 1, totalEpochs: epochs) : nil
+            var tally = Tally(metrics: metrics)
+            model.train(true)
+            optimizer.zeroGradients()
+            var step = 0
+            for batch in train.epoch(e) {
+                let output = model(batch.inputs)
+                let loss = lossFunction(output, batch.targets)
+                (accumulationSteps > 1 ? loss / Double(accumulationSteps) : loss).backward()
+                step += 1
+                if step % accumulationSteps == 0 || step == train.batchCount {
+                    if let gradientClipNorm { clipGradientNorm(optimizer.parameters, maxNorm: gradientClipNorm) }
+                    optimizer.step()
+                    optimizer.zeroGradients()
+                    globalStep += 1
+                }
+                let value = loss.item()
+                tally.add(loss: value, outputs: output, targets: batch.targets)
+                bar?.update(step: step, metrics: tally.figures(), samples: tally.samples)
+                for c in callbacks { try c.batchEnded(step, loss: value, trainer: self) }
+            }
+            var logs = Dictionary(uniqueKeysWithValues: tally.figures())
+            if let validation {
+                for (k, v) in evaluate(validation) { logs["val_" + k] = v }
+            }
+            bar?.finish(metrics: logs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samples: tally.samples)
+            logs["lr"] = optimizer.learningRate
+            logs["seconds"] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            history.record(logs)
+            epoch += 1
+            for c in callbacks { try c.epochEnded(e, logs: logs, trainer: self) }
+        }
+        for c in callbacks { try c.trainingEnded(trainer: self) }
+        return history
+    }
+
+    /// Loss and metrics over a dataset, in evaluation mode and without gradients.
+    public func evaluate(_ loader: DataLoader) -> [String: Double] {
+        let wasTraining = model.isTraining
+        model.train(false)
+        defer { model.train(wasTraining) }
+        var tally = Tally(metrics: metrics)
+        withoutGradients {
+            for batch in loader.epoch(0) {
+                let output = model(batch.inputs)
+                tally.add(loss: lossFunction(output, batch.targets).item(), outputs: output, targets: batch.targets)
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: tally.figures())
+    }
+
+    /// The model's outputs for `inputs` (first axis = samples), computed in batches in evaluation mode.
+    public func predict(_ inputs: Tensor, batchSize: Int = 256) -> Tensor {
+        let wasTraining = model.isTraining
+        model.train(false)
+        defer { model.train(wasTraining) }
+        return withoutGradients {
+            let n = inputs.shape[0]
+            let parts = stride(from: 0, to: n, by: batchSize).map { start in
+                model(inputs.slice(axis: 0, start: start, end: Swift.min(n, start + batchSize)))
+            }
+            return Tensor.concatenated(parts, axis: 0)
+        }
+    }
+}
+
+/// Running sums of the loss and metric counts over an epoch.
+struct Tally {
+    let metrics: [Metric]
+    var lossSum = 0.0
+    var samples = 0
+    var correct: [Int]
+
+    init(metrics: [Metric]) {
+        self.metrics = metrics
+        correct = Array(repeating: 0, count: metrics.count)
+    }
+
+    mutating func add(loss: Double, outputs: Tensor, targets: Tensor) {
+        let n = outputs.shape.first ?? 1
+        lossSum += loss * Double(n)
+        samples += n
+        guard outputs.rank == 2, targets.rank == 1, targets.dtype.isInteger else { return }
+        let scores = outputs.detached()
+        for (i, m) in metrics.enumerated() { correct[i] += m.correctCount(outputs: scores, targets: targets) }
+    }
+
+    func figures() -> [(String, Double)] {
+        let n = Double(Swift.max(samples, 1))
+        return [("loss", lossSum / n)] + zip(metrics, correct).map { ($0.name, Double($1) / n) }
+    }
+}

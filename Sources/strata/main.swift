@@ -1,0 +1,3 @@
+import StrataCLI
+
+StrataTool.main()

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import StrataData
+
+@Suite("Gzip and Zlib")
+struct GzipTests {
+    @Test("gzip round trips", arguments: [0, 1, 1000, 300_000])
+    func gzipRoundTrip(count: Int) throws {
+        let original = pseudoRandomBytes(count: count / 2) + [UInt8](repeating: 42, count: count - count / 2)
+        let packed = try Gzip.compress(original)
+        #expect(Gzip.isGzip(packed))
+        #expect(try Gzip.decompress(packed) == original)
+    }
+
+    @Test("concatenated gzip members decompress to the concatenation")
+    func multiMember() throws {
+        let first = Array("first member\n".utf8)
+        let second = Array("second member\n".utf8)
+        let packed = try Gzip.compress(first) + Gzip.compress(second, level: 1)
+        #expect(try Gzip.decompress(packed) == first + second)
+        // Trailing zero padding is tolerated, other trailing bytes are not.
+        #expect(try Gzip.decompress(packed + [0, 0, 0]) == first + second)
+        let error = try #require(throws: CompressionError.self) { try Gzip.decompress(packed + [1, 2, 3]) }
+        #expect(error.offset == packed.count)
+        #expect(error.description.contains("trailing"))
+    }
+
+    @Test("truncated and corrupt streams throw with an offset")
+    func corrupt() throws {
+        let packed = try Gzip.compress(pseudoRandomBytes(count: 5000))
+        let truncated = try #require(throws: CompressionError.self) { try Gzip.decompress(Array(packed.prefix(100))) }
+        #expect(truncated.description.contains("truncated"))
+        #expect(truncated.offset == 100)
+
+        var flipped = packed
+        flipped[packed.count - 6] ^= 0xFF  // inside the CRC-32 trailer
+        let badCRC = try #require(throws: CompressionError.self) { try Gzip.decompress(flipped) }
+        #expect(badCRC.description.contains("incorrect data check"))
+
+        let headerOnly = try #require(throws: CompressionError.self) { try Gzip.decompress([0x1F, 0x8B, 0x08]) }
+        #expect(headerOnly.description.hasPrefix("gzip: at compressed byte 3: truncated"))
+
+        let notCompressed = try #require(throws: CompressionError.self) { try Gzip.decompress(Array("plain text".utf8)) }
+        #expect(notCompressed.description.contains("at compressed byte"))
+    }
+
+    @Test("zlib streams round trip and gzip decompression also accepts them")
+    func zlibRoundTrip() throws {
+        let original = Array(String(repeating: "strata ", count: 500).utf8)
+        let packed = try Zlib.compress(original)
+        #expect(packed[0] == 0x78)
+        #expect(packed.count < original.count / 10)
+        #expect(try Zlib.decompress(packed) == original)
+        #expect(try Gzip.decompress(packed) == original)
+        #expect(throws: CompressionError.self) { try Zlib.compress(original, level: 10) }
+    }
+
+    @Test("CRC-32 matches the standard check value")
+    func crc32() {
+        #expect(Zlib.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(Zlib.crc32(Array("IEND".utf8)) == 0xAE42_6082)
+        #expect(Zlib.crc32(Array("6789".utf8), initial: Zlib.crc32(Array("12345".utf8))) == 0xCBF4_3926)
+        #expect(Zlib.crc32(Array("123456789".utf8)[2...]) == Zlib.crc32(Array("3456789".utf8)))
+    }
+}
