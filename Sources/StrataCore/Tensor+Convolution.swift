@@ -23,26 +23,41 @@ public struct Window2D: Sendable, Equatable {
 }
 
 enum ConvolutionKernels {
+    /// The output columns `xo` whose input column `xo*stride - padding + offset` lies in `0..<w`.
+    @inline(__always)
+    static func validColumns(ow: Int, w: Int, stride: Int, padding: Int, offset: Int) -> Range<Int> {
+        // xo*stride + shift in [0, w) with shift = offset - padding
+        let shift = offset - padding
+        let low = shift >= 0 ? 0 : (-shift + stride - 1) / stride
+        let high = w - 1 - shift < 0 ? 0 : Swift.min(ow, (w - 1 - shift) / stride + 1)
+        return low < high ? low..<high : 0..<0
+    }
+
     /// cols[(c*kh + i)*kw + j, n*OH*OW + oh*OW + ow] = x[n, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw] (0 outside).
     static func im2col<T: FloatScalar>(_ x: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>,
                                        n: Int, c: Int, h: Int, w: Int, window: Window2D, oh: Int, ow: Int) {
-        let (kh, kw) = window.kernel
+        let (kh, kw) = window.kernel, (sh, sw) = window.stride, (ph, pw) = window.padding, (dh, dw) = window.dilation
         let plane = oh * ow, width = n * plane
         Parallel.forEachChunk(c * kh * kw, grain: 1) { rows in
             for r in rows {
                 let ch = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw
+                let valid = validColumns(ow: ow, w: w, stride: sw, padding: pw, offset: kj * dw)
+                let shift = kj * dw - pw
                 let dst = cols + r * width
                 for b in 0..<n {
                     let src = x + (b * c + ch) * h * w
                     for y in 0..<oh {
-                        let iy = y * window.stride.0 - window.padding.0 + ki * window.dilation.0
+                        let iy = y * sh - ph + ki * dh
                         let row = dst + b * plane + y * ow
-                        if iy < 0 || iy >= h { for xo in 0..<ow { row[xo] = 0 }; continue }
-                        let srow = src + iy * w
-                        for xo in 0..<ow {
-                            let ix = xo * window.stride.1 - window.padding.1 + kj * window.dilation.1
-                            row[xo] = (ix >= 0 && ix < w) ? srow[ix] : 0
+                        if iy < 0 || iy >= h || valid.isEmpty { row.initialize(repeating: 0, count: ow); continue }
+                        let srow = src + iy * w + shift
+                        for xo in 0..<valid.lowerBound { row[xo] = 0 }
+                        if sw == 1 {
+                            (row + valid.lowerBound).update(from: srow + valid.lowerBound, count: valid.count)
+                        } else {
+                            for xo in valid { row[xo] = srow[xo * sw] }
                         }
+                        for xo in valid.upperBound..<ow { row[xo] = 0 }
                     }
                 }
             }
@@ -52,24 +67,24 @@ enum ConvolutionKernels {
     /// The adjoint of im2col: dx[n, c, iy, ix] += cols[...] (parallel over channels, which write disjoint planes).
     static func col2im<T: FloatScalar>(_ cols: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>,
                                        n: Int, c: Int, h: Int, w: Int, window: Window2D, oh: Int, ow: Int) {
-        let (kh, kw) = window.kernel
+        let (kh, kw) = window.kernel, (sh, sw) = window.stride, (ph, pw) = window.padding, (dh, dw) = window.dilation
         let plane = oh * ow, width = n * plane
         Parallel.forEachChunk(c, grain: 1) { channels in
             for ch in channels {
                 for b in 0..<n { (dx + (b * c + ch) * h * w).initialize(repeating: 0, count: h * w) }
                 for ki in 0..<kh {
                     for kj in 0..<kw {
+                        let valid = validColumns(ow: ow, w: w, stride: sw, padding: pw, offset: kj * dw)
+                        if valid.isEmpty { continue }
+                        let shift = kj * dw - pw
                         let src = cols + ((ch * kh + ki) * kw + kj) * width
                         for b in 0..<n {
                             let dst = dx + (b * c + ch) * h * w
                             for y in 0..<oh {
-                                let iy = y * window.stride.0 - window.padding.0 + ki * window.dilation.0
+                                let iy = y * sh - ph + ki * dh
                                 if iy < 0 || iy >= h { continue }
-                                let row = src + b * plane + y * ow, drow = dst + iy * w
-                                for xo in 0..<ow {
-                                    let ix = xo * window.stride.1 - window.padding.1 + kj * window.dilation.1
-                                    if ix >= 0 && ix < w { drow[ix] += row[xo] }
-                                }
+                                let row = src + b * plane + y * ow, drow = dst + iy * w + shift
+                                for xo in valid { drow[xo * sw] += row[xo] }
                             }
                         }
                     }

@@ -16,25 +16,56 @@ extension Tensor {
         let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow], dtype: dtype)
         let argmax = UnsafeMutableBufferPointer<Int32>.allocate(capacity: planes * oh * ow)
         let holder = ArgmaxHolder(argmax)
+        let (kh, kw) = window.kernel, (sh, sw) = window.stride, (ph, pw) = window.padding, (dh, dw) = window.dilation
+        let simple = ph == 0 && pw == 0 && dh == 1 && dw == 1
         func run<T: FloatScalar>(_: T.Type) {
-            let x = pointer(T.self), y = out.pointer(T.self)
+            let x = pointer(T.self), y = out.pointer(T.self), arg = argmax.baseAddress!
             Parallel.forEachChunk(planes, grain: Swift.max(1, 4096 / Swift.max(1, oh * ow))) { r in
                 for p in r {
+                    let src = x + p * h * w
+                    if simple && kh == 2 && kw == 2 && sh == 2 && sw == 2 {
+                        // The common 2x2/stride-2 window, branch-free (selects, not jumps): the
+                        // position of the maximum in real data is too irregular to predict.
+                        for i in 0..<oh {
+                            let top = 2 * i * w
+                            for j in 0..<ow {
+                                let k = top + 2 * j
+                                let a = src[k], b = src[k + 1], c = src[k + w], d = src[k + w + 1]
+                                let upper = a >= b ? a : b, upperIndex = a >= b ? k : k + 1
+                                let lower = c >= d ? c : d, lowerIndex = c >= d ? k + w : k + w + 1
+                                let takeUpper = upper >= lower
+                                y[(p * oh + i) * ow + j] = takeUpper ? upper : lower
+                                arg[(p * oh + i) * ow + j] = Int32(takeUpper ? upperIndex : lowerIndex)
+                            }
+                        }
+                        continue
+                    }
                     for i in 0..<oh {
                         for j in 0..<ow {
                             var best = -T.infinity, bestIndex: Int32 = -1
-                            for ki in 0..<window.kernel.0 {
-                                let iy = i * window.stride.0 - window.padding.0 + ki * window.dilation.0
-                                if iy < 0 || iy >= h { continue }
-                                for kj in 0..<window.kernel.1 {
-                                    let ix = j * window.stride.1 - window.padding.1 + kj * window.dilation.1
-                                    if ix < 0 || ix >= w { continue }
-                                    let v = x[p * h * w + iy * w + ix]
-                                    if v > best || bestIndex < 0 { best = v; bestIndex = Int32(iy * w + ix) }
+                            if simple {
+                                // Every tap is inside the image.
+                                let base = i * sh * w + j * sw
+                                for ki in 0..<kh {
+                                    for kj in 0..<kw {
+                                        let k = base + ki * w + kj
+                                        if src[k] > best || bestIndex < 0 { best = src[k]; bestIndex = Int32(k) }
+                                    }
+                                }
+                            } else {
+                                for ki in 0..<kh {
+                                    let iy = i * sh - ph + ki * dh
+                                    if iy < 0 || iy >= h { continue }
+                                    for kj in 0..<kw {
+                                        let ix = j * sw - pw + kj * dw
+                                        if ix < 0 || ix >= w { continue }
+                                        let v = src[iy * w + ix]
+                                        if v > best || bestIndex < 0 { best = v; bestIndex = Int32(iy * w + ix) }
+                                    }
                                 }
                             }
                             y[(p * oh + i) * ow + j] = best
-                            argmax[(p * oh + i) * ow + j] = bestIndex
+                            arg[(p * oh + i) * ow + j] = bestIndex
                         }
                     }
                 }
