@@ -49,7 +49,32 @@ extension Float: FloatScalar {
     public static var dtype: DType { .float32 }
     public var doubleValue: Double { Double(self) }
     public init(fromDouble value: Double) { self = Float(value) }
-    @inline(__always) public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
+    /// e^x without a library call, so that loops over it vectorise: e^x = 2^n · e^g with
+    /// n = round(x·log2 e) and |g| <= ln2/2, e^g by its degree-7 Taylor polynomial
+    /// (truncation error below 1e-8), 2^n assembled from exponent bits. Within 2 ulp of
+    /// `expf`; 0 below -87.3 (where float32 results would be subnormal), +inf above 88.7.
+    @inline(__always) public static func exp(_ x: Float) -> Float {
+        // NaN fails both comparisons and is clamped too (it is restored at the end).
+        let clamped: Float = x >= -87.33654 ? (x <= 88.72283 ? x : 88.72283) : -87.33654
+        // Adding 1.5·2^23 rounds to an integer, which then sits in the low mantissa bits.
+        let shifted = clamped * 1.442695041 + 12_582_912
+        let n = shifted - 12_582_912
+        let k = Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000
+        let g = (clamped - n * 0.693145751953125) - n * 1.428606765330187e-06  // x - n·ln2, in two parts
+        var p: Float = 1.0 / 5040
+        p = p * g + 1.0 / 720
+        p = p * g + 1.0 / 120
+        p = p * g + 1.0 / 24
+        p = p * g + 1.0 / 6
+        p = p * g + 0.5
+        p = p * g + 1
+        p = p * g + 1
+        // 2^n as 2^(n/2) · 2^(n - n/2), so that n = -126 ... 128 never leaves the exponent range.
+        let half = k >> 1
+        let scaled = p * Float(bitPattern: UInt32(bitPattern: half &+ 127) << 23)
+                       * Float(bitPattern: UInt32(bitPattern: k &- half &+ 127) << 23)
+        return x != x ? x : (x < -87.33654 ? 0 : (x > 88.72283 ? .infinity : scaled))
+    }
     @inline(__always) public static func log(_ x: Float) -> Float { Foundation.logf(x) }
     @inline(__always) public static func sqrt(_ x: Float) -> Float { x.squareRoot() }
     @inline(__always) public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }

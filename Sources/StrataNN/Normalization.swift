@@ -93,3 +93,8 @@ public final class LayerNorm: Layer {
         return y
     }
 }
+
+/// Batch normalisation of `[N, C]` features (PyTorch's `BatchNorm1d`); the same layer as `BatchNorm`.
+public typealias BatchNorm1D = BatchNorm
+/// Batch normalisation of `[N, C, H, W]` channels (PyTorch's `BatchNorm2d`); the same layer as `BatchNorm`.
+public typealias BatchNorm2D = BatchNorm
