@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"]),
         .testTarget(name: "StrataNNTests", dependencies: ["StrataNN", "StrataOptim", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataDataTests", dependencies: ["StrataData"]),
+        .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

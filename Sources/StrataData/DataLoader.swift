@@ -57,43 +57,56 @@ public struct DataLoader: Sendable {
 }
 
 /// The batches of one epoch, produced on a background thread `prefetch` batches ahead.
+///
+/// The producer thread shares only a small buffer object with the iterator, never the iterator
+/// itself: an epoch abandoned before its end is then released, its `deinit` cancels the producer
+/// and the thread exits instead of waiting forever.
 public final class EpochBatches: Sequence, IteratorProtocol, @unchecked Sendable {
+    /// The state shared between the producer thread and the consumer, guarded by `condition`.
+    private final class Buffer: @unchecked Sendable {
+        let condition = NSCondition()
+        var ready: [Int: Batch] = [:]
+        var produced = 0
+        /// Batches handed to the consumer (updated under the lock, so the producer sees it when woken).
+        var consumed = 0
+        var cancelled = false
+    }
+
     private let dataset: any Dataset
     private let batches: [[Int]]
     private let prefetch: Int
     private var position = 0
-    private var ready: [Int: Batch] = [:]
-    private let condition = NSCondition()
-    private var produced = 0
-    private var cancelled = false
+    private let buffer = Buffer()
 
     init(dataset: any Dataset, batches: [[Int]], prefetch: Int) {
         self.dataset = dataset
         self.batches = batches
         self.prefetch = prefetch
         if prefetch > 0 && !batches.isEmpty {
-            let thread = Thread { [weak self] in self?.produce() }
+            let buffer = self.buffer
+            let thread = Thread { Self.produce(dataset: dataset, batches: batches, prefetch: prefetch, buffer: buffer) }
             thread.start()
         }
     }
 
     deinit {
-        condition.lock(); cancelled = true; condition.broadcast(); condition.unlock()
+        buffer.condition.lock(); buffer.cancelled = true; buffer.condition.broadcast(); buffer.condition.unlock()
     }
 
     /// Number of batches in this epoch.
     public var count: Int { batches.count }
 
-    private func produce() {
+    private static func produce(dataset: any Dataset, batches: [[Int]], prefetch: Int, buffer: Buffer) {
+        let condition = buffer.condition
         for i in batches.indices {
             condition.lock()
-            while !cancelled && produced - position >= prefetch { condition.wait() }
-            if cancelled { condition.unlock(); return }
+            while !buffer.cancelled && buffer.produced - buffer.consumed >= prefetch { condition.wait() }
+            if buffer.cancelled { condition.unlock(); return }
             condition.unlock()
             let batch = dataset.batch(batches[i])
             condition.lock()
-            ready[i] = batch
-            produced += 1
+            buffer.ready[i] = batch
+            buffer.produced += 1
             condition.broadcast()
             condition.unlock()
         }
@@ -103,9 +116,11 @@ public final class EpochBatches: Sequence, IteratorProtocol, @unchecked Sendable
         guard position < batches.count else { return nil }
         defer { position += 1 }
         guard prefetch > 0 else { return dataset.batch(batches[position]) }
+        let condition = buffer.condition
         condition.lock()
-        while ready[position] == nil { condition.wait() }
-        let batch = ready.removeValue(forKey: position)!
+        while buffer.ready[position] == nil { condition.wait() }
+        let batch = buffer.ready.removeValue(forKey: position)!
+        buffer.consumed = position + 1
         condition.broadcast()
         condition.unlock()
         return batch

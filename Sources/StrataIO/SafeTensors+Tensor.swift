@@ -41,6 +41,11 @@ extension SafeTensorsEntry {
     /// The entry as a tensor. BF16 is widened to float32; U8/I8/I16 become int32.
     /// Throws for dtypes Strata cannot hold.
     public func tensor(key: String = "", path: String = "<memory>") throws -> Tensor {
+        // Entries built by hand are not validated; a wrong byte count would crash or read garbage below.
+        if let size = SafeTensors.byteSize(ofDType: dtype), data.count != elementCount * size {
+            throw SafeTensorsError(kind: .sizeMismatch, path: path, key: key,
+                                   message: "\(data.count) bytes of data; expected \(elementCount * size) for shape \(self.shape) of \(dtype)")
+        }
         let shape = Shape(self.shape)
         func make<T: TensorScalar>(_: T.Type) -> Tensor {
             let t = Tensor.empty(shape, dtype: T.dtype)

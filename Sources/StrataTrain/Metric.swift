@@ -35,6 +35,8 @@ public enum Metric: Sendable, Hashable {
         for i in 0..<labels.count {
             let row = scores[(i * c)..<((i + 1) * c)]
             let target = row[row.startIndex + Int(labels[i])]
+            // A NaN score (a diverged model) is never correct: nothing compares higher than NaN.
+            if target.isNaN { continue }
             // The target is in the top k when fewer than k classes score strictly higher.
             let higher = row.reduce(0) { $0 + ($1 > target ? 1 : 0) }
             if higher < k { correct += 1 }

@@ -66,9 +66,11 @@ public struct TrainingCheckpoint {
             else if k.hasPrefix("optimizer.") { optimizer[String(k.dropFirst(10))] = t }
             else { throw CheckpointError(path: path, message: "unexpected tensor '\(k)' (expected keys starting with 'model.' or 'optimizer.')") }
         }
-        let history: History
-        do { history = try JSONDecoder().decode(History.self, from: Data((header["history"] ?? "{}").utf8)) }
-        catch { throw CheckpointError(path: path, message: "metadata 'history' is not valid: \(error)") }
+        var history = History()   // a checkpoint without 'history' starts an empty one
+        if let text = header["history"] {
+            do { history = try JSONDecoder().decode(History.self, from: Data(text.utf8)) }
+            catch { throw CheckpointError(path: path, message: "metadata 'history' is not valid: \(error)") }
+        }
         let random = header["random_state"].map { $0.split(separator: ",").compactMap { UInt64($0) } }
         var user = header
         for k in ["format", "epoch", "global_step", "history", "random_state"] { user.removeValue(forKey: k) }

@@ -1,5 +1,5 @@
 import Testing
-@testable import StrataData
+import StrataData
 
 @Suite("GrayImage resizing")
 struct GrayImageTests {

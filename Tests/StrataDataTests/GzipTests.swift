@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import StrataData
+import StrataData
 
 @Suite("Gzip and Zlib")
 struct GzipTests {

@@ -1,4 +1,4 @@
-@testable import StrataData
+import StrataData
 
 /// Builds PNG files for tests: any color type and bit depth, a chosen filter per row, optional
 /// extra chunks, IDAT split into several chunks. Written from the PNG specification, separately

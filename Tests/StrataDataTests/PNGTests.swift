@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import StrataData
+import StrataData
 
 @Suite("PNG decoding")
 struct PNGTests {

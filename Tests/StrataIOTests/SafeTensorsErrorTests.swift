@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import StrataIO
+import StrataIO
 
 @Suite("SafeTensors errors")
 struct SafeTensorsErrorTests {

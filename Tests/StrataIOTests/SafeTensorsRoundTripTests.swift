@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import StrataIO
+import StrataIO
 
 @Suite("SafeTensors round trips")
 struct SafeTensorsRoundTripTests {
