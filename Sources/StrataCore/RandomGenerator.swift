@@ -87,16 +87,27 @@ extension Tensor {
         GlobalRandom.with { $0 = RandomGenerator(seed: seed) }
     }
 
+    /// Draws one value per element, written straight into a tensor of `dtype` (no Double copy).
     private static func sample(_ shape: Shape, dtype: DType, generator: UnsafeMutablePointer<RandomGenerator>?,
                                _ draw: (inout RandomGenerator) -> Double) -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: dtype)
         let n = shape.elementCount
-        var values = [Double](repeating: 0, count: n)
-        if let generator {
-            for i in 0..<n { values[i] = draw(&generator.pointee) }
-        } else {
-            GlobalRandom.with { g in for i in 0..<n { values[i] = draw(&g) } }
+        func fill<T: TensorScalar>(_: T.Type, _ g: inout RandomGenerator) {
+            let p = out.storage.pointer(as: T.self)
+            for i in 0..<n { p[i] = T(fromDouble: draw(&g)) }
         }
-        return values.asTensor(shape: shape, dtype: dtype)
+        func fill(_ g: inout RandomGenerator) {
+            switch dtype {
+            case .float32: fill(Float.self, &g)
+            case .float64: fill(Double.self, &g)
+            case .float16: fill(Float16.self, &g)
+            case .int32: fill(Int32.self, &g)
+            case .int64: fill(Int64.self, &g)
+            case .bool: fill(Bool.self, &g)
+            }
+        }
+        if let generator { fill(&generator.pointee) } else { GlobalRandom.with { fill(&$0) } }
+        return out
     }
 
     /// Normal samples with the given mean and standard deviation.

@@ -67,23 +67,53 @@ public class Adam: Optimizer {
     override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
         let buffers = [state.buffer("exp_avg", like: parameter), state.buffer("exp_avg_sq", like: parameter)]
         let c1 = 1 - Foundation.pow(beta1, Double(step)), c2 = 1 - Foundation.pow(beta2, Double(step))
-        func run<T: FloatScalar>(_: T.Type) {
+        func run<T: FloatScalar & SIMDScalar>(_: T.Type) {
             let b1 = T(beta1), b2 = T(beta2), eps = T(epsilon), wd = T(weightDecay)
-            let stepSize = T(learningRate / c1), rootC2 = T(Foundation.sqrt(c2))
-            let decay = T(1 - learningRate * weightDecay)
-            let decoupled = self.decoupled
+            let stepSize = T(learningRate / c1), invRootC2 = T(1 / Foundation.sqrt(c2))
+            // Decoupled (AdamW): p ← p·(1 − lr·wd); coupled (Adam): g ← g + wd·p.
+            let decay = decoupled ? T(1 - learningRate * weightDecay) : 1
+            let l2 = decoupled ? 0 : wd
             elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
                 let m = b[0], v = b[1]
-                for i in 0..<n {
-                    var gi = g[i]
-                    if decoupled { p[i] *= decay } else { gi += wd * p[i] }
-                    m[i] = b1 * m[i] + (1 - b1) * gi
-                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                    p[i] -= stepSize * m[i] / (v[i].squareRoot() / rootC2 + eps)
+                Parallel.forEachChunk(n, grain: 1 << 15) { range in
+                    var i = range.lowerBound
+                    // Eight lanes at a time (vector multiply, add, divide and square root) ...
+                    while i + 8 <= range.upperBound {
+                        var pv = SIMDLanes.load(p + i), mv = SIMDLanes.load(m + i), vv = SIMDLanes.load(v + i)
+                        let gv = SIMDLanes.load(g + i) + l2 * pv
+                        pv *= decay
+                        mv = b1 * mv + (1 - b1) * gv
+                        vv = b2 * vv + (1 - b2) * gv * gv
+                        pv -= stepSize * mv / (vv.squareRoot() * invRootC2 + eps)
+                        SIMDLanes.store(pv, p + i); SIMDLanes.store(mv, m + i); SIMDLanes.store(vv, v + i)
+                        i += 8
+                    }
+                    // ... and the same update for the remainder.
+                    while i < range.upperBound {
+                        let gi = g[i] + l2 * p[i]
+                        p[i] *= decay
+                        m[i] = b1 * m[i] + (1 - b1) * gi
+                        v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                        p[i] -= stepSize * m[i] / (v[i].squareRoot() * invRootC2 + eps)
+                        i += 1
+                    }
                 }
             }
         }
         parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
+    }
+}
+
+/// Unaligned loads and stores of eight consecutive elements.
+enum SIMDLanes {
+    @inline(__always) static func load<T: SIMDScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+    @inline(__always) static func load<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+    @inline(__always) static func store<T: SIMDScalar>(_ value: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<T>.self)
     }
 }
 

@@ -48,6 +48,13 @@ public final class EarlyStopping: Callback {
         self.monitor = monitor; self.patience = patience; self.minDelta = minDelta; self.mode = mode
     }
 
+    /// Starts afresh with each `fit`, as Keras does.
+    override public func trainingBegan(trainer: Trainer) throws {
+        best = nil
+        wait = 0
+        stoppedEpoch = nil
+    }
+
     override public func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {
         guard let value = logs[monitor] else { return }
         if best == nil || mode.isBetter(value, than: best!, monitor: monitor, minDelta: minDelta) {
