@@ -129,30 +129,30 @@ extension Double: GEMMScalar {
 }
 
 extension BLAS {
-    /// Calls OpenBLAS's `cblas_sgemm` directly on square n×n matrices with OpenBLAS's own
-    /// threading (`threads`), bypassing Strata: the reference for `strata bench gemm`.
-    /// Returns nil when OpenBLAS is not loaded.
+    /// A closure that multiplies two fixed random n×n float32 matrices by calling OpenBLAS's
+    /// `cblas_sgemm` directly (with OpenBLAS's own threads), bypassing Strata: the reference
+    /// for `strata bench gemm`. Nil when OpenBLAS is not loaded.
     ///
     /// ```swift
-    /// let seconds = BLAS.timeDirectSGEMM(n: 1024, threads: 2, repeats: 5)
+    /// if let direct = BLAS.directSGEMM(n: 1024) { direct() }
     /// ```
-    public static func timeDirectSGEMM(n: Int, threads: Int, repeats: Int) -> [Double]? {
-        guard let blas = openBLAS, let handle = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_NOLOAD) ?? dlopen("libopenblas.so", RTLD_NOW | RTLD_NOLOAD),
-              let setThreads = dlsym(handle, "openblas_set_num_threads") else { return nil }
-        let set = unsafeBitCast(setThreads, to: (@convention(c) (Int32) -> Void).self)
+    public static func directSGEMM(n: Int) -> (() -> Void)? {
+        guard let blas = openBLAS else { return nil }
         var rng = RandomGenerator(seed: 7)
         let a = (0..<(n * n)).map { _ in Float(rng.nextUniform()) }
         let b = (0..<(n * n)).map { _ in Float(rng.nextUniform()) }
-        var c = [Float](repeating: 0, count: n * n)
-        set(Int32(threads))
-        defer { set(Int32(Parallel.threadCount)) }
-        var times: [Double] = []
-        for i in 0...repeats {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            blas.sgemm(101, 111, 111, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), b, Int32(n), 0, &c, Int32(n))
-            let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            if i > 0 { times.append(t) }   // the first call is a warm-up
+        let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
+        let holder = DirectBuffers(a: a, b: b, c: c)
+        return {
+            blas.sgemm(101, 111, 111, Int32(n), Int32(n), Int32(n), 1, holder.a, Int32(n), holder.b, Int32(n), 0, holder.c, Int32(n))
         }
-        return times
     }
+}
+
+/// Buffers owned by a `directSGEMM` closure.
+private final class DirectBuffers {
+    let a: [Float], b: [Float]
+    let c: UnsafeMutablePointer<Float>
+    init(a: [Float], b: [Float], c: UnsafeMutablePointer<Float>) { self.a = a; self.b = b; self.c = c }
+    deinit { c.deallocate() }
 }
