@@ -8,17 +8,27 @@ import Darwin
 #endif
 
 /// A failed system call while writing a file atomically.
-struct AtomicFileError: Error {
-    let message: String
+public struct AtomicFileError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }
 
 /// Writes a file so that readers see either the old contents or the complete new contents.
 ///
 /// The bytes go to a fresh temporary file in the target's directory, which is flushed to disk
 /// and then renamed over the target; on any failure the temporary file is removed.
-enum AtomicFile {
+///
+/// ```swift
+/// try AtomicFile.write(Array("hello\n".utf8), to: "out/greeting.txt")
+/// ```
+public enum AtomicFile {
+    /// Writes `bytes` to `path` atomically.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        try write(to: path) { try $0.write(bytes) }
+    }
+
     /// Writes through `body` into a temporary file, then renames it over `path`.
-    static func write(to path: String, _ body: (inout FileSink) throws -> Void) throws {
+    public static func write(to path: String, _ body: (inout FileSink) throws -> Void) throws {
         let directory = directoryName(of: path)
         let slash = path.lastIndex(of: "/")
         let prefix = slash.map { String(path[...$0]) } ?? ""
@@ -73,11 +83,11 @@ enum AtomicFile {
 }
 
 /// The writable end handed to `AtomicFile.write`'s body.
-struct FileSink {
+public struct FileSink {
     let descriptor: Int32
     let path: String
     /// Bytes written so far.
-    private(set) var count = 0
+    public private(set) var count = 0
 
     init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
@@ -85,7 +95,7 @@ struct FileSink {
     }
 
     /// Writes all of `bytes`, retrying short writes and interrupted calls.
-    mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let written = systemWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
@@ -99,7 +109,7 @@ struct FileSink {
     }
 
     /// Writes all of `bytes`.
-    mutating func write(_ bytes: [UInt8]) throws {
+    public mutating func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// A JSON value for metrics logs and result files.
 ///

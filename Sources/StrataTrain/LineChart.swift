@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// A line chart rendered as a standalone SVG file that any browser opens.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// Appends one row of metrics per epoch (or step) to a CSV or JSON-lines file.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// Per-epoch training curves, written as one standalone SVG file.
 ///

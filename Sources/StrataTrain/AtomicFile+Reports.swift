@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -36,23 +37,15 @@ public enum ReportFileError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Whole-file writes that readers never see half done: the text goes to a
-/// temporary file in the same folder, which is then renamed over the target.
-enum AtomicFile {
+/// Text files for reports, written through StrataIO's `AtomicFile` (temporary file, flush,
+/// rename), with the parent folder created first and failures reported as `ReportFileError`.
+extension AtomicFile {
     static func write(_ text: String, to path: String) throws {
         try createParentDirectory(of: path)
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         do {
-            try Data(text.utf8).write(to: temporary)
+            try write(Array(text.utf8), to: path)
         } catch {
-            throw ReportFileError.cannotWrite(path: temporary.path, reason: "\(error.localizedDescription)")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary.path)
-            throw ReportFileError.cannotWrite(path: path, reason: "rename failed: \(reason)")
+            throw ReportFileError.cannotWrite(path: path, reason: "\(error)")
         }
     }
 
