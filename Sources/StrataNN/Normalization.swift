@@ -83,6 +83,7 @@ public final class LayerNorm: Layer {
         let k = normalizedShape.count
         precondition(Array(x.shape.dims.suffix(k)) == normalizedShape,
                      "LayerNorm: input shape \(x.shape) does not end with \(normalizedShape)")
+        if k == 1 { return x.layerNorm(weight: weight, bias: bias, epsilon: epsilon) }
         let axes = Array((x.rank - k)..<x.rank)
         let mean = x.mean(axes: axes, keepDims: true)
         let centered = x - mean

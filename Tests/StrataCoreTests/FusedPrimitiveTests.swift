@@ -1,0 +1,69 @@
+import Testing
+import StrataCore
+import _StrataTestSupport
+
+/// The fused primitives (layer norm, attention): finite-difference gradient checks, and forward
+/// values against the same computation written out with gradient-checked primitives.
+let fusedCases: [GradientCase] = [
+    GradientCase(name: "layerNorm affine", shapes: [[2, 3, 5], [5], [5]]) { $0[0].layerNorm(weight: $0[1], bias: $0[2]) },
+    GradientCase(name: "layerNorm plain", shapes: [[4, 6]]) { $0[0].layerNorm(weight: nil, bias: nil) },
+    GradientCase(name: "attention", shapes: [[2, 3, 4], [2, 5, 4], [2, 5, 3]]) {
+        Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2])
+    },
+    GradientCase(name: "attention causal", shapes: [[2, 2, 4, 3], [2, 2, 4, 3], [2, 2, 4, 3]]) {
+        Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: true)
+    },
+    GradientCase(name: "attention causal after a cache", shapes: [[1, 2, 3], [1, 5, 3], [1, 5, 2]]) {
+        Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], causal: true, scale: 0.7)
+    },
+    GradientCase(name: "attention padding mask", shapes: [[2, 3, 4], [2, 4, 4], [2, 4, 4]]) {
+        let keep = Tensor([true, true, false, true, true, true, true, false], shape: [2, 1, 4])
+        return Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: keep)
+    },
+]
+
+/// Attention written out: scores, an additive -inf mask, softmax, weighted sum.
+private func attentionWrittenOut(_ q: Tensor, _ k: Tensor, _ v: Tensor, allowed: Tensor) -> Tensor {
+    let scores = q.matmul(k.transposed(-2, -1)) / Double(q.shape[q.rank - 1]).squareRoot()
+    let masked = Tensor.where(allowed, scores, Tensor.full([], value: -1e9, dtype: scores.dtype))
+    return masked.softmax(axis: -1).matmul(v)
+}
+
+@Suite struct FusedPrimitiveTests {
+    @Test(arguments: fusedCases) func gradient(_ c: GradientCase) {
+        let error = gradientCheck(c.inputs(), c.f)
+        #expect(error < 1e-6, "\(c.name): relative gradient error \(error)")
+    }
+
+    @Test func layerNormMatchesComposite() {
+        let x = testTensor([3, 7], seed: 4).cast(to: .float32), w = testTensor([7], seed: 5).cast(to: .float32)
+        let b = testTensor([7], seed: 6).cast(to: .float32)
+        let mean = x.mean(axes: [1], keepDims: true)
+        let centered = x - mean
+        let expected = centered * (centered.square().mean(axes: [1], keepDims: true) + 1e-5).rsqrt() * w + b
+        #expect(maxAbsDifference(x.layerNorm(weight: w, bias: b), expected) < 1e-5)
+    }
+
+    @Test func causalAttentionMatchesWrittenOut() {
+        let q = testTensor([2, 5, 4], seed: 1), k = testTensor([2, 5, 4], seed: 2), v = testTensor([2, 5, 3], seed: 3)
+        let rows = Tensor.arange(0, 5, dtype: .int64).reshaped([5, 1]), cols = Tensor.arange(0, 5, dtype: .int64).reshaped([1, 5])
+        let expected = attentionWrittenOut(q, k, v, allowed: cols .<= rows)
+        let fused = Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: true)
+        #expect(maxAbsDifference(fused, expected) < 1e-12)
+    }
+
+    @Test func incrementalQueriesSeeTheWholeCache() {
+        // The last query row of a full causal pass equals one query against all keys.
+        let q = testTensor([1, 4, 2], seed: 7), k = testTensor([1, 4, 2], seed: 8), v = testTensor([1, 4, 2], seed: 9)
+        let full = Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: true)
+        let last = Tensor.scaledDotProductAttention(query: q[.all, 3..<4, .all], key: k, value: v, causal: true)
+        #expect(maxAbsDifference(full[.all, 3..<4, .all], last) < 1e-12)
+    }
+
+    @Test func fullyMaskedRowsGiveZeros() {
+        let q = testTensor([1, 2, 2], seed: 1), k = testTensor([1, 3, 2], seed: 2), v = testTensor([1, 3, 2], seed: 3)
+        let mask = Tensor([false, false, false], shape: [1, 1, 3])
+        let out = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: mask)
+        #expect(out.doubles == [0, 0, 0, 0])
+    }
+}
