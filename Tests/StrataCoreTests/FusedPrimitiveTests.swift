@@ -20,7 +20,23 @@ let fusedCases: [GradientCase] = [
         let keep = Tensor([true, true, false, true, true, true, true, false], shape: [2, 1, 4])
         return Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: keep)
     },
+    GradientCase(name: "lstm sequence", shapes: [[2, 3, 4], [2, 5], [2, 5], [20, 4], [20, 5], [20], [20]]) {
+        Tensor.lstm($0[0], h0: $0[1], c0: $0[2], weightIH: $0[3], weightHH: $0[4], biasIH: $0[5], biasHH: $0[6])
+    },
+    GradientCase(name: "lstm without biases", shapes: [[1, 4, 2], [1, 3], [1, 3], [12, 2], [12, 3]]) {
+        Tensor.lstm($0[0], h0: $0[1], c0: $0[2], weightIH: $0[3], weightHH: $0[4], biasIH: nil, biasHH: nil)
+    },
 ]
+
+/// One LSTM step written out with primitives (PyTorch's equations, gates i, f, g, o).
+private func lstmStepWrittenOut(_ x: Tensor, _ h: Tensor, _ c: Tensor, _ wih: Tensor, _ whh: Tensor, _ b: Tensor) -> (Tensor, Tensor) {
+    let z = x.matmul(wih.transposed()) + h.matmul(whh.transposed()) + b
+    let n = h.shape[1]
+    let i = z[.all, 0..<n].sigmoid(), f = z[.all, n..<(2 * n)].sigmoid()
+    let g = z[.all, (2 * n)..<(3 * n)].tanh(), o = z[.all, (3 * n)..<(4 * n)].sigmoid()
+    let cNext = f * c + i * g
+    return (o * cNext.tanh(), cNext)
+}
 
 /// Attention written out: scores, an additive -inf mask, softmax, weighted sum.
 private func attentionWrittenOut(_ q: Tensor, _ k: Tensor, _ v: Tensor, allowed: Tensor) -> Tensor {
@@ -58,6 +74,18 @@ private func attentionWrittenOut(_ q: Tensor, _ k: Tensor, _ v: Tensor, allowed:
         let full = Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: true)
         let last = Tensor.scaledDotProductAttention(query: q[.all, 3..<4, .all], key: k, value: v, causal: true)
         #expect(maxAbsDifference(full[.all, 3..<4, .all], last) < 1e-12)
+    }
+
+    @Test func lstmMatchesStepsWrittenOut() {
+        let x = testTensor([2, 4, 3], seed: 1), h0 = testTensor([2, 5], seed: 2), c0 = testTensor([2, 5], seed: 3)
+        let wih = testTensor([20, 3], seed: 4), whh = testTensor([20, 5], seed: 5), bias = testTensor([20], seed: 6)
+        let states = Tensor.lstm(x, h0: h0, c0: c0, weightIH: wih, weightHH: whh, biasIH: bias, biasHH: nil)
+        var (h, c) = (h0, c0)
+        for t in 0..<4 {
+            (h, c) = lstmStepWrittenOut(x[.all, t, .all], h, c, wih, whh, bias)
+            #expect(maxAbsDifference(states[t, 0], h) < 1e-12)
+            #expect(maxAbsDifference(states[t, 1], c) < 1e-12)
+        }
     }
 
     @Test func fullyMaskedRowsGiveZeros() {
