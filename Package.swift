@@ -34,7 +34,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "_StrataTestSupport"]),
         .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"]),
-        .testTarget(name: "StrataNNTests", dependencies: ["StrataNN", "StrataOptim", "_StrataTestSupport"],
+        .testTarget(name: "StrataNNTests", dependencies: ["StrataNN", "StrataOptim", "StrataModels", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),

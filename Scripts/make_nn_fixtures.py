@@ -17,6 +17,8 @@ import os
 
 import numpy as np
 
+from sequence_references import sequence_cases
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "StrataNNTests", "Fixtures", "nn_reference.json")
 
@@ -561,6 +563,7 @@ def main():
         "optimizers": optimizer_cases(),
         "schedules": schedule_cases(),
         "clipGradientNorm": clip_cases(),
+        "sequence": sequence_cases(t, ti),
     }
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "w") as f:

@@ -1,0 +1,94 @@
+import Foundation
+import StrataCore
+import StrataNN
+
+/// A GPT decoder (Radford et al. 2018/2019, configured like nanoGPT): token and learned position
+/// embeddings, a stack of pre-LayerNorm transformer blocks with causal self-attention, a final
+/// LayerNorm, and an output head tied to the token embedding.
+///
+/// ```swift
+/// let gpt = GPT(GPT.Config(vocabularySize: 65, context: 128, layers: 4, heads: 4, width: 128))
+/// let logits = gpt(ids)     // ids: [B, T] int64 -> [B, T, 65]
+/// ```
+public final class GPT: Module {
+    /// The shape of a GPT, as nanoGPT's `GPTConfig`.
+    public struct Config: Codable, Sendable, Equatable {
+        public var vocabularySize: Int
+        /// The longest sequence the model sees (block size).
+        public var context: Int
+        public var layers: Int
+        public var heads: Int
+        /// The embedding width (n_embd).
+        public var width: Int
+        public var dropout: Double
+        /// Whether Linear and LayerNorm layers carry biases.
+        public var bias: Bool
+
+        public init(vocabularySize: Int, context: Int = 128, layers: Int = 4, heads: Int = 4, width: Int = 128,
+                    dropout: Double = 0, bias: Bool = true) {
+            self.vocabularySize = vocabularySize; self.context = context; self.layers = layers
+            self.heads = heads; self.width = width; self.dropout = dropout; self.bias = bias
+        }
+
+        /// GPT-2 small: 12 layers, 12 heads, width 768, context 1024, GPT-2's vocabulary.
+        public static let gpt2Small = Config(vocabularySize: 50_257, context: 1024, layers: 12, heads: 12, width: 768)
+    }
+
+    public let config: Config
+    public let tokenEmbedding: Embedding
+    public let positionEmbedding: LearnedPositionEmbedding
+    public let blocks: [TransformerBlock]
+    public let finalNorm: LayerNorm
+    let dropout: Dropout
+
+    /// A GPT with GPT-2's initialisation: weights N(0, 0.02), biases zero, and the projections
+    /// that write into the residual stream scaled down by √(2·layers).
+    public init(_ config: Config) {
+        precondition(config.width % config.heads == 0, "GPT: width \(config.width) is not divisible by \(config.heads) heads")
+        self.config = config
+        tokenEmbedding = Embedding(config.vocabularySize, config.width, initializer: .normal(std: 0.02))
+        positionEmbedding = LearnedPositionEmbedding(context: config.context, width: config.width)
+        blocks = (0..<config.layers).map { _ in
+            TransformerBlock(width: config.width, heads: config.heads, dropout: config.dropout, bias: config.bias)
+        }
+        finalNorm = LayerNorm([config.width], bias: config.bias)
+        dropout = Dropout(config.dropout)
+        super.init()
+        let residualStd = 0.02 / Foundation.sqrt(2 * Double(config.layers))
+        for block in blocks {
+            for linear in [block.attention.inProjection, block.attention.outProjection, block.feedForward.expand, block.feedForward.project] {
+                let residual = linear === block.attention.outProjection || linear === block.feedForward.project
+                linear.weight.assign(Tensor.normal(linear.weight.shape, std: residual ? residualStd : 0.02))
+                linear.bias?.assign(Tensor.zeros(linear.bias!.shape))
+            }
+        }
+    }
+
+    override public func key(for property: String) -> String {
+        switch property {
+        case "tokenEmbedding": "wte"
+        case "positionEmbedding": "wpe"
+        case "blocks": "h"
+        case "finalNorm": "ln_f"
+        default: super.key(for: property)
+        }
+    }
+
+    /// Next-token logits `[B, T, vocabulary]` for token ids `[B, T]`. With a `cache`, the ids
+    /// continue the cached positions (incremental decoding); the total must stay within `context`.
+    public func callAsFunction(_ ids: Tensor, cache: KeyValueCache? = nil) -> Tensor {
+        precondition(ids.rank == 2, "GPT: ids must be [batch, time], got \(ids.shape)")
+        let (batch, steps) = (ids.shape[0], ids.shape[1])
+        let offset = cache?.length ?? 0
+        precondition(offset + steps <= config.context,
+                     "GPT: \(offset + steps) positions exceed the context of \(config.context)")
+        var x = dropout(tokenEmbedding(ids) + positionEmbedding(count: steps, offset: offset))   // [B, T, E]
+        for block in blocks {
+            x = block(x, causal: true, cache: cache)
+        }
+        x = finalNorm(x)
+        // The output head shares the token embedding's weights (Press & Wolf 2017).
+        let logits = Tensor.matmul(x.reshaped([batch * steps, config.width]), tokenEmbedding.weight, transposeB: true)
+        return logits.reshaped([batch, steps, config.vocabularySize])
+    }
+}

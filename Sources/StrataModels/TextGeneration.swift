@@ -1,0 +1,127 @@
+import Foundation
+import StrataCore
+import StrataNN
+
+/// How the next token is drawn from the model's logits.
+///
+/// ```swift
+/// var sampler = TokenSampler(temperature: 0.8, topK: 40, topP: 0.95, seed: 1)
+/// let id = sampler.sample(logits)
+/// ```
+public struct TokenSampler {
+    /// Divides the logits; 0 picks the most likely token (greedy).
+    public var temperature: Double
+    /// Keep only the k most likely tokens (nil: all).
+    public var topK: Int?
+    /// Keep the smallest set of most likely tokens whose probability reaches p (nil: all).
+    public var topP: Double?
+    public var generator: RandomGenerator
+
+    public init(temperature: Double = 1, topK: Int? = nil, topP: Double? = nil, seed: UInt64 = 0) {
+        precondition(temperature >= 0, "TokenSampler: temperature must be ≥ 0, got \(temperature)")
+        precondition(topK.map { $0 >= 1 } ?? true, "TokenSampler: top-k must be ≥ 1")
+        precondition(topP.map { $0 > 0 && $0 <= 1 } ?? true, "TokenSampler: top-p must be in (0, 1]")
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        generator = RandomGenerator(seed: seed)
+    }
+
+    /// The id of the next token given one row of logits.
+    public mutating func sample(_ logits: [Float]) -> Int {
+        precondition(!logits.isEmpty, "TokenSampler: no logits")
+        if temperature == 0 || topK == 1 {
+            return logits.indices.max { logits[$0] < logits[$1] }!
+        }
+        var order = logits.indices.sorted { logits[$0] > logits[$1] }
+        if let topK { order = Array(order.prefix(topK)) }
+        let peak = Double(logits[order[0]])
+        var weights = order.map { Foundation.exp((Double(logits[$0]) - peak) / temperature) }
+        let total = weights.reduce(0, +)
+        if let topP {
+            var mass = 0.0, keep = 0
+            while keep < weights.count && mass < topP * total { mass += weights[keep]; keep += 1 }
+            order = Array(order.prefix(Swift.max(keep, 1)))
+            weights = Array(weights.prefix(order.count))
+        }
+        var r = generator.nextUniform() * weights.reduce(0, +)
+        for (i, w) in weights.enumerated() {
+            r -= w
+            if r < 0 { return order[i] }
+        }
+        return order[order.count - 1]
+    }
+}
+
+/// A language model being decoded one step at a time: it takes the ids that follow what it has
+/// seen and returns the logits of the token after them.
+public protocol IncrementalDecoder: AnyObject {
+    func nextLogits(after ids: [Int]) -> [Float]
+}
+
+extension GPT {
+    /// A decoder that keeps a key/value cache; when the context is full it keeps the last half
+    /// of the window and recomputes its cache (a sliding window).
+    public func decoder() -> IncrementalDecoder { GPTDecoder(model: self) }
+}
+
+final class GPTDecoder: IncrementalDecoder {
+    let model: GPT
+    let cache = KeyValueCache()
+    var history: [Int] = []
+
+    init(model: GPT) { self.model = model }
+
+    func nextLogits(after ids: [Int]) -> [Float] {
+        var feed = ids
+        history += ids
+        if cache.length + feed.count > model.config.context {
+            cache.reset()
+            feed = Array(history.suffix(Swift.max(1, model.config.context / 2)))
+        }
+        let input = Tensor(feed.map(Int64.init), shape: [1, feed.count])
+        let logits = withoutGradients { model(input, cache: cache) }
+        return logits[0, feed.count - 1].floats
+    }
+}
+
+extension LSTMLanguageModel {
+    /// A decoder that carries the LSTM state from step to step.
+    public func decoder() -> IncrementalDecoder { LSTMDecoder(model: self) }
+}
+
+final class LSTMDecoder: IncrementalDecoder {
+    let model: LSTMLanguageModel
+    var state: LSTM.State?
+
+    init(model: LSTMLanguageModel) { self.model = model }
+
+    func nextLogits(after ids: [Int]) -> [Float] {
+        let input = Tensor(ids.map(Int64.init), shape: [1, ids.count])
+        let (logits, next) = withoutGradients { model(input, state: state) }
+        state = next
+        return logits[0, ids.count - 1].floats
+    }
+}
+
+/// Generates up to `maxTokens` ids after `prompt`, calling `onToken` with each as it is drawn;
+/// stops early when `onToken` returns false. Returns the generated ids.
+///
+/// ```swift
+/// var sampler = TokenSampler(temperature: 0.8, seed: 1)
+/// let ids = generate(gpt.decoder(), prompt: try tokenizer.encode("ROMEO:"), maxTokens: 200, sampler: &sampler)
+/// ```
+@discardableResult
+public func generate(_ decoder: IncrementalDecoder, prompt: [Int], maxTokens: Int, sampler: inout TokenSampler,
+                     onToken: (Int) -> Bool = { _ in true }) -> [Int] {
+    precondition(!prompt.isEmpty, "generate: the prompt has no tokens")
+    var out: [Int] = []
+    var logits = decoder.nextLogits(after: prompt)
+    while out.count < maxTokens {
+        let id = sampler.sample(logits)
+        out.append(id)
+        guard onToken(id), out.count < maxTokens else { break }
+        logits = decoder.nextLogits(after: [id])
+    }
+    return out
+}

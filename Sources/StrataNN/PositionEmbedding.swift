@@ -1,0 +1,53 @@
+import Foundation
+import StrataCore
+
+/// A learned position embedding: one vector per position up to `context` (GPT-2's `wpe`).
+///
+/// ```swift
+/// let positions = LearnedPositionEmbedding(context: 128, width: 64)
+/// let p = positions(count: 10, offset: 0)   // [10, 64], added to the token embeddings
+/// ```
+public final class LearnedPositionEmbedding: Module {
+    public let weight: Tensor
+
+    public init(context: Int, width: Int, std: Double = 0.02) {
+        weight = Tensor.normal([context, width], std: std, requiresGrad: true)
+    }
+
+    /// Vectors for positions `offset ..< offset + count`.
+    public func callAsFunction(count: Int, offset: Int = 0) -> Tensor {
+        precondition(offset + count <= weight.shape[0],
+                     "LearnedPositionEmbedding: positions up to \(offset + count) exceed the context of \(weight.shape[0])")
+        return weight[offset..<(offset + count)]
+    }
+}
+
+/// The fixed sinusoidal position encoding of Vaswani et al. (2017):
+/// PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(p / 10000^(2i/d)). Not trained and not saved.
+///
+/// ```swift
+/// let encoding = SinusoidalPositionEncoding(context: 512, width: 64)
+/// let p = encoding(count: 10)   // [10, 64]
+/// ```
+public final class SinusoidalPositionEncoding {
+    public let table: Tensor
+
+    public init(context: Int, width: Int) {
+        var values = [Float](repeating: 0, count: context * width)
+        for p in 0..<context {
+            for i in stride(from: 0, to: width, by: 2) {
+                let angle = Double(p) / Foundation.pow(10000, Double(i) / Double(width))
+                values[p * width + i] = Float(Foundation.sin(angle))
+                if i + 1 < width { values[p * width + i + 1] = Float(Foundation.cos(angle)) }
+            }
+        }
+        table = Tensor(values, shape: [context, width])
+    }
+
+    /// Encodings of positions `offset ..< offset + count`.
+    public func callAsFunction(count: Int, offset: Int = 0) -> Tensor {
+        precondition(offset + count <= table.shape[0],
+                     "SinusoidalPositionEncoding: positions up to \(offset + count) exceed the context of \(table.shape[0])")
+        return table[offset..<(offset + count)]
+    }
+}

@@ -1,0 +1,59 @@
+import StrataCore
+
+/// The position-wise MLP of a transformer block: Linear(E, 4E) → GELU (tanh form, as GPT-2) → Linear(4E, E).
+///
+/// ```swift
+/// let mlp = FeedForward(width: 128)
+/// let y = mlp(x)   // [B, T, 128] -> [B, T, 128]
+/// ```
+public final class FeedForward: Layer {
+    public let expand: Linear
+    public let project: Linear
+
+    public init(width: Int, hidden: Int? = nil, bias: Bool = true) {
+        expand = Linear(width, hidden ?? 4 * width, bias: bias)
+        project = Linear(hidden ?? 4 * width, width, bias: bias)
+    }
+
+    override public func callAsFunction(_ x: Tensor) -> Tensor { project(expand(x).gelu(approximate: true)) }
+}
+
+/// A pre-LayerNorm transformer block (GPT-2, Radford et al. 2019):
+/// x + Dropout(Attention(LN(x))), then x + Dropout(MLP(LN(x))).
+///
+/// ```swift
+/// let block = TransformerBlock(width: 128, heads: 4)
+/// let y = block(x, causal: true)    // [B, T, 128]
+/// ```
+public final class TransformerBlock: Module {
+    public let attentionNorm: LayerNorm
+    public let attention: MultiHeadAttention
+    public let feedForwardNorm: LayerNorm
+    public let feedForward: FeedForward
+    public let dropout: Dropout
+
+    public init(width: Int, heads: Int, dropout: Double = 0, bias: Bool = true) {
+        attentionNorm = LayerNorm([width], bias: bias)
+        attention = MultiHeadAttention(width: width, heads: heads, bias: bias)
+        feedForwardNorm = LayerNorm([width], bias: bias)
+        feedForward = FeedForward(width: width, bias: bias)
+        self.dropout = Dropout(dropout)
+    }
+
+    override public func key(for property: String) -> String {
+        switch property {
+        case "attentionNorm": "ln_1"
+        case "attention": "attn"
+        case "feedForwardNorm": "ln_2"
+        case "feedForward": "mlp"
+        default: super.key(for: property)
+        }
+    }
+
+    /// Applies the block to `x` `[B, T, E]`; see `MultiHeadAttention` for the mask and cache.
+    public func callAsFunction(_ x: Tensor, causal: Bool = true, keyPaddingMask: Tensor? = nil,
+                               cache: KeyValueCache? = nil) -> Tensor {
+        let h = x + dropout(attention(attentionNorm(x), causal: causal, keyPaddingMask: keyPaddingMask, cache: cache))
+        return h + dropout(feedForward(feedForwardNorm(h)))
+    }
+}

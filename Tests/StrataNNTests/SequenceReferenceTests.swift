@@ -1,0 +1,82 @@
+import Testing
+import StrataCore
+import StrataNN
+import StrataModels
+import _StrataTestSupport
+
+// Sequence layers and the GPT against numpy references (Scripts/sequence_references.py),
+// loaded through `loadStateDict` with Strata's keys, in float32.
+
+extension Reference {
+    /// The "state" object of a case as a state dict of float32 tensors.
+    var stateDict: [String: Tensor] {
+        guard case .object(let o) = self["state"].value else { fatalError("\(path): no state object") }
+        return Dictionary(uniqueKeysWithValues: o.keys.map { ($0, self["state"].tensor($0, dtype: .float32)) })
+    }
+}
+
+@Suite("Sequence layers and GPT match the numpy reference")
+struct SequenceReferenceTests {
+    let cases = Reference.root["sequence"]
+
+    @Test func lstm() throws {
+        let c = cases["lstm"]
+        let lstm = LSTM(inputSize: c["inputSize"].int, hiddenSize: c["hiddenSize"].int, layers: c["layers"].int)
+        try lstm.loadStateDict(c.stateDict)
+        let (y, state) = lstm(c.tensor("x", dtype: .float32), state: (c.tensor("h0", dtype: .float32), c.tensor("c0", dtype: .float32)))
+        expectClose(y, c.tensor("output"), tolerance: float32Tolerance, "output")
+        expectClose(state.h, c.tensor("hn"), tolerance: float32Tolerance, "h_n")
+        expectClose(state.c, c.tensor("cn"), tolerance: float32Tolerance, "c_n")
+    }
+
+    @Test func gru() throws {
+        let c = cases["gru"]
+        let gru = GRU(inputSize: c["inputSize"].int, hiddenSize: c["hiddenSize"].int, layers: c["layers"].int)
+        try gru.loadStateDict(c.stateDict)
+        let (y, h) = gru(c.tensor("x", dtype: .float32), state: c.tensor("h0", dtype: .float32))
+        expectClose(y, c.tensor("output"), tolerance: float32Tolerance, "output")
+        expectClose(h, c.tensor("hn"), tolerance: float32Tolerance, "h_n")
+    }
+
+    @Test func multiHeadAttention() throws {
+        let c = cases["attention"]
+        let x = c.tensor("x", dtype: .float32), memory = c.tensor("memory", dtype: .float32)
+        let attention = MultiHeadAttention(width: x.shape[2], heads: c["heads"].int)
+        try attention.loadStateDict(c.stateDict)
+        let padding = c.tensor("keyPaddingMask") .> 0.5
+        expectClose(attention(x, causal: true, keyPaddingMask: padding), c.tensor("causalPadded"), tolerance: float32Tolerance, "causal+padding")
+        expectClose(attention(query: x, key: memory, value: memory), c.tensor("cross"), tolerance: float32Tolerance, "cross")
+    }
+
+    @Test func transformerBlock() throws {
+        let c = cases["block"]
+        let x = c.tensor("x", dtype: .float32)
+        let block = TransformerBlock(width: x.shape[2], heads: c["heads"].int)
+        try block.loadStateDict(c.stateDict)
+        expectClose(block(x), c.tensor("y"), tolerance: float32Tolerance, "y")
+    }
+
+    @Test func gpt() throws {
+        let c = cases["gpt"], k = c["config"]
+        let gpt = GPT(GPT.Config(vocabularySize: k["vocabularySize"].int, context: k["context"].int, layers: k["layers"].int,
+                                 heads: k["heads"].int, width: k["width"].int))
+        try gpt.loadStateDict(c.stateDict)
+        let ids = c.intTensor("ids")
+        expectClose(gpt(ids), c.tensor("logits"), tolerance: float32Tolerance, "logits")
+    }
+
+    @Test func gptWithCacheMatchesFullPass() throws {
+        let c = cases["gpt"], k = c["config"]
+        let gpt = GPT(GPT.Config(vocabularySize: k["vocabularySize"].int, context: k["context"].int, layers: k["layers"].int,
+                                 heads: k["heads"].int, width: k["width"].int))
+        try gpt.loadStateDict(c.stateDict)
+        let ids = c.intTensor("ids")[0..<1]
+        let full = gpt(ids)
+        let cache = KeyValueCache()
+        let first = gpt(ids[.all, 0..<3], cache: cache)
+        let rest = (3..<5).map { t in gpt(ids[.all, t..<(t + 1)], cache: cache) }
+        let incremental = Tensor.concatenated([first] + rest, axis: 1)
+        #expect(cache.length == 5)
+        #expect(maxAbsDifference(incremental, full) < 1e-5)
+    }
+}
