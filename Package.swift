@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
         .target(name: "StrataData", dependencies: ["StrataCore", "CZlib"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO"]),
-        .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN"]),
+        .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN", "StrataData", "StrataIO"]),
         .target(name: "Strata", dependencies: [
             "StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataTrain", "StrataModels", "StrataIO",
         ]),

@@ -15,6 +15,9 @@ public final class GPT2Tokenizer: Tokenizer, @unchecked Sendable {
     public let vocabularySize: Int
     /// The number of merges read.
     public let mergeCount: Int
+    /// The files it was read from.
+    public let vocabularyPath: String
+    public let mergesPath: String
 
     // Symbols: every token spelling seen in the vocabulary or the merges, interned.
     private let byteSymbol: [Int32]                 // byte -> symbol
@@ -33,6 +36,8 @@ public final class GPT2Tokenizer: Tokenizer, @unchecked Sendable {
     /// (an optional `#version` line, then one merge per line: two spellings separated by a space).
     /// Errors name the file and line.
     public init(vocabularyPath: String, mergesPath: String) throws {
+        self.vocabularyPath = vocabularyPath
+        self.mergesPath = mergesPath
         let vocab = try VocabularyJSON.parse(path: vocabularyPath)
         let mergeLines = try Self.readMerges(path: mergesPath)
 

@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 import StrataData
 import Testing
 
@@ -238,5 +239,40 @@ struct TokenizerCharacterTests {
         for tok in tokenizers {
             #expect(try tok.decode(tok.encode("Hello world")) == "Hello world")
         }
+    }
+}
+
+@Suite struct TextCorpusTests {
+    @Test func splitsAndWindows() throws {
+        let text = String(repeating: "abcdefghij", count: 10)
+        let tokenizer = CharacterTokenizer(corpus: text)
+        let corpus = try TextCorpus(text: text, tokenizer: tokenizer, validationFraction: 0.2)
+        #expect(corpus.train.count == 80 && corpus.validation.count == 20)
+        var rng = RandomGenerator(seed: 3)
+        let (x, y) = corpus.batch(.train, size: 4, context: 8, generator: &rng)
+        #expect(x.shape == Shape([4, 8]) && y.shape == Shape([4, 8]))
+        let xs = x.toArray(as: Int64.self), ys = y.toArray(as: Int64.self)
+        for b in 0..<4 {
+            for t in 0..<8 { #expect(ys[b * 8 + t] == (xs[b * 8 + t] + 1) % 10) }   // "b" follows "a", ...
+        }
+    }
+
+    @Test func readsGzipAndRejectsBadFiles() throws {
+        let dir = try TemporaryDirectory()
+        let plain = try dir.write(Array("To be, or not to be\n".utf8), to: "plain.txt")
+        let packed = try dir.write(try Gzip.compress(Array("To be, or not to be\n".utf8)), to: "packed.txt.gz")
+        let empty = try dir.write([], to: "empty.txt")
+        let latin1 = try dir.write([0x63, 0x61, 0x66, 0xE9, 0x0A], to: "latin1.txt")
+        #expect(try TextCorpus.read(path: plain) == "To be, or not to be\n")
+        #expect(try TextCorpus.read(path: packed) == "To be, or not to be\n")
+        #expect(throws: TextCorpusError(path: empty, reason: "the file is empty; a corpus needs text")) { try TextCorpus.read(path: empty) }
+        #expect(throws: TextCorpusError(path: latin1, reason: "not UTF-8 text: invalid byte 0xe9 at offset 3")) { try TextCorpus.read(path: latin1) }
+        #expect(throws: TextCorpusError.self) { try TextCorpus.read(path: dir.path + "/missing.txt") }
+    }
+
+    @Test func theShippedShakespeareReads() throws {
+        let text = try TextCorpus.read(path: packageRoot()!.path + "/Data/shakespeare/shakespeare.txt.gz")
+        #expect(text.utf8.count == 5_057_198)
+        #expect(CharacterTokenizer(corpus: text).vocabularySize == 84)
     }
 }

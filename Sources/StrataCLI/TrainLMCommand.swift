@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `strata train lm`: a GPT or an LSTM language model on a text corpus (Shakespeare by default),
+/// with AdamW, warm-up and cosine decay, clipping, periodic validation, checkpoints, a metrics
+/// log, a loss chart and a sample at the end.
+struct TrainLMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lm", abstract: "Train a GPT or LSTM language model on a text corpus.",
+        discussion: """
+            Defaults train the GPT of the Shakespeare benchmark: 4 layers, 4 heads, width 128, context 128,
+            3000 steps at batch 16, AdamW (lr 1e-3, betas 0.9/0.99, weight decay 0.1 on matrices),
+            100 warm-up steps then cosine decay to lr/10, clipping at 1.0, the last 10% of the text for
+            validation. --arch lstm trains a character LSTM (hidden --width, default 256).
+            Writes model.safetensors + tokenizer files, metrics.csv and loss.svg into --out.
+            """)
+
+    @Option(help: "gpt or lstm.") var arch: LanguageModelKind = .gpt
+    @Option(help: "A UTF-8 text file, optionally gzip-compressed (default: the shipped Shakespeare).") var data: String?
+    @Option(help: "char (built from the corpus) or gpt2 (byte-level BPE).") var tokenizer: TokenizerKind = .char
+    @Option(help: "Layers (default: 4 for gpt, 1 for lstm).") var layers: Int?
+    @Option(help: "Attention heads (gpt).") var heads: Int = 4
+    @Option(help: "Embedding width (gpt) or hidden size (lstm) (default: 128 for gpt, 256 for lstm).") var width: Int?
+    @Option(help: "Tokens per training window (default: 128 for gpt, 64 for lstm).") var context: Int?
+    @Option(help: "Dropout.") var dropout: Double = 0
+    @Option(help: "Optimisation steps (default: 3000 for gpt, 6000 for lstm).") var steps: Int?
+    @Option(help: "Windows per step (default: 16 for gpt, 32 for lstm).") var batchSize: Int?
+    @Option(help: "Peak learning rate (default: 1e-3 for gpt, 3e-3 for lstm).") var lr: Double?
+    @Option(help: "Warm-up steps.") var warmup: Int = 100
+    @Option(help: "AdamW weight decay on matrices.") var weightDecay: Double = 0.1
+    @Option(help: "Steps between validation estimates.") var evalInterval: Int = 250
+    @Option(help: "Output directory (default: runs/lm-ARCH).") var out: String?
+    @Option(help: "Random seed.") var seed: UInt64 = 1337
+    @Option(help: "Write the final figures as JSON to this path.") var json: String?
+    @Option(help: "Characters/tokens of sample text to print at the end (0: none).") var sampleTokens: Int = 300
+
+    func run() throws {
+        let out = self.out ?? "runs/lm-\(arch.rawValue)"
+        let dataPath = try data ?? Self.locateShakespeare()
+        print("Strata \(strataVersion) · \(Parallel.threadCount) threads · GEMM: \(BLAS.description)")
+        let text: String
+        do { text = try TextCorpus.read(path: dataPath) } catch { throw UserFacingError("\(error)") }
+        let tok: Tokenizer = tokenizer == .char ? CharacterTokenizer(corpus: text)
+                                                : try GPT2Tokenizer(directory: TokenizeCommand.locateGPT2(nil))
+        let corpus = try TextCorpus(text: text, tokenizer: tok, name: dataPath)
+
+        var config = LanguageModelTrainingConfig()
+        config.steps = steps ?? (arch == .gpt ? 3000 : 6000)
+        config.batchSize = batchSize ?? (arch == .gpt ? 16 : 32)
+        config.context = context ?? (arch == .gpt ? 128 : 64)
+        config.learningRate = lr ?? (arch == .gpt ? 1e-3 : 3e-3)
+        config.minimumLearningRate = config.learningRate / 10
+        config.warmupSteps = warmup
+        config.weightDecay = weightDecay
+        config.evaluationInterval = evalInterval
+        config.seed = seed
+        guard corpus.validation.count > config.context + 1, corpus.train.count > config.context + 1 else {
+            throw UserFacingError("\(dataPath): \(corpus.train.count + corpus.validation.count) tokens are too few for windows of \(config.context) (10% go to validation)")
+        }
+
+        Tensor.manualSeed(seed)
+        let model: LanguageModel = switch arch {
+        case .gpt:
+            .gpt(GPT(GPT.Config(vocabularySize: tok.vocabularySize, context: config.context, layers: layers ?? 4,
+                                heads: heads, width: width ?? 128, dropout: dropout)))
+        case .lstm:
+            .lstm(LSTMLanguageModel(LSTMLanguageModel.Config(vocabularySize: tok.vocabularySize, hidden: width ?? 256,
+                                                             layers: layers ?? 1, dropout: dropout)))
+        }
+        print("Corpus \(dataPath): \(corpus.train.count) training and \(corpus.validation.count) validation tokens, vocabulary \(tok.vocabularySize) (\(tokenizer.rawValue))")
+        print("\(arch.rawValue): \(model.module.parameterCount) parameters · \(config.steps) steps × \(config.batchSize) × \(config.context) tokens · lr \(config.learningRate)")
+
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let log = try MetricsLog(path: "\(out)/metrics.csv")
+        var rows: [LanguageModelProgress] = []
+        var metadata = ["seed": String(seed), "corpus": dataPath]
+        if let encoded = try? JSONEncoder().encode(config) { metadata["training"] = String(decoding: encoded, as: UTF8.self) }
+        let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: config) { model.logits($0) }
+        var bar = ProgressBar(totalSteps: config.evaluationInterval)
+        let last = try trainer.train(onStep: { step, loss in
+            let inInterval = (step - 1) % config.evaluationInterval + 1
+            bar.update(step: inInterval, metrics: [("step", Double(step)), ("loss", loss)], samples: inInterval * config.batchSize * config.context)
+        }, onEvaluation: { row in
+            bar.finish(metrics: [("step", Double(row.step)), ("loss", row.trainLoss)])
+            print(String(format: "step %5d · train loss %.4f · val loss %.4f · lr %.2e · %.0f tokens/s · %@",
+                         row.step, row.trainLoss, row.validationLoss, row.learningRate, row.tokensPerSecond,
+                         ProgressBar.formatElapsed(row.elapsedSeconds)))
+            rows.append(row)
+            try log.log([("step", .int(row.step)), ("train_loss", .double(row.trainLoss)), ("val_loss", .double(row.validationLoss)),
+                         ("lr", .double(row.learningRate)), ("tokens_per_second", .double(row.tokensPerSecond)),
+                         ("seconds", .double(row.elapsedSeconds))])
+            try LanguageModelCheckpoint.save(model, tokenizer: tok, to: out, metadata: metadata.merging(["step": String(row.step)]) { $1 })
+            try Self.lossChart(rows, title: "\(arch.rawValue) on \(URL(fileURLWithPath: dataPath).lastPathComponent)").write(to: "\(out)/loss.svg")
+            bar = ProgressBar(totalSteps: Swift.min(config.evaluationInterval, config.steps - row.step))
+        })
+        log.close()
+        print("Computing the loss over the whole validation part...")
+        let validationLoss = trainer.validationLoss()
+        print(String(format: "Validation loss %.4f nats/token (%.4f on the last estimate) · final train loss %.4f · %.0f tokens/s · %@",
+                     validationLoss, last.validationLoss, last.trainLoss, last.tokensPerSecond, ProgressBar.formatElapsed(last.elapsedSeconds)))
+        print("Saved \(out)/\(LanguageModelCheckpoint.weightsFile), tokenizer, metrics.csv, loss.svg")
+
+        if sampleTokens > 0 {
+            print("\nSample (temperature 0.8, top-k 40):")
+            var sampler = TokenSampler(temperature: 0.8, topK: 40, seed: seed)
+            let prompt = [try tok.encode("\n").first ?? 0]
+            var stream = TokenStream(tokenizer: tok)
+            generate(model.decoder(), prompt: prompt, maxTokens: sampleTokens, sampler: &sampler) { id in
+                stream.write(id)
+                return true
+            }
+            stream.finish()
+        }
+
+        if let json {
+            try MetricsLog.writeResult([
+                "train_loss": JSONValue(last.trainLoss), "val_loss": JSONValue(validationLoss),
+                "val_loss_estimate": JSONValue(last.validationLoss), "steps": JSONValue(last.step),
+                "tokens_per_second": JSONValue(last.tokensPerSecond), "train_seconds": JSONValue(last.elapsedSeconds),
+                "arch": JSONValue(arch.rawValue), "tokenizer": JSONValue(tokenizer.rawValue),
+                "parameters": JSONValue(model.module.parameterCount), "checkpoint": JSONValue(out),
+                "history": .array(rows.map { ["step": JSONValue($0.step), "train_loss": JSONValue($0.trainLoss), "val_loss": JSONValue($0.validationLoss)] }),
+            ], to: json)
+            print("Wrote \(json)")
+        }
+    }
+
+    static func lossChart(_ rows: [LanguageModelProgress], title: String) -> LineChart {
+        let steps = rows.map { Double($0.step) }
+        return LineChart(title: title, xLabel: "step", yLabel: "loss (nats/token)", series: [
+            .init(name: "train", x: steps, y: rows.map(\.trainLoss)),
+            .init(name: "validation", x: steps, y: rows.map(\.validationLoss), dashed: true),
+        ])
+    }
+
+    static func locateShakespeare() throws -> String {
+        let relative = "Data/shakespeare/shakespeare.txt.gz"
+        let candidates = [relative] + ResourceLocator.nearExecutable(relative)
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw UserFacingError("the default corpus \(relative) was not found (looked in \(candidates.joined(separator: ", "))): pass --data FILE")
+        }
+        return found
+    }
+}
+
+enum LanguageModelKind: String, ExpressibleByArgument, CaseIterable {
+    case gpt, lstm
+}
+
+enum TokenizerKind: String, ExpressibleByArgument, CaseIterable {
+    case char, gpt2
+}
+
+/// Writes generated tokens to standard output as they come. Bytes of a character split over
+/// several BPE tokens are held back until the character is complete.
+struct TokenStream {
+    let tokenizer: Tokenizer
+    var pending: [UInt8] = []
+
+    init(tokenizer: Tokenizer) { self.tokenizer = tokenizer }
+
+    mutating func write(_ id: Int) {
+        fflush(stdout)
+        if let bpe = tokenizer as? GPT2Tokenizer {
+            pending += (try? bpe.decodeBytes([id])) ?? []
+        } else {
+            pending += Array(((try? tokenizer.decode([id])) ?? "").utf8)
+        }
+        let complete = Self.completePrefix(pending)
+        guard complete > 0 else { return }
+        FileHandle.standardOutput.write(Data(pending[..<complete]))
+        pending.removeFirst(complete)
+    }
+
+    mutating func finish() {
+        if !pending.isEmpty { FileHandle.standardOutput.write(Data(String(decoding: pending, as: UTF8.self).utf8)) }
+        pending = []
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    /// How many leading bytes form whole UTF-8 characters (an incomplete sequence at the end waits).
+    static func completePrefix(_ bytes: [UInt8]) -> Int {
+        var i = bytes.count
+        var back = 0
+        while i > 0 && back < 4 {
+            let b = bytes[i - 1]
+            if b & 0xC0 == 0x80 { i -= 1; back += 1; continue }      // continuation byte
+            let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+            return need > back + 1 ? i - 1 : bytes.count
+        }
+        return bytes.count
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import StrataCore
+import StrataData
+import StrataIO
+import StrataNN
+
+/// A trained language model of either family, with what generation and training need from it.
+public enum LanguageModel {
+    case gpt(GPT)
+    case lstm(LSTMLanguageModel)
+
+    /// The architecture's name: "gpt" or "lstm".
+    public var architecture: String {
+        switch self {
+        case .gpt: "gpt"
+        case .lstm: "lstm"
+        }
+    }
+
+    public var module: Module {
+        switch self {
+        case .gpt(let m): m
+        case .lstm(let m): m
+        }
+    }
+
+    /// Next-token logits `[B, T, vocabulary]` for ids `[B, T]`.
+    public func logits(_ ids: Tensor) -> Tensor {
+        switch self {
+        case .gpt(let m): m(ids)
+        case .lstm(let m): m(ids).logits
+        }
+    }
+
+    public func decoder() -> IncrementalDecoder {
+        switch self {
+        case .gpt(let m): m.decoder()
+        case .lstm(let m): m.decoder()
+        }
+    }
+
+    public var vocabularySize: Int {
+        switch self {
+        case .gpt(let m): m.config.vocabularySize
+        case .lstm(let m): m.config.vocabularySize
+        }
+    }
+
+    /// The model's shape as JSON (the `config` stored in its checkpoint).
+    public func configJSON() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = switch self {
+        case .gpt(let m): try encoder.encode(m.config)
+        case .lstm(let m): try encoder.encode(m.config)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Why a language-model checkpoint could not be read or written.
+public struct LanguageModelCheckpointError: Error, CustomStringConvertible, LocalizedError {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+    public var errorDescription: String? { description }
+}
+
+/// A language model saved as a directory: `model.safetensors` (weights; the architecture, its
+/// config and the tokenizer kind in the header metadata) beside the tokenizer's files
+/// (`tokenizer.json` for characters, `vocab.json` + `merges.txt` for GPT-2 BPE), so that the
+/// directory is all `strata generate` needs.
+///
+/// ```swift
+/// try LanguageModelCheckpoint.save(.gpt(gpt), tokenizer: tokenizer, to: "runs/shakespeare-gpt")
+/// let (model, tokenizer, metadata) = try LanguageModelCheckpoint.load(directory: "runs/shakespeare-gpt")
+/// ```
+public enum LanguageModelCheckpoint {
+    public static let weightsFile = "model.safetensors"
+
+    /// Writes the model and its tokenizer into `directory` (created if needed). Each file is
+    /// written to a temporary name and renamed, so a reader never sees a half-written file.
+    public static func save(_ model: LanguageModel, tokenizer: Tokenizer, to directory: String,
+                            metadata extra: [String: String] = [:]) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var metadata = extra
+        metadata["architecture"] = model.architecture
+        metadata["config"] = try model.configJSON()
+        switch tokenizer {
+        case let chars as CharacterTokenizer:
+            metadata["tokenizer"] = "char"
+            try chars.save(to: directory + "/tokenizer.json")
+        case let bpe as GPT2Tokenizer:
+            metadata["tokenizer"] = "gpt2"
+            for (name, source) in [("vocab.json", bpe.vocabularyPath), ("merges.txt", bpe.mergesPath)] {
+                let target = directory + "/" + name
+                guard source != target else { continue }
+                try AtomicFile.write(Array(try Data(contentsOf: URL(fileURLWithPath: source))), to: target)
+            }
+        default:
+            throw LanguageModelCheckpointError(path: directory, reason: "cannot save a tokenizer of type \(type(of: tokenizer))")
+        }
+        try SafeTensors.save(model.module.stateDict(), metadata: metadata, to: directory + "/" + weightsFile)
+    }
+
+    /// Reads a directory written by `save`: the model (weights loaded strictly), its tokenizer and
+    /// the metadata. Missing files, an unknown architecture or weights that do not fit the config
+    /// are errors naming the file.
+    public static func load(directory: String) throws -> (model: LanguageModel, tokenizer: Tokenizer, metadata: [String: String]) {
+        let weightsPath = directory + "/" + weightsFile
+        guard FileManager.default.fileExists(atPath: weightsPath) else {
+            throw LanguageModelCheckpointError(path: directory, reason: "no \(weightsFile) here; expected a directory written by 'strata train lm'")
+        }
+        let (tensors, metadata) = try SafeTensors.load(path: weightsPath)
+        func field(_ key: String) throws -> String {
+            guard let value = metadata[key] else {
+                throw LanguageModelCheckpointError(path: weightsPath, reason: "metadata has no '\(key)'; not a Strata language model")
+            }
+            return value
+        }
+        let configData = Data(try field("config").utf8)
+        let model: LanguageModel
+        do {
+            switch try field("architecture") {
+            case "gpt": model = .gpt(GPT(try JSONDecoder().decode(GPT.Config.self, from: configData)))
+            case "lstm": model = .lstm(LSTMLanguageModel(try JSONDecoder().decode(LSTMLanguageModel.Config.self, from: configData)))
+            case let other: throw LanguageModelCheckpointError(path: weightsPath, reason: "unknown architecture '\(other)' (expected gpt or lstm)")
+            }
+        } catch let error as DecodingError {
+            throw LanguageModelCheckpointError(path: weightsPath, reason: "malformed config in metadata: \(error)")
+        }
+        do {
+            try model.module.loadStateDict(tensors)
+        } catch {
+            throw LanguageModelCheckpointError(path: weightsPath, reason: "weights do not fit the config: \(error)")
+        }
+        let tokenizer: Tokenizer
+        switch try field("tokenizer") {
+        case "char":
+            let path = directory + "/tokenizer.json"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw LanguageModelCheckpointError(path: directory, reason: "the checkpoint has no tokenizer.json (its character vocabulary); copy it from the training run's directory")
+            }
+            tokenizer = try CharacterTokenizer.load(path: path)
+        case "gpt2":
+            for name in ["vocab.json", "merges.txt"] where !FileManager.default.fileExists(atPath: directory + "/" + name) {
+                throw LanguageModelCheckpointError(path: directory, reason: "the checkpoint has no \(name) (GPT-2 tokenizer); copy vocab.json and merges.txt from Data/gpt2-tokenizer")
+            }
+            tokenizer = try GPT2Tokenizer(directory: directory)
+        case let other:
+            throw LanguageModelCheckpointError(path: weightsPath, reason: "unknown tokenizer '\(other)' (expected char or gpt2)")
+        }
+        guard tokenizer.vocabularySize <= model.vocabularySize else {
+            throw LanguageModelCheckpointError(path: directory, reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize)")
+        }
+        model.module.train(false)
+        return (model, tokenizer, metadata)
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import StrataCore
+import StrataData
+import StrataNN
+import StrataOptim
+
+/// Hyper-parameters of language-model training (nanoGPT's recipe): AdamW with weight decay on
+/// matrices only, linear warm-up then cosine decay, global-norm gradient clipping, and periodic
+/// validation on random windows.
+public struct LanguageModelTrainingConfig: Codable, Sendable, Equatable {
+    public var steps = 3000
+    public var batchSize = 16
+    public var context = 128
+    public var learningRate = 1e-3
+    /// The learning rate the cosine decay ends at.
+    public var minimumLearningRate = 1e-4
+    public var warmupSteps = 100
+    /// Decoupled weight decay, applied to weight matrices and embeddings, not to biases or norms.
+    public var weightDecay = 0.1
+    public var beta1 = 0.9
+    public var beta2 = 0.99
+    /// Global gradient-norm limit (0 turns clipping off).
+    public var gradientClip = 1.0
+    /// Steps between validation estimates.
+    public var evaluationInterval = 250
+    /// Random validation windows per estimate (`batchSize` each).
+    public var evaluationBatches = 20
+    public var seed: UInt64 = 1337
+
+    public init() {}
+}
+
+/// One row of a language-model training log.
+public struct LanguageModelProgress: Sendable {
+    public var step: Int
+    /// Mean training loss over the steps since the previous row.
+    public var trainLoss: Double
+    /// Validation loss estimate (nats per token).
+    public var validationLoss: Double
+    public var learningRate: Double
+    /// Training tokens per second since the start, not counting validation.
+    public var tokensPerSecond: Double
+    public var elapsedSeconds: Double
+}
+
+/// Trains a next-token model on a `TextCorpus`.
+///
+/// ```swift
+/// let gpt = GPT(GPT.Config(vocabularySize: tokenizer.vocabularySize))
+/// let trainer = LanguageModelTrainer(model: gpt, corpus: corpus, config: LanguageModelTrainingConfig()) { gpt($0) }
+/// let last = trainer.train { row in print(row.step, row.validationLoss) }
+/// ```
+public final class LanguageModelTrainer {
+    public let model: Module
+    public let corpus: TextCorpus
+    public let config: LanguageModelTrainingConfig
+    /// Logits `[B, T, vocabulary]` for ids `[B, T]`.
+    public let logits: (Tensor) -> Tensor
+    let decayed: AdamW
+    let undecayed: AdamW
+    let schedule: WarmupCosine
+    var generator: RandomGenerator
+    public private(set) var step = 0
+
+    public init(model: Module, corpus: TextCorpus, config: LanguageModelTrainingConfig, logits: @escaping (Tensor) -> Tensor) {
+        self.model = model
+        self.corpus = corpus
+        self.config = config
+        self.logits = logits
+        let parameters = model.parameters()
+        let betas = (config.beta1, config.beta2)
+        decayed = AdamW(parameters.filter { $0.rank >= 2 }, learningRate: config.learningRate, betas: betas, weightDecay: config.weightDecay)
+        undecayed = AdamW(parameters.filter { $0.rank < 2 }, learningRate: config.learningRate, betas: betas, weightDecay: 0)
+        schedule = WarmupCosine(base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.steps,
+                                minimum: config.minimumLearningRate)
+        generator = RandomGenerator(seed: config.seed)
+    }
+
+    /// Mean cross-entropy of the next token over a batch.
+    func loss(_ inputs: Tensor, _ targets: Tensor) -> Tensor {
+        let out = logits(inputs)
+        return crossEntropy(logits: out.reshaped([-1, out.shape[2]]), targets: targets.reshaped([-1]))
+    }
+
+    /// One optimisation step on a random training batch; returns its loss.
+    @discardableResult
+    public func trainStep() -> Double {
+        model.train(true)
+        let (x, y) = corpus.batch(.train, size: config.batchSize, context: config.context, generator: &generator)
+        let lr = schedule.learningRate(at: step)
+        decayed.learningRate = lr
+        undecayed.learningRate = lr
+        let l = loss(x, y)
+        l.backward()
+        if config.gradientClip > 0 { clipGradientNorm(model.parameters(), maxNorm: config.gradientClip) }
+        decayed.step()
+        undecayed.step()
+        decayed.zeroGradients()
+        undecayed.zeroGradients()
+        step += 1
+        return l.item()
+    }
+
+    /// Loss on `batches` random windows of `split`, drawn from a fixed seed so that successive
+    /// estimates use the same windows.
+    public func estimateLoss(_ split: TextCorpus.Split, batches: Int) -> Double {
+        model.train(false)
+        defer { model.train(true) }
+        var rng = RandomGenerator(seed: config.seed &+ (split == .train ? 1 : 2))
+        return withoutGradients {
+            var total = 0.0
+            for _ in 0..<batches {
+                let (x, y) = corpus.batch(split, size: config.batchSize, context: config.context, generator: &rng)
+                total += loss(x, y).item()
+            }
+            return total / Double(batches)
+        }
+    }
+
+    /// Loss over the whole validation part, in consecutive windows of `context` tokens.
+    public func validationLoss() -> Double {
+        model.train(false)
+        defer { model.train(true) }
+        let ids = corpus.validation, context = config.context
+        let windows = (ids.count - 1) / context
+        precondition(windows > 0, "LanguageModelTrainer: the validation part is shorter than one context window")
+        return withoutGradients {
+            var total = 0.0
+            var start = 0
+            while start < windows {
+                let count = Swift.min(config.batchSize * 4, windows - start)
+                var x = [Int64](), y = [Int64]()
+                for w in start..<(start + count) {
+                    let base = w * context
+                    x += ids[base..<(base + context)].map(Int64.init)
+                    y += ids[(base + 1)...(base + context)].map(Int64.init)
+                }
+                total += loss(Tensor(x, shape: [count, context]), Tensor(y, shape: [count, context])).item() * Double(count)
+                start += count
+            }
+            return total / Double(windows)
+        }
+    }
+
+    /// Runs the remaining steps, calling `onEvaluation` every `evaluationInterval` steps and at the
+    /// end with the training loss since the last call and a validation estimate, and `onStep`
+    /// after every step with the step's loss. Returns the last row.
+    @discardableResult
+    public func train(onStep: (Int, Double) -> Void = { _, _ in },
+                      onEvaluation: (LanguageModelProgress) throws -> Void = { _ in }) rethrows -> LanguageModelProgress {
+        let started = Date()
+        var trainingSeconds = 0.0, trainedTokens = 0
+        var sinceLast = 0.0, countSinceLast = 0
+        var last = LanguageModelProgress(step: step, trainLoss: .nan, validationLoss: .nan, learningRate: 0,
+                                         tokensPerSecond: 0, elapsedSeconds: 0)
+        while step < config.steps {
+            let t0 = Date()
+            let l = trainStep()
+            trainingSeconds += Date().timeIntervalSince(t0)
+            trainedTokens += config.batchSize * config.context
+            sinceLast += l
+            countSinceLast += 1
+            onStep(step, l)
+            if step % config.evaluationInterval == 0 || step == config.steps {
+                last = LanguageModelProgress(step: step, trainLoss: sinceLast / Double(countSinceLast),
+                                             validationLoss: estimateLoss(.validation, batches: config.evaluationBatches),
+                                             learningRate: schedule.learningRate(at: step - 1),
+                                             tokensPerSecond: Double(trainedTokens) / trainingSeconds,
+                                             elapsedSeconds: Date().timeIntervalSince(started))
+                sinceLast = 0
+                countSinceLast = 0
+                try onEvaluation(last)
+            }
+        }
+        return last
+    }
+}
