@@ -14,6 +14,9 @@ struct BenchCommand: ParsableCommand {
         "elementwise": { $0.elementwise() },
         "mlp-mnist": { $0.mlpMNIST() },
         "cnn-mnist": { $0.cnnMNIST() },
+        "lstm-charlm": { $0.lstmCharLM() },
+        "gpt-char": { $0.gptChar() },
+        "gpt2-generate": { $0.gpt2Generate() },
     ]
 
     @Argument(help: "The workload to run.") var name: String

@@ -14,10 +14,11 @@ struct TokenizeCommand: ParsableCommand {
               echo -n "Hello world" | strata tokenize              # 15496 995
               echo 15496 995 | strata tokenize --decode            # Hello world
               strata tokenize --tokenizer char:chars.json < input.txt
+              strata tokenize --tokenizer char:runs/lm-gpt < input.txt   # a checkpoint's tokenizer
             """
     )
 
-    @Option(help: "gpt2 (GPT-2 byte-level BPE from Data/gpt2-tokenizer), or char:PATH (a saved character tokenizer JSON).")
+    @Option(help: "gpt2 (GPT-2 byte-level BPE from Data/gpt2-tokenizer), or char:PATH (a saved character tokenizer JSON, or a checkpoint directory from 'strata train lm').")
     var tokenizer: String = "gpt2"
 
     @Option(help: "Directory with the GPT-2 vocab.json and merges.txt (default: Data/gpt2-tokenizer, found automatically).")
@@ -38,7 +39,10 @@ struct TokenizeCommand: ParsableCommand {
             } else if tokenizer.hasPrefix("char:") {
                 let path = String(tokenizer.dropFirst("char:".count))
                 guard !path.isEmpty else { throw UserFacingError("--tokenizer char:PATH needs the path of a saved character tokenizer") }
-                let chars = try CharacterTokenizer.load(path: path)
+                // A checkpoint directory from 'strata train lm' holds its tokenizer as tokenizer.json.
+                var isDirectory: ObjCBool = false
+                let isCheckpoint = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+                let chars = try CharacterTokenizer.load(path: isCheckpoint ? path + "/tokenizer.json" : path)
                 try process(input, chars) { try chars.encode($0) }
             } else {
                 throw UserFacingError("unknown tokenizer '\(tokenizer)': use gpt2 or char:PATH")
