@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) peer of `strata bench NAME` for the workloads of ../shared/BENCHMARKS.md.
 
-Runs one workload (gemm, mlp-mnist, cnn-mnist) with the shapes and hyper-parameters given
-there, on synthetic data from fixed seeds, with 2 threads; each figure is measured after a
+Runs one workload (gemm, mlp-mnist, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate) with the
+shapes and hyper-parameters given there, on synthetic data from fixed seeds, with 2 threads; each figure is measured after a
 warm-up and repeated, and the median and best are reported together with the process's peak
 resident memory (getrusage ru_maxrss, which on Linux is the same VmHWM that Strata reads).
 `--json PATH` writes the figures in Strata's JSON shape, with "framework" in place of
@@ -11,11 +11,31 @@ resident memory (getrusage ru_maxrss, which on Linux is the same VmHWM that Stra
     /opt/torchenv/bin/python Scripts/bench_pytorch.py gemm --json out.json
     /opt/torchenv/bin/python Scripts/bench_pytorch.py mlp-mnist [--loader dataloader]
     /opt/torchenv/bin/python Scripts/bench_pytorch.py cnn-mnist --runs 5
+    /opt/torchenv/bin/python Scripts/bench_pytorch.py gpt-char --attention manual
 
 Run counts follow Strata's BenchCommand so that the two compare run for run (default
 --runs 5): gemm times one product per run, 5 runs (3 at n=2048) after 1 warm-up product;
 mlp-mnist trains max(2, runs) epochs after 1 warm-up epoch and infers `runs` passes after 1
-warm-up pass; cnn-mnist trains max(2, runs // 2) runs of 200 steps after 1 warm-up run.
+warm-up pass; cnn-mnist trains max(2, runs // 2) runs of 200 steps after 1 warm-up run;
+lstm-charlm and gpt-char train `runs` runs of 100 and 50 steps after 1 warm-up run;
+gpt2-generate decodes max(1, runs // 2) times after 1 warm-up generation.
+
+Language models (Strata's LanguageModelTrainer.trainStep and TextGeneration): the corpus is a
+seeded random stream of 200,000 tokens over 65 symbols whose first 90% is the training part;
+each step draws `batch` windows at random offsets (inputs, and targets shifted by one), zeroes
+the gradients, takes the mean cross-entropy over all positions, back-propagates, steps the
+optimiser and reads the loss. lstm-charlm is Embedding(65, 64)-LSTM(64, 256)-Linear(256, 65)
+with Adam (lr 1e-3, betas 0.9/0.999); gpt-char is a GPT as Strata's (token and learned
+position embeddings, pre-LayerNorm blocks with a fused qkv projection and a 4x tanh-GELU MLP,
+final LayerNorm, head tied to the token embedding, no dropout) trained with AdamW (lr 1e-3,
+betas 0.9/0.99, weight decay 0.1 on tensors of rank >= 2 and 0 on the rest), no clipping, no
+schedule. `--attention sdpa` (default) uses F.scaled_dot_product_attention; `--attention
+manual` writes attention out as a masked softmax. gpt2-generate builds GPT-2 small with random
+weights (N(0, 0.02), the residual projections scaled by 1/sqrt(2 * layers) as Strata does) and
+decodes greedily, batch 1, under torch.no_grad(): one forward pass over the 16-token prompt
+fills a key/value cache (logits for every prompt position, as Strata computes them), then 64
+single-token passes each append to it; "generate" is 64 tokens over prefill + decode time,
+"decode" 64 over decode time alone, "prefill" the prompt's pass in ms.
 
 Training batches: by default each epoch draws a fresh permutation (torch.randperm with a
 seeded generator) and slices the index tensor into batches of the given size, gathering
@@ -27,6 +47,7 @@ indexes and collates sample by sample and is slower.
 
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -39,6 +60,7 @@ warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
 
 THREADS = 2
 
@@ -194,7 +216,213 @@ def bench_cnn(args):
     return [figure("train", "samples/s", [n / t for t in times])]
 
 
-WORKLOADS = {"gemm": bench_gemm, "mlp-mnist": bench_mlp, "cnn-mnist": bench_cnn}
+# ---------------------------------------------------------------------------------------------
+# Language models
+
+
+class TokenStream:
+    """Random windows of a seeded random token stream, as Strata's TextCorpus.batch(.train, ...)."""
+
+    def __init__(self, vocabulary=65, length=200_000, validation_fraction=0.1, seed=3, batch_seed=1337):
+        ids = torch.randint(0, vocabulary, (length,), generator=torch.Generator().manual_seed(seed))
+        self.train = ids[: length - round(length * validation_fraction)]
+        self.generator = torch.Generator().manual_seed(batch_seed)
+
+    def batch(self, size, context):
+        """`size` windows of `context` tokens: inputs [size, context] and the targets after them."""
+        starts = torch.randint(0, self.train.numel() - context, (size,), generator=self.generator)
+        windows = self.train[starts[:, None] + torch.arange(context + 1)]
+        return windows[:, :-1].contiguous(), windows[:, 1:].contiguous()
+
+
+def train_language_model(args, model, optimizer, steps, batch, context):
+    """Training tokens/s over `steps` steps per run, `runs` runs after one warm-up run."""
+    stream = TokenStream()
+    last = {}
+
+    def train():
+        for _ in range(steps):
+            model.train()
+            x, y = stream.batch(batch, context)
+            optimizer.zero_grad(set_to_none=True)
+            logits = model(x)
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            loss.backward()
+            optimizer.step()
+            last["loss"] = loss.item()
+
+    times = repeated(args.runs, 1, train)
+    print(f"  (last training loss {last['loss']:.4f})", file=sys.stderr)
+    tokens = steps * batch * context
+    return [figure("train", "tokens/s", [tokens / t for t in times])]
+
+
+class LSTMLanguageModel(nn.Module):
+    """Embedding(vocabulary, 64)-LSTM(64, 256)-Linear(256, vocabulary), from a zero state."""
+
+    def __init__(self, vocabulary=65, embedding=64, hidden=256):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, embedding)
+        self.lstm = nn.LSTM(embedding, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, vocabulary)
+
+    def forward(self, ids):
+        outputs, _ = self.lstm(self.embedding(ids))
+        return self.head(outputs)
+
+
+def bench_lstm(args):
+    """LSTM char-LM, sequence 64, batch 32, Adam lr 1e-3 (betas 0.9/0.999), 100 steps per run."""
+    torch.manual_seed(1)
+    model = LSTMLanguageModel()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), weight_decay=0)
+    return train_language_model(args, model, optimizer, steps=100, batch=32, context=64)
+
+
+class KeyValueCache:
+    """Keys and values [B, H, T, D] of earlier positions per attention layer, grown by concatenation."""
+
+    def __init__(self):
+        self.entries = {}
+        self.length = 0
+
+    def append(self, layer, k, v):
+        if layer in self.entries:
+            past_k, past_v = self.entries[layer]
+            k, v = torch.cat([past_k, k], dim=2), torch.cat([past_v, v], dim=2)
+        self.entries[layer] = (k, v)
+        self.length = k.shape[2]
+        return k, v
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head causal self-attention with a fused qkv projection [3E, E] and an output projection."""
+
+    def __init__(self, width, heads, context, attention):
+        super().__init__()
+        self.heads = heads
+        self.attention = attention
+        self.qkv = nn.Linear(width, 3 * width)
+        self.out = nn.Linear(width, width)
+        # mask[i, j]: query position i may attend to key position j (j <= i).
+        self.register_buffer("mask", torch.ones(context, context, dtype=torch.bool).tril(), persistent=False)
+
+    def forward(self, x, cache=None):
+        b, t, e = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, e // self.heads).permute(2, 0, 3, 1, 4)
+        if cache is not None:
+            k, v = cache.append(self, k, v)
+        past = k.shape[2] - t
+        if self.attention == "sdpa":
+            if past == 0:
+                y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            elif t == 1:   # one new query sees every cached position
+                y = F.scaled_dot_product_attention(q, k, v)
+            else:
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=self.mask[past:past + t, :past + t])
+        else:
+            scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))
+            scores = scores.masked_fill(~self.mask[past:past + t, :past + t], float("-inf"))
+            y = F.softmax(scores, dim=-1) @ v
+        return self.out(y.transpose(1, 2).reshape(b, t, e))
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm transformer block: x + Attention(LN(x)), then x + MLP(LN(x)) with a 4x tanh-GELU MLP."""
+
+    def __init__(self, width, heads, context, attention):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(width)
+        self.attn = CausalSelfAttention(width, heads, context, attention)
+        self.ln_2 = nn.LayerNorm(width)
+        self.expand = nn.Linear(width, 4 * width)
+        self.project = nn.Linear(4 * width, width)
+
+    def forward(self, x, cache=None):
+        x = x + self.attn(self.ln_1(x), cache)
+        return x + self.project(F.gelu(self.expand(self.ln_2(x)), approximate="tanh"))
+
+
+class GPT(nn.Module):
+    """Strata's GPT: token + learned position embeddings, pre-LN blocks, final LN, head tied to wte."""
+
+    def __init__(self, vocabulary, context, layers, heads, width, attention):
+        super().__init__()
+        self.context = context
+        self.wte = nn.Embedding(vocabulary, width)
+        self.wpe = nn.Parameter(torch.empty(context, width))
+        self.blocks = nn.ModuleList(Block(width, heads, context, attention) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(width)
+        # GPT-2's initialisation, as Strata's: N(0, 0.02), zero biases, and the projections
+        # into the residual stream scaled down by sqrt(2 * layers).
+        residual_std = 0.02 / math.sqrt(2 * layers)
+        with torch.no_grad():
+            nn.init.normal_(self.wte.weight, std=0.02)
+            nn.init.normal_(self.wpe, std=0.02)
+            for block in self.blocks:
+                for linear in (block.attn.qkv, block.attn.out, block.expand, block.project):
+                    residual = linear is block.attn.out or linear is block.project
+                    nn.init.normal_(linear.weight, std=residual_std if residual else 0.02)
+                    nn.init.zeros_(linear.bias)
+
+    def forward(self, ids, cache=None):
+        t = ids.shape[1]
+        offset = cache.length if cache is not None else 0
+        assert offset + t <= self.context, f"{offset + t} positions exceed the context of {self.context}"
+        x = self.wte(ids) + self.wpe[offset:offset + t]
+        for block in self.blocks:
+            x = block(x, cache)
+        return F.linear(self.ln_f(x), self.wte.weight)   # [B, T, vocabulary], tied head
+
+
+def bench_gpt_char(args):
+    """GPT 4 layers, 4 heads, width 128, context 128, vocab 65, batch 16, AdamW lr 1e-3, 50 steps per run."""
+    torch.manual_seed(1)
+    model = GPT(vocabulary=65, context=128, layers=4, heads=4, width=128, attention=args.attention)
+    params = list(model.parameters())
+    optimizer = torch.optim.AdamW(
+        [{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1},
+         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}],
+        lr=1e-3, betas=(0.9, 0.99))
+    return train_language_model(args, model, optimizer, steps=50, batch=16, context=128)
+
+
+def bench_gpt2_generate(args):
+    """GPT-2 small, random weights: greedy decoding of 64 tokens after a 16-token prompt, with a KV cache."""
+    torch.manual_seed(1)
+    model = GPT(vocabulary=50_257, context=1024, layers=12, heads=12, width=768, attention=args.attention)
+    model.eval()
+    prompt = torch.tensor([[(i * 997) % 50_257 for i in range(16)]])
+    prefill, decode, total = [], [], []
+    generated = []
+    with torch.no_grad():
+        for run in range(max(1, args.runs // 2) + 1):   # run 0 warms up
+            cache = KeyValueCache()
+            tokens = []
+            t0 = time.perf_counter()
+            logits = model(prompt, cache)[0, -1]
+            t1 = time.perf_counter()
+            for _ in range(64):
+                token = int(logits.argmax())
+                tokens.append(token)
+                logits = model(torch.tensor([[token]]), cache)[0, -1]
+            t2 = time.perf_counter()
+            generated = tokens
+            if run == 0:
+                continue
+            prefill.append((t1 - t0) * 1e3)
+            decode.append(64 / (t2 - t1))
+            total.append(64 / (t2 - t0))
+    print(f"  (first generated ids {generated[:8]})", file=sys.stderr)
+    return [
+        figure("generate", "tokens/s", total),
+        figure("decode", "tokens/s", decode),
+        figure("prefill", "ms", prefill, higher_is_better=False),
+    ]
+
+
+WORKLOADS = {"gemm": bench_gemm, "mlp-mnist": bench_mlp, "cnn-mnist": bench_cnn,
+             "lstm-charlm": bench_lstm, "gpt-char": bench_gpt_char, "gpt2-generate": bench_gpt2_generate}
 
 
 def main():
@@ -205,6 +433,9 @@ def main():
     p.add_argument("--threads", type=int, default=THREADS, help="torch.set_num_threads (default 2)")
     p.add_argument("--loader", choices=("index", "dataloader"), default="index",
                    help="how training batches are drawn (default: index permutation)")
+    p.add_argument("--attention", choices=("sdpa", "manual"), default="sdpa",
+                   help="gpt-char / gpt2-generate attention: F.scaled_dot_product_attention (default) "
+                        "or written out with a masked softmax")
     p.add_argument("--gemm-inner", type=int, default=1,
                    help="products per timed gemm run (default 1, as Strata)")
     args = p.parse_args()
@@ -226,9 +457,15 @@ def main():
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "results": results,
     }
+    setting = f"loader {args.loader}"
+    if args.workload.startswith("gpt"):
+        report["attention"] = args.attention
+        setting = f"attention {args.attention}"
+    elif args.workload == "lstm-charlm":
+        setting = "random windows"
 
     print(f"{report['workload']}  ({report['framework']}, {report['threads']} threads, "
-          f"{report['blas']}, loader {args.loader})")
+          f"{report['blas']}, {setting})")
     for r in results:
         print(f"  {r['name']:<18}median {r['median']:10.1f}  best {r['best']:10.1f}  {r['unit']}"
               f"  ({r['runs']} runs)")
