@@ -18,8 +18,7 @@ public final class Linear: Layer {
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == weight.shape[1],
                      "Linear: input has \(x.shape.last ?? 0) features (shape \(x.shape)), the layer expects \(weight.shape[1])")
-        let y = Tensor.matmul(x.rank == 2 ? x : x.reshaped([-1, weight.shape[1]]), weight, transposeB: true)
-        let out = bias.map { y + $0 } ?? y
+        let out = Tensor.linear(x.rank == 2 ? x : x.reshaped([-1, weight.shape[1]]), weight: weight, bias: bias)
         return x.rank == 2 ? out : out.reshaped(Array(x.shape.dims.dropLast()) + [weight.shape[0]])
     }
 }

@@ -20,6 +20,7 @@ let fusedCases: [GradientCase] = [
         let keep = Tensor([true, true, false, true, true, true, true, false], shape: [2, 1, 4])
         return Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: keep)
     },
+    GradientCase(name: "linear with bias", shapes: [[5, 3], [4, 3], [4]]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) },
     GradientCase(name: "lstm sequence", shapes: [[2, 3, 4], [2, 5], [2, 5], [20, 4], [20, 5], [20], [20]]) {
         Tensor.lstm($0[0], h0: $0[1], c0: $0[2], weightIH: $0[3], weightHH: $0[4], biasIH: $0[5], biasHH: $0[6])
     },
@@ -49,6 +50,11 @@ private func attentionWrittenOut(_ q: Tensor, _ k: Tensor, _ v: Tensor, allowed:
     @Test(arguments: fusedCases) func gradient(_ c: GradientCase) {
         let error = gradientCheck(c.inputs(), c.f)
         #expect(error < 1e-6, "\(c.name): relative gradient error \(error)")
+    }
+
+    @Test func linearMatchesMatmulPlusBias() {
+        let x = testTensor([6, 4], seed: 1), w = testTensor([3, 4], seed: 2), b = testTensor([3], seed: 3)
+        #expect(maxAbsDifference(Tensor.linear(x, weight: w, bias: b), x.matmul(w.transposed()) + b) < 1e-12)
     }
 
     @Test func layerNormMatchesComposite() {
