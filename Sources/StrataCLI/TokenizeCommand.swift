@@ -18,7 +18,7 @@ struct TokenizeCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "gpt2 (GPT-2 byte-level BPE from Data/gpt2-tokenizer), or char:PATH (a saved character tokenizer JSON, or a checkpoint directory from 'strata train lm').")
+    @Option(help: "gpt2 (GPT-2 byte-level BPE from Data/gpt2-tokenizer), char (the characters of the default Shakespeare corpus), or char:PATH (a saved character tokenizer JSON, or a checkpoint directory from 'strata train lm').")
     var tokenizer: String = "gpt2"
 
     @Option(help: "Directory with the GPT-2 vocab.json and merges.txt (default: Data/gpt2-tokenizer, found automatically).")
@@ -36,6 +36,10 @@ struct TokenizeCommand: ParsableCommand {
             if tokenizer == "gpt2" {
                 let gpt2 = try GPT2Tokenizer(directory: try Self.locateGPT2(gpt2Directory))
                 try process(input, gpt2) { try gpt2.encode($0, allowSpecial: allowSpecial) }
+            } else if tokenizer == "char" {
+                // The character vocabulary of the default corpus, as 'strata train lm' builds it.
+                let chars = CharacterTokenizer(corpus: try TextCorpus.read(path: TrainLMCommand.locateShakespeare()))
+                try process(input, chars) { try chars.encode($0) }
             } else if tokenizer.hasPrefix("char:") {
                 let path = String(tokenizer.dropFirst("char:".count))
                 guard !path.isEmpty else { throw UserFacingError("--tokenizer char:PATH needs the path of a saved character tokenizer") }
@@ -45,7 +49,7 @@ struct TokenizeCommand: ParsableCommand {
                 let chars = try CharacterTokenizer.load(path: isCheckpoint ? path + "/tokenizer.json" : path)
                 try process(input, chars) { try chars.encode($0) }
             } else {
-                throw UserFacingError("unknown tokenizer '\(tokenizer)': use gpt2 or char:PATH")
+                throw UserFacingError("unknown tokenizer '\(tokenizer)': use gpt2, char or char:PATH")
             }
         } catch let error as TokenizerError {
             throw UserFacingError(error.description)

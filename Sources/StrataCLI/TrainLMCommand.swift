@@ -77,12 +77,18 @@ struct TrainLMCommand: ParsableCommand {
         var metadata = ["seed": String(seed), "corpus": dataPath]
         if let encoded = try? JSONEncoder().encode(config) { metadata["training"] = String(decoding: encoded, as: UTF8.self) }
         let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: config) { model.logits($0) }
-        var bar = ProgressBar(totalSteps: config.evaluationInterval)
+        func makeBar(after step: Int) -> ProgressBar {
+            let bar = ProgressBar(totalSteps: Swift.min(config.evaluationInterval, config.steps - step))
+            bar.label = "Steps \(step + 1)-\(step + bar.totalSteps)"
+            bar.unit = "tokens"
+            return bar
+        }
+        var bar = makeBar(after: 0)
         let last = try trainer.train(onStep: { step, loss in
             let inInterval = (step - 1) % config.evaluationInterval + 1
-            bar.update(step: inInterval, metrics: [("step", Double(step)), ("loss", loss)], samples: inInterval * config.batchSize * config.context)
+            bar.update(step: inInterval, metrics: [("loss", loss)], samples: inInterval * config.batchSize * config.context)
         }, onEvaluation: { row in
-            bar.finish(metrics: [("step", Double(row.step)), ("loss", row.trainLoss)])
+            bar.finish(metrics: [("loss", row.trainLoss)])
             print(String(format: "step %5d · train loss %.4f · val loss %.4f · lr %.2e · %.0f tokens/s · %@",
                          row.step, row.trainLoss, row.validationLoss, row.learningRate, row.tokensPerSecond,
                          ProgressBar.formatElapsed(row.elapsedSeconds)))
@@ -92,7 +98,7 @@ struct TrainLMCommand: ParsableCommand {
                          ("seconds", .double(row.elapsedSeconds))])
             try LanguageModelCheckpoint.save(model, tokenizer: tok, to: out, metadata: metadata.merging(["step": String(row.step)]) { $1 })
             try Self.lossChart(rows, title: "\(arch.rawValue) on \(URL(fileURLWithPath: dataPath).lastPathComponent)").write(to: "\(out)/loss.svg")
-            bar = ProgressBar(totalSteps: Swift.min(config.evaluationInterval, config.steps - row.step))
+            if row.step < config.steps { bar = makeBar(after: row.step) }
         })
         log.close()
         print("Computing the loss over the whole validation part...")

@@ -44,6 +44,10 @@ public final class ProgressBar {
     /// In log mode, a line is written each time progress crosses a multiple of
     /// this percentage (0 turns it off).
     public var logPercent: Double
+    /// Replaces "Epoch e/n" at the start of the line when set (e.g. "Steps 251-500").
+    public var label: String?
+    /// What the throughput counts ("samples", "tokens").
+    public var unit = "samples"
 
     private let clock: () -> Double
     private let fixedColumns: Int?
@@ -197,7 +201,7 @@ public final class ProgressBar {
     private func composeLine(final: Bool, now: Double, includeBar: Bool) -> String {
         let elapsed = max(0, now - startTime)
         let parts = LineParts(
-            head: "Epoch \(epoch)/\(totalEpochs)",
+            head: label ?? "Epoch \(epoch)/\(totalEpochs)",
             count: countText(withPercent: !isInteractive && !final),
             metrics: lastMetrics.map { "\($0.0) \(Self.formatMetric($0.1))" },
             rate: rateText(elapsed: elapsed),
@@ -240,8 +244,8 @@ public final class ProgressBar {
     private func rateText(elapsed: Double) -> String? {
         guard lastSamples > 0, elapsed > 0 else { return nil }
         let rate = Double(lastSamples) / elapsed
-        if rate >= 100 { return "\(Self.groupThousands(Int(rate.rounded()))) samples/s" }
-        return String(format: "%.1f samples/s", rate)
+        if rate >= 100 { return "\(Self.groupThousands(Int(rate.rounded()))) \(unit)/s" }
+        return String(format: "%.1f \(unit)/s", rate)
     }
 
     private func etaText(elapsed: Double) -> String? {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import StrataCore
 import StrataNN
@@ -78,5 +79,42 @@ struct SequenceReferenceTests {
         let incremental = Tensor.concatenated([first] + rest, axis: 1)
         #expect(cache.length == 5)
         #expect(maxAbsDifference(incremental, full) < 1e-5)
+    }
+}
+
+@Suite("Position embeddings and recurrent options")
+struct PositionAndRecurrentTests {
+    @Test func sinusoidalEncodingFollowsTheFormula() {
+        let encoding = SinusoidalPositionEncoding(context: 10, width: 6)
+        let rows = encoding(count: 2, offset: 3)                       // positions 3 and 4
+        #expect(rows.shape == Shape([2, 6]))
+        let v = rows.doubles
+        for (r, p) in [3.0, 4.0].enumerated() {
+            for i in stride(from: 0, to: 6, by: 2) {
+                let angle = p / pow(10000, Double(i) / 6)
+                #expect(abs(v[r * 6 + i] - sin(angle)) < 1e-6 && abs(v[r * 6 + i + 1] - cos(angle)) < 1e-6)
+            }
+        }
+    }
+
+    @Test func learnedPositionsAreParametersSlicedByOffset() {
+        let positions = LearnedPositionEmbedding(context: 5, width: 3)
+        #expect(positions.parameters().count == 1)
+        #expect(positions(count: 2, offset: 3).doubles == positions.weight[3..<5].doubles)
+    }
+
+    @Test func stateCarriesAcrossCallsAndDropoutOnlyInTraining() {
+        let lstm = LSTM(inputSize: 2, hiddenSize: 3, layers: 2, dropout: 0.5)
+        lstm.train(false)
+        let x = Tensor.normal([1, 6, 2])
+        let (whole, _) = lstm(x)
+        let (first, state) = lstm(x[.all, 0..<3, .all])
+        let (second, _) = lstm(x[.all, 3..<6, .all], state: state)
+        #expect(maxAbsDifference(Tensor.concatenated([first, second], axis: 1), whole) < 1e-6)
+        lstm.train(true)
+        let (a, _) = lstm(x), (b, _) = lstm(x)
+        #expect(maxAbsDifference(a, b) > 0)   // dropout between the layers draws new masks
+        #expect(lstm.stateDict().keys.sorted() == ["bias_hh.0", "bias_hh.1", "bias_ih.0", "bias_ih.1",
+                                                   "weight_hh.0", "weight_hh.1", "weight_ih.0", "weight_ih.1"])
     }
 }
