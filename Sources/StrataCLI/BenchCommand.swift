@@ -17,6 +17,7 @@ struct BenchCommand: ParsableCommand {
         "lstm-charlm": { $0.lstmCharLM() },
         "gpt-char": { $0.gptChar() },
         "gpt2-generate": { $0.gpt2Generate() },
+        "fused": { $0.fused() },
     ]
 
     @Argument(help: "The workload to run.") var name: String
