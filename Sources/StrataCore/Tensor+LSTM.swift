@@ -14,17 +14,19 @@ enum LSTMKernels {
                                      cPrev: UnsafeMutablePointer<T>, gates: UnsafeMutablePointer<T>,
                                      h: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>, batch: Int, hidden: Int) {
         let h4 = 4 * hidden
-        for b in 0..<batch {
-            let p = pre + b * preStride, r = rec + b * h4, a = gates + b * h4
-            for j in 0..<hidden {
-                let i = sigmoid(p[j] + r[j])
-                let f = sigmoid(p[hidden + j] + r[hidden + j])
-                let g = T.tanh(p[2 * hidden + j] + r[2 * hidden + j])
-                let o = sigmoid(p[3 * hidden + j] + r[3 * hidden + j])
-                a[j] = i; a[hidden + j] = f; a[2 * hidden + j] = g; a[3 * hidden + j] = o
-                let cell = f * cPrev[b * hidden + j] + i * g
-                c[b * hidden + j] = cell
-                h[b * hidden + j] = o * T.tanh(cell)
+        Parallel.forEachChunk(batch, grain: Swift.max(1, 2048 / hidden)) { rows in
+            for b in rows {
+                let p = pre + b * preStride, r = rec + b * h4, a = gates + b * h4
+                for j in 0..<hidden {
+                    let i = sigmoid(p[j] + r[j])
+                    let f = sigmoid(p[hidden + j] + r[hidden + j])
+                    let g = T.tanh(p[2 * hidden + j] + r[2 * hidden + j])
+                    let o = sigmoid(p[3 * hidden + j] + r[3 * hidden + j])
+                    a[j] = i; a[hidden + j] = f; a[2 * hidden + j] = g; a[3 * hidden + j] = o
+                    let cell = f * cPrev[b * hidden + j] + i * g
+                    c[b * hidden + j] = cell
+                    h[b * hidden + j] = o * T.tanh(cell)
+                }
             }
         }
     }
@@ -37,18 +39,20 @@ enum LSTMKernels {
                                              c: UnsafeMutablePointer<T>, cPrev: UnsafeMutablePointer<T>,
                                              dPre: UnsafeMutablePointer<T>, dPreStride: Int, batch: Int, hidden: Int) {
         let h4 = 4 * hidden
-        for b in 0..<batch {
-            let a = gates + b * h4, d = dPre + b * dPreStride
-            for j in 0..<hidden {
-                let k = b * hidden + j
-                let i = a[j], f = a[hidden + j], g = a[2 * hidden + j], o = a[3 * hidden + j]
-                let tc = T.tanh(c[k])
-                let dc = dcOut[k] + dcCarry[k] + dh[k] * o * (1 - tc * tc)
-                d[j] = dc * g * i * (1 - i)
-                d[hidden + j] = dc * cPrev[k] * f * (1 - f)
-                d[2 * hidden + j] = dc * i * (1 - g * g)
-                d[3 * hidden + j] = dh[k] * tc * o * (1 - o)
-                dcCarry[k] = dc * f
+        Parallel.forEachChunk(batch, grain: Swift.max(1, 2048 / hidden)) { rows in
+            for b in rows {
+                let a = gates + b * h4, d = dPre + b * dPreStride
+                for j in 0..<hidden {
+                    let k = b * hidden + j
+                    let i = a[j], f = a[hidden + j], g = a[2 * hidden + j], o = a[3 * hidden + j]
+                    let tc = T.tanh(c[k])
+                    let dc = dcOut[k] + dcCarry[k] + dh[k] * o * (1 - tc * tc)
+                    d[j] = dc * g * i * (1 - i)
+                    d[hidden + j] = dc * cPrev[k] * f * (1 - f)
+                    d[2 * hidden + j] = dc * i * (1 - g * g)
+                    d[3 * hidden + j] = dh[k] * tc * o * (1 - o)
+                    dcCarry[k] = dc * f
+                }
             }
         }
     }
@@ -79,8 +83,15 @@ extension Tensor {
 
         let xd = x.detached(), wih = weightIH.detached(), whh = weightHH.detached()
         // Input projection of every step at once: [B·T, 4H].
-        var pre = Tensor.matmul(xd.reshaped([batch * steps, features]), wih, transposeB: true)
-        for bias in [biasIH, biasHH].compactMap({ $0 }) { pre = withoutGradients { pre + bias.detached() } }
+        let bias: Tensor? = withoutGradients {
+            switch (biasIH, biasHH) {
+            case let (i?, h?): i.detached() + h.detached()
+            case let (i?, nil): i.detached()
+            case let (nil, h?): h.detached()
+            case (nil, nil): nil
+            }
+        }
+        let pre = Tensor.linear(xd.reshaped([batch * steps, features]), weight: wih, bias: bias)
         let states = Tensor(uninitialized: [steps, 2, batch, hidden], dtype: x.dtype)
         let gates = Tensor(uninitialized: [steps, batch, h4], dtype: x.dtype)
 

@@ -9,7 +9,9 @@ final class TensorStorage: @unchecked Sendable {
         // mallopt is not in Swift's Glibc module; M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return false }
         let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
-        _ = mallopt(-3, 1 << 30)
+        // 32 MB is the largest mmap threshold glibc accepts on 64-bit (a larger value is refused
+        // and leaves the threshold where it was); blocks above it are rare and long-lived.
+        _ = mallopt(-3, 32 << 20)
         _ = mallopt(-1, 1 << 30)
         return true
     }()
