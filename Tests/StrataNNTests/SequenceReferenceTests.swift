@@ -16,6 +16,15 @@ extension Reference {
     }
 }
 
+/// The reference case's GPT with its weights loaded.
+func referenceGPT(_ c: Reference) throws -> GPT {
+    let k = c["config"]
+    let gpt = GPT(GPT.Config(vocabularySize: k["vocabularySize"].int, context: k["context"].int, layers: k["layers"].int,
+                             heads: k["heads"].int, width: k["width"].int))
+    try gpt.loadStateDict(c.stateDict)
+    return gpt
+}
+
 @Suite("Sequence layers and GPT match the numpy reference")
 struct SequenceReferenceTests {
     let cases = Reference.root["sequence"]
@@ -58,19 +67,15 @@ struct SequenceReferenceTests {
     }
 
     @Test func gpt() throws {
-        let c = cases["gpt"], k = c["config"]
-        let gpt = GPT(GPT.Config(vocabularySize: k["vocabularySize"].int, context: k["context"].int, layers: k["layers"].int,
-                                 heads: k["heads"].int, width: k["width"].int))
-        try gpt.loadStateDict(c.stateDict)
+        let c = cases["gpt"]
+        let gpt = try referenceGPT(c)
         let ids = c.intTensor("ids")
         expectClose(gpt(ids), c.tensor("logits"), tolerance: float32Tolerance, "logits")
     }
 
     @Test func gptWithCacheMatchesFullPass() throws {
-        let c = cases["gpt"], k = c["config"]
-        let gpt = GPT(GPT.Config(vocabularySize: k["vocabularySize"].int, context: k["context"].int, layers: k["layers"].int,
-                                 heads: k["heads"].int, width: k["width"].int))
-        try gpt.loadStateDict(c.stateDict)
+        let c = cases["gpt"]
+        let gpt = try referenceGPT(c)
         let ids = c.intTensor("ids")[0..<1]
         let full = gpt(ids)
         let cache = KeyValueCache()

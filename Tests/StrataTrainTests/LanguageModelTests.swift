@@ -14,6 +14,13 @@ func shakespeare(_ count: Int) throws -> String {
     return String(text.prefix(count))
 }
 
+/// A 2-layer GPT of width 32 or a 64-unit LSTM.
+func tinyModel(_ arch: String, vocabularySize: Int) -> LanguageModel {
+    arch == "gpt"
+        ? .gpt(GPT(GPT.Config(vocabularySize: vocabularySize, context: 32, layers: 2, heads: 2, width: 32)))
+        : .lstm(LSTMLanguageModel(LSTMLanguageModel.Config(vocabularySize: vocabularySize, embedding: 16, hidden: 64)))
+}
+
 func tinyConfig(steps: Int, context: Int = 16) -> LanguageModelTrainingConfig {
     var c = LanguageModelTrainingConfig()
     c.steps = steps
@@ -37,9 +44,7 @@ extension TrainingSuites {
             let tokenizer = CharacterTokenizer(corpus: text)
             let corpus = try TextCorpus(text: text, tokenizer: tokenizer)
             Tensor.manualSeed(11)
-            let model: LanguageModel = arch == "gpt"
-                ? .gpt(GPT(GPT.Config(vocabularySize: tokenizer.vocabularySize, context: 32, layers: 2, heads: 2, width: 32)))
-                : .lstm(LSTMLanguageModel(LSTMLanguageModel.Config(vocabularySize: tokenizer.vocabularySize, embedding: 16, hidden: 64)))
+            let model = tinyModel(arch, vocabularySize: tokenizer.vocabularySize)
             let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: tinyConfig(steps: 150, context: 32)) { model.logits($0) }
             let before = trainer.estimateLoss(.validation, batches: 4)
             let last = try trainer.train()
@@ -56,9 +61,7 @@ extension TrainingSuites {
             let tokenizer = CharacterTokenizer(corpus: text)
             let corpus = try TextCorpus(text: text, tokenizer: tokenizer)
             Tensor.manualSeed(5)
-            let model: LanguageModel = arch == "gpt"
-                ? .gpt(GPT(GPT.Config(vocabularySize: tokenizer.vocabularySize, context: 32, layers: 2, heads: 2, width: 32)))
-                : .lstm(LSTMLanguageModel(LSTMLanguageModel.Config(vocabularySize: tokenizer.vocabularySize, embedding: 16, hidden: 64)))
+            let model = tinyModel(arch, vocabularySize: tokenizer.vocabularySize)
             let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: tinyConfig(steps: 200, context: 32)) { model.logits($0) }
             try trainer.train()
             model.module.train(false)
