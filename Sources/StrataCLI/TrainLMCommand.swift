@@ -24,7 +24,7 @@ struct TrainLMCommand: ParsableCommand {
     @Option(help: "Embedding width (gpt) or hidden size (lstm) (default: 128 for gpt, 256 for lstm).") var width: Int?
     @Option(help: "Tokens per training window (default: 128 for gpt, 64 for lstm).") var context: Int?
     @Option(help: "Dropout.") var dropout: Double = 0
-    @Option(help: "Optimisation steps (default: 3000 for gpt, 6000 for lstm).") var steps: Int?
+    @Option(help: "Optimisation steps (default: 3000 for gpt, 5000 for lstm).") var steps: Int?
     @Option(help: "Windows per step (default: 16 for gpt, 32 for lstm).") var batchSize: Int?
     @Option(help: "Peak learning rate (default: 1e-3 for gpt, 3e-3 for lstm).") var lr: Double?
     @Option(help: "Warm-up steps.") var warmup: Int = 100
@@ -46,7 +46,7 @@ struct TrainLMCommand: ParsableCommand {
         let corpus = try TextCorpus(text: text, tokenizer: tok, name: dataPath)
 
         var config = LanguageModelTrainingConfig()
-        config.steps = steps ?? (arch == .gpt ? 3000 : 6000)
+        config.steps = steps ?? (arch == .gpt ? 3000 : 5000)
         config.batchSize = batchSize ?? (arch == .gpt ? 16 : 32)
         config.context = context ?? (arch == .gpt ? 128 : 64)
         config.learningRate = lr ?? (arch == .gpt ? 1e-3 : 3e-3)
