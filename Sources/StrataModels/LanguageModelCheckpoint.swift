@@ -67,7 +67,7 @@ public struct LanguageModelCheckpointError: Error, CustomStringConvertible, Loca
 }
 
 /// A language model saved as a directory: `model.safetensors` (weights; the architecture, its
-/// config and the tokenizer kind in the header metadata) beside the tokenizer's files
+/// config and the tokenizer kind in the header metadata, repeated in `config.json`) beside the tokenizer's files
 /// (`tokenizer.json` for characters, `vocab.json` + `merges.txt` for GPT-2 BPE), so that the
 /// directory is all `strata generate` needs.
 ///
@@ -101,6 +101,10 @@ public enum LanguageModelCheckpoint {
             throw LanguageModelCheckpointError(path: directory, reason: "cannot save a tokenizer of type \(type(of: tokenizer))")
         }
         try SafeTensors.save(model.module.stateDict(), metadata: metadata, to: directory + "/" + weightsFile)
+        // The same metadata as a readable config.json (the weights' header stays the source of truth).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(metadata)), to: directory + "/config.json")
     }
 
     /// Reads a directory written by `save`: the model (weights loaded strictly), its tokenizer and
