@@ -45,8 +45,9 @@ extension RatingTable {
     /// ```
     public static func parse(_ text: String, path: String = "<memory>", format: RatingFormat) throws -> RatingTable {
         var table = RatingTable(users: IDMap(), items: IDMap(), ratings: [])
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            .map { (number: $0.offset + 1, text: $0.element.hasSuffix("\r") ? $0.element.dropLast() : $0.element) }
+        // `isNewline` also matches "\r\n", which Swift treats as a single character.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+            .map { (number: $0.offset + 1, text: $0.element) }
             .filter { !$0.text.allSatisfy(\.isWhitespace) }
         guard let first = lines.first else { throw RatingFileError(path: path, message: "the file is empty") }
         let splitter = RowSplitter(format: format, firstLine: first.text)
