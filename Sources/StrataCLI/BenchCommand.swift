@@ -14,6 +14,7 @@ struct BenchCommand: ParsableCommand {
         "elementwise": { $0.elementwise() },
         "mlp-mnist": { $0.mlpMNIST() },
         "cnn-mnist": { $0.cnnMNIST() },
+        "mf-recsys": { $0.mfRecsys() },
     ]
 
     @Argument(help: "The workload to run.") var name: String

@@ -8,7 +8,7 @@ public struct StrataTool: ParsableCommand {
         commandName: "strata",
         abstract: "Strata: build, train and run neural networks in Swift.",
         version: strataVersion,
-        subcommands: [InfoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self, TokenizeCommand.self]
+        subcommands: [InfoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self, TokenizeCommand.self, RecommendCommand.self, PredictRatingCommand.self]
     )
     public init() {}
 }
