@@ -80,6 +80,14 @@ public struct RankingMetrics: Sendable {
         return m
     }
 
+    /// The same metrics for the most-popular-items ranking (items scored by their number of
+    /// training interactions): the baseline a personalised model has to beat.
+    public static func popularityBaseline(train: RatingTable, test: RatingTable, k: Int) -> RankingMetrics {
+        var counts = [Float](repeating: 0, count: train.items.count)
+        for r in train.ratings { counts[Int(r.item)] += 1 }
+        return evaluate(train: train, test: test, k: k) { _ in counts }
+    }
+
     /// Indices of the `k` largest scores not in `excluding`, best first (ties: lower index first).
     public static func top(_ k: Int, of scores: [Float], excluding: Set<Int32> = []) -> [Int32] {
         var best: [(score: Float, item: Int32)] = []
