@@ -52,9 +52,9 @@ struct TrainRecommenderCommand: ParsableCommand {
     }
 
     private func train() throws {
-        let defaults = model.defaults
-        var options = TrainingOptions(epochs: epochs ?? defaults.epochs, batchSize: batchSize ?? defaults.batchSize,
-                                      learningRate: lr ?? defaults.lr, l2: l2 ?? defaults.l2,
+        let defaults = TrainingOptions.defaults(for: model.kind)
+        var options = TrainingOptions(epochs: epochs ?? defaults.options.epochs, batchSize: batchSize ?? defaults.options.batchSize,
+                                      learningRate: lr ?? defaults.options.learningRate, l2: l2 ?? defaults.options.l2,
                                       optimizer: optimizer.kind, seed: seed)
         let out = self.out ?? "runs/recommender-\(model.rawValue)"
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads")
@@ -134,15 +134,15 @@ struct TrainRecommenderCommand: ParsableCommand {
     }
 }
 
-/// `--model`, with each model's default hyper-parameters.
+/// `--model`.
 enum RecommenderKindArgument: String, ExpressibleByArgument, CaseIterable {
     case mf, deepfm, lightgcn
 
-    var defaults: (factors: Int, epochs: Int, lr: Double, l2: Double, batchSize: Int) {
+    var kind: RecommenderKind {
         switch self {
-        case .mf: return (64, 25, 2e-3, 0.12, 512)
-        case .deepfm: return (16, 15, 2e-3, 0.02, 512)
-        case .lightgcn: return (64, 40, 5e-3, 1e-4, 2048)
+        case .mf: return .matrixFactorization
+        case .deepfm: return .deepFM
+        case .lightgcn: return .lightGCN
         }
     }
 }
