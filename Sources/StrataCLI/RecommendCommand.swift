@@ -15,7 +15,7 @@ struct RecommendCommand: ParsableCommand {
     func run() throws {
         let loaded = try RecommenderCommandSupport.load(checkpoint)
         let items = try RecommenderCommandSupport.userFacing { try loaded.recommend(user: user, count: Swift.max(top, 0)) }
-        let scoreName = loaded.predictsRatings ? "predicted rating" : "score"
+        let scoreName = loaded.predictsRatings ? "predicted rating, unclipped" : "score"
         print("Top \(items.count) items for user \(user) (\(loaded.model.kind.rawValue), \(scoreName)):")
         let width = items.map(\.item.count).max() ?? 0
         for (rank, entry) in items.enumerated() {

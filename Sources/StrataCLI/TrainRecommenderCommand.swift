@@ -19,10 +19,10 @@ struct TrainRecommenderCommand: ParsableCommand {
     @Option(help: "The ratings file.") var ratings: String
     @Option(help: "movielens (tab-separated u.data) or csv (delimited, header detected); default: from the file name.")
     var format: RatingFormatArgument?
-    @Option(help: "Embedding size (default: mf 64, deepfm 16, lightgcn 64).") var factors: Int?
+    @Option(help: "Embedding size (default: 64).") var factors: Int?
     @Option(help: "Epochs (default: mf 25, deepfm 15, lightgcn 40).") var epochs: Int?
     @Option(help: "Learning rate (default: mf 2e-3, deepfm 2e-3, lightgcn 5e-3).") var lr: Double?
-    @Option(help: "Per-sample L2 on the embeddings a batch uses (default: mf 0.12, deepfm 0.02, lightgcn 1e-4).") var l2: Double?
+    @Option(help: "Per-sample L2 on the embeddings a batch uses (default: mf and deepfm 0.12, lightgcn 1e-4).") var l2: Double?
     @Option(help: "Samples per batch (default: mf 512, deepfm 512, lightgcn 2048).") var batchSize: Int?
     @Option(help: "adam or sgd (momentum 0.9).") var optimizer: OptimizerArgument = .adam
     @Option(help: "random (shuffled), leave-last (each user's latest by timestamp) or per-user (a fraction of each user's).")
@@ -35,6 +35,7 @@ struct TrainRecommenderCommand: ParsableCommand {
     @Option(help: "deepfm clicks: ratings at or above this count as clicks.") var clickThreshold: Float = 4
     @Option(help: "deepfm: categorical user attributes, id first (e.g. MovieLens u.user).") var userFeatures: String?
     @Option(help: "deepfm: categorical item attributes, id first.") var itemFeatures: String?
+    @Option(help: "deepfm: MLP hidden widths, comma-separated ('none' for a plain factorisation machine).") var hidden = "64,32"
     @Option(help: "lightgcn: propagation layers.") var layers = 3
 
     func validate() throws {
@@ -42,6 +43,7 @@ struct TrainRecommenderCommand: ParsableCommand {
         for (name, value) in [("--factors", factors), ("--epochs", epochs), ("--batch-size", batchSize)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
+        guard hiddenWidths != nil else { throw ValidationError("--hidden must be positive integers separated by commas, or 'none'; got '\(hidden)'") }
         if (userFeatures != nil || itemFeatures != nil) && model != .deepfm {
             throw ValidationError("--user-features and --item-features are for --model deepfm")
         }
@@ -119,10 +121,17 @@ struct TrainRecommenderCommand: ParsableCommand {
             let userSide = try userFeatures.map { try SideFeatures.read(path: $0, ids: table.users) }
             let itemSide = try itemFeatures.map { try SideFeatures.read(path: $0, ids: table.items) }
             reportSkipped((userSide?.skipped ?? []) + (itemSide?.skipped ?? []))
-            let config = DeepFM.Config(users: users, items: items, factors: factors, target: target,
+            let config = DeepFM.Config(users: users, items: items, factors: factors, hidden: hiddenWidths ?? [], target: target,
                                        userFieldSizes: userSide?.fieldSizes ?? [], itemFieldSizes: itemSide?.fieldSizes ?? [])
             return DeepFM(config, globalMean: train.meanRating, userFeatures: userSide, itemFeatures: itemSide)
         }
+    }
+
+    /// The `--hidden` widths, or nil when the option is malformed.
+    private var hiddenWidths: [Int]? {
+        if hidden == "none" { return [] }
+        let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return widths.isEmpty || widths.contains { $0 == nil || $0! < 1 } ? nil : widths.map { $0! }
     }
 
     /// Names the first skipped rows (file and line) on standard error, and how many there were.

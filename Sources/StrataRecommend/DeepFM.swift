@@ -30,11 +30,14 @@ public final class DeepFM: Module {
         public var userFieldSizes: [Int]
         public var itemFieldSizes: [Int]
         public var initStd: Double
+        /// Dropout after each hidden layer of the MLP, in training.
+        public var dropout: Double
 
         public init(users: Int, items: Int, factors: Int = 16, hidden: [Int] = [64, 32], target: Target = .rating,
-                    userFieldSizes: [Int] = [], itemFieldSizes: [Int] = [], initStd: Double = 0.05) {
+                    userFieldSizes: [Int] = [], itemFieldSizes: [Int] = [], initStd: Double = 0.05, dropout: Double = 0.5) {
             self.users = users; self.items = items; self.factors = factors; self.hidden = hidden; self.target = target
             self.userFieldSizes = userFieldSizes; self.itemFieldSizes = itemFieldSizes; self.initStd = initStd
+            self.dropout = dropout
         }
 
         /// Number of fields per sample.
@@ -66,7 +69,7 @@ public final class DeepFM: Module {
         var layers: [Layer] = []
         var width = config.fieldCount * config.factors
         for h in config.hidden {
-            layers += [Linear(width, h), ReLU()]
+            layers += [Linear(width, h), ReLU()] + (config.dropout > 0 ? [Dropout(config.dropout)] : [])
             width = h
         }
         let last = Linear(width, 1, initializer: .normal(std: 0.01))
@@ -129,9 +132,12 @@ extension DeepFM: Recommender {
     public var userCount: Int { config.users }
     public var itemCount: Int { config.items }
 
-    /// Predicted ratings, or click probabilities for a click model.
+    /// Predicted ratings, or click probabilities for a click model (in evaluation mode: no dropout).
     public func predictions(users: [Int32], items: [Int32]) -> [Float] {
-        withoutGradients {
+        let wasTraining = isTraining
+        train(false)
+        defer { train(wasTraining) }
+        return withoutGradients {
             var out: [Float] = []
             out.reserveCapacity(users.count)
             var start = 0

@@ -70,6 +70,7 @@ public struct RecommenderCheckpoint {
             throw RecommenderError("\(modelPath): the interaction tensors are missing or do not fit \(model.userCount) users")
         }
         do { try model.loadStateDict(state) } catch { throw RecommenderError("\(modelPath): \(error)") }
+        model.train(false)
         seen = (0..<model.userCount).map { Array(seenItems[Int(starts[$0])..<Int(starts[$0 + 1])]) }
 
         guard let idsData = FileManager.default.contents(atPath: idsPath),

@@ -29,9 +29,9 @@ public struct TrainingOptions {
     }
 
     /// The defaults of `strata train recommender` for each model (Adam; seed 42), with the
-    /// embedding size. Matrix factorisation's were tuned on a synthetic MovieLens-100K-shaped
-    /// file (80/20 random split); LightGCN's follow the paper's BPR setting with a larger
-    /// learning rate for fewer epochs; DeepFM's are common practice.
+    /// embedding size. Matrix factorisation's and DeepFM's were tuned on a synthetic
+    /// MovieLens-100K-shaped file (80/20 random split); LightGCN's follow the paper's BPR
+    /// setting with a larger learning rate for fewer epochs.
     ///
     /// ```swift
     /// let (options, factors) = TrainingOptions.defaults(for: .matrixFactorization)   // 25 epochs, batch 512, lr 2e-3, l2 0.12; 64
@@ -39,7 +39,7 @@ public struct TrainingOptions {
     public static func defaults(for kind: RecommenderKind) -> (options: TrainingOptions, factors: Int) {
         switch kind {
         case .matrixFactorization: return (TrainingOptions(epochs: 25, batchSize: 512, learningRate: 2e-3, l2: 0.12), 64)
-        case .deepFM: return (TrainingOptions(epochs: 15, batchSize: 512, learningRate: 2e-3, l2: 0.02), 16)
+        case .deepFM: return (TrainingOptions(epochs: 15, batchSize: 512, learningRate: 2e-3, l2: 0.12), 64)
         case .lightGCN: return (TrainingOptions(epochs: 40, batchSize: 2048, learningRate: 5e-3, l2: 1e-4), 64)
         }
     }
