@@ -6,3 +6,4 @@
 @_exported import StrataTrain
 @_exported import StrataModels
 @_exported import StrataIO
+@_exported import StrataRecommend

@@ -17,6 +17,7 @@ struct BenchCommand: ParsableCommand {
         "lstm-charlm": { $0.lstmCharLM() },
         "gpt-char": { $0.gptChar() },
         "gpt2-generate": { $0.gpt2Generate() },
+        "mf-recsys": { $0.mfRecsys() },
         "fused": { $0.fused() },
     ]
 

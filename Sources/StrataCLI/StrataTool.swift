@@ -8,7 +8,8 @@ public struct StrataTool: ParsableCommand {
         commandName: "strata",
         abstract: "Strata: build, train and run neural networks in Swift.",
         version: strataVersion,
-        subcommands: [InfoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self, TokenizeCommand.self, GenerateCommand.self]
+        subcommands: [InfoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self,
+                      TokenizeCommand.self, GenerateCommand.self, RecommendCommand.self, PredictRatingCommand.self]
     )
     public init() {}
 }

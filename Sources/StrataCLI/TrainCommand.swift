@@ -5,7 +5,8 @@ import Strata
 /// `strata train ...`: the training jobs.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train a model.", subcommands: [TrainMNISTCommand.self, TrainLMCommand.self])
+        commandName: "train", abstract: "Train a model.",
+        subcommands: [TrainMNISTCommand.self, TrainLMCommand.self, TrainRecommenderCommand.self])
 }
 
 /// `strata train mnist`: an MLP or CNN on MNIST or Fashion-MNIST, with progress, a checkpoint

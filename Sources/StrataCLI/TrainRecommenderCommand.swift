@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `strata train recommender`: matrix factorisation, DeepFM or LightGCN on a ratings file,
+/// with a held-out metric per epoch, a checkpoint (model + id maps) and an optional JSON result.
+struct TrainRecommenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommender",
+        abstract: "Train a recommender (mf, deepfm or lightgcn) on a ratings file.",
+        discussion: """
+        Reads MovieLens u.data, MovieLens ratings.csv or any user,item[,rating][,timestamp] file; \
+        holds out part of it (--split), reports RMSE/MAE (mf, deepfm) or recall/NDCG@10 (lightgcn) \
+        on the held-out part after every epoch, and writes --out/model.safetensors and --out/ids.json \
+        for 'strata recommend' and 'strata predict-rating'.
+        """)
+
+    @Option(help: "mf, deepfm or lightgcn.") var model: RecommenderKindArgument = .mf
+    @Option(help: "The ratings file.") var ratings: String
+    @Option(help: "movielens (tab-separated u.data) or csv (delimited, header detected); default: from the file name.")
+    var format: RatingFormatArgument?
+    @Option(help: "Embedding size (default: 64).") var factors: Int?
+    @Option(help: "Epochs (default: mf 25, deepfm 15, lightgcn 40).") var epochs: Int?
+    @Option(help: "Learning rate (default: mf 2e-3, deepfm 2e-3, lightgcn 5e-3).") var lr: Double?
+    @Option(help: "Per-sample L2 on the embeddings a batch uses (default: mf and deepfm 0.12, lightgcn 1e-4).") var l2: Double?
+    @Option(help: "Samples per batch (default: mf 512, deepfm 512, lightgcn 2048).") var batchSize: Int?
+    @Option(help: "adam or sgd (momentum 0.9).") var optimizer: OptimizerArgument = .adam
+    @Option(help: "random (shuffled), leave-last (each user's latest by timestamp) or per-user (a fraction of each user's).")
+    var split: SplitArgument = .random
+    @Option(help: "Held-out fraction for the random and per-user splits.") var testFraction = 0.2
+    @Option(help: "Output directory (default: runs/recommender-<model>).") var out: String?
+    @Option(help: "Random seed (initialisation, split, shuffling, negative sampling).") var seed: UInt64 = 42
+    @Option(help: "Write the final metrics as JSON to this path.") var json: String?
+    @Option(help: "deepfm: rating (MSE) or click (binary: rating >= --click-threshold).") var target: DeepFM.Target = .rating
+    @Option(help: "deepfm clicks: ratings at or above this count as clicks.") var clickThreshold: Float = 4
+    @Option(help: "deepfm: categorical user attributes, id first (e.g. MovieLens u.user).") var userFeatures: String?
+    @Option(help: "deepfm: categorical item attributes, id first.") var itemFeatures: String?
+    @Option(help: "deepfm: MLP hidden widths, comma-separated ('none' for a plain factorisation machine).") var hidden = "64,32"
+    @Option(help: "lightgcn: propagation layers.") var layers = 3
+
+    func validate() throws {
+        guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1, got \(testFraction)") }
+        for (name, value) in [("--factors", factors), ("--epochs", epochs), ("--batch-size", batchSize)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
+        guard hiddenWidths != nil else { throw ValidationError("--hidden must be positive integers separated by commas, or 'none'; got '\(hidden)'") }
+        if (userFeatures != nil || itemFeatures != nil) && model != .deepfm {
+            throw ValidationError("--user-features and --item-features are for --model deepfm")
+        }
+    }
+
+    func run() throws {
+        try RecommenderCommandSupport.userFacing { try train() }
+    }
+
+    private func train() throws {
+        let defaults = TrainingOptions.defaults(for: model.kind)
+        var options = TrainingOptions(epochs: epochs ?? defaults.options.epochs, batchSize: batchSize ?? defaults.options.batchSize,
+                                      learningRate: lr ?? defaults.options.learningRate, l2: l2 ?? defaults.options.l2,
+                                      optimizer: optimizer.kind, seed: seed)
+        let out = self.out ?? "runs/recommender-\(model.rawValue)"
+        print("Strata \(strataVersion) · \(Parallel.threadCount) threads")
+        let table = try RatingTable.read(path: ratings, format: format?.format)
+        reportSkipped(table.skipped)
+        let (train, test) = try table.split(split.split(fraction: testFraction, seed: seed))
+        guard !train.ratings.isEmpty else { throw UserFacingError("\(ratings): the split left no training ratings") }
+        print("\(ratings): \(table.ratings.count) ratings · \(table.users.count) users · \(table.items.count) items · "
+              + "\(train.ratings.count) training, \(test.ratings.count) held out (\(split.rawValue) split)")
+
+        Tensor.manualSeed(seed)
+        let recommender = try makeModel(table: table, train: train, factors: factors ?? defaults.factors)
+        print("\(model.rawValue): \(recommender.parameterCount) parameters · \(options.epochs) epochs · batch \(options.batchSize) · "
+              + "\(optimizer.rawValue) lr \(options.learningRate) · l2 \(options.l2)")
+        options.onEpoch = { report in
+            let metrics = report.metrics.keys.sorted().filter { !$0.hasPrefix("precision") && !$0.hasPrefix("hit") }
+                .map { String(format: "%@ %.4f", $0, report.metrics[$0]!) }.joined(separator: "  ")
+            print(String(format: "epoch %3d/%d  loss %.4f  %@  (%.1f s)", report.epoch, options.epochs, report.trainLoss, metrics, report.seconds))
+        }
+        let started = Date()
+        let history: [EpochReport]
+        switch recommender {
+        case let m as MatrixFactorization: history = m.fit(train, validation: test, options: options)
+        case let m as DeepFM: history = m.fit(train, validation: test, clickThreshold: clickThreshold, options: options)
+        case let m as LightGCN: history = m.fit(train, validation: test, options: options)
+        default: preconditionFailure("unknown model \(type(of: recommender))")
+        }
+        let seconds = Date().timeIntervalSince(started)
+        try RecommenderCheckpoint.save(recommender, data: table, to: out)
+        let final = history.last?.metrics ?? [:]
+        print("Held-out: " + final.keys.sorted().map { String(format: "%@ %.4f", $0, final[$0]!) }.joined(separator: " · ")
+              + String(format: " · trained in %.1f s", seconds))
+        var baseline: RankingMetrics?
+        if model == .lightgcn, !test.ratings.isEmpty {
+            baseline = RankingMetrics.popularityBaseline(train: train, test: test, k: 10)
+            print(String(format: "Most-popular baseline: recall_at_10 %.4f · ndcg_at_10 %.4f", baseline!.recall, baseline!.ndcg))
+        }
+        print("Saved \(out)/model.safetensors and \(out)/ids.json")
+        if let json {
+            var result: [String: JSONValue] = [
+                "epochs": JSONValue(history.count), "model": JSONValue(model.rawValue), "ratings_file": JSONValue(ratings),
+                "train_ratings": JSONValue(train.ratings.count), "test_ratings": JSONValue(test.ratings.count),
+                "train_seconds": JSONValue(seconds), "split": JSONValue(split.rawValue), "checkpoint": JSONValue(out),
+                "factors": JSONValue(factors ?? defaults.factors), "learning_rate": JSONValue(options.learningRate),
+                "l2": JSONValue(options.l2), "batch_size": JSONValue(options.batchSize), "seed": JSONValue(Int(seed)),
+            ]
+            for (name, value) in final { result[name] = JSONValue(value) }
+            for (name, value) in baseline?.named ?? [:] { result["popularity_" + name] = JSONValue(value) }
+            try MetricsLog.writeResult(result, to: json)
+            print("Wrote \(json)")
+        }
+    }
+
+    private func makeModel(table: RatingTable, train: RatingTable, factors: Int) throws -> Recommender {
+        let (users, items) = (table.users.count, table.items.count)
+        switch model {
+        case .mf:
+            return MatrixFactorization(.init(users: users, items: items, factors: factors), globalMean: train.meanRating)
+        case .lightgcn:
+            return LightGCN(.init(users: users, items: items, factors: factors, layers: layers))
+        case .deepfm:
+            let userSide = try userFeatures.map { try SideFeatures.read(path: $0, ids: table.users) }
+            let itemSide = try itemFeatures.map { try SideFeatures.read(path: $0, ids: table.items) }
+            reportSkipped((userSide?.skipped ?? []) + (itemSide?.skipped ?? []))
+            let config = DeepFM.Config(users: users, items: items, factors: factors, hidden: hiddenWidths ?? [], target: target,
+                                       userFieldSizes: userSide?.fieldSizes ?? [], itemFieldSizes: itemSide?.fieldSizes ?? [])
+            return DeepFM(config, globalMean: train.meanRating, userFeatures: userSide, itemFeatures: itemSide)
+        }
+    }
+
+    /// The `--hidden` widths, or nil when the option is malformed.
+    private var hiddenWidths: [Int]? {
+        if hidden == "none" { return [] }
+        let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return widths.isEmpty || widths.contains { $0 == nil || $0! < 1 } ? nil : widths.map { $0! }
+    }
+
+    /// Names the first skipped rows (file and line) on standard error, and how many there were.
+    private func reportSkipped(_ rows: [SkippedRow]) {
+        guard !rows.isEmpty else { return }
+        var lines = rows.prefix(5).map { "warning: skipped \($0)\n" }
+        if rows.count > 5 { lines.append("warning: skipped \(rows.count) rows in all\n") }
+        FileHandle.standardError.write(Data(lines.joined().utf8))
+    }
+}
+
+/// `--model`.
+enum RecommenderKindArgument: String, ExpressibleByArgument, CaseIterable {
+    case mf, deepfm, lightgcn
+
+    var kind: RecommenderKind {
+        switch self {
+        case .mf: return .matrixFactorization
+        case .deepfm: return .deepFM
+        case .lightgcn: return .lightGCN
+        }
+    }
+}
+
+enum RatingFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case movielens, csv
+    var format: RatingFormat { self == .movielens ? .movieLens : .csv }
+}
+
+enum OptimizerArgument: String, ExpressibleByArgument, CaseIterable {
+    case adam, sgd
+    var kind: TrainingOptions.OptimizerKind { self == .adam ? .adam : .sgd }
+}
+
+enum SplitArgument: String, ExpressibleByArgument, CaseIterable {
+    case random, leaveLast = "leave-last", perUser = "per-user"
+
+    func split(fraction: Double, seed: UInt64) -> RatingSplit {
+        switch self {
+        case .random: return .random(testFraction: fraction, seed: seed)
+        case .leaveLast: return .leaveLastOut
+        case .perUser: return .perUser(testFraction: fraction, seed: seed)
+        }
+    }
+}
+
+extension DeepFM.Target: ExpressibleByArgument {}

@@ -1,0 +1,129 @@
+import Foundation
+import StrataCore
+import StrataIO
+import StrataNN
+
+/// A trained recommender on disk, with what it needs to speak the user's ids:
+/// `DIR/model.safetensors` (parameters, the interactions each user already has, and metadata:
+/// model kind, configuration, rating range) and `DIR/ids.json` (the user and item id maps).
+/// Both files are written atomically.
+///
+/// ```swift
+/// try RecommenderCheckpoint.save(model, data: table, to: "runs/mf")
+/// let checkpoint = try RecommenderCheckpoint(directory: "runs/mf")
+/// for (item, score) in try checkpoint.recommend(user: "196", count: 10) { print(item, score) }
+/// ```
+public struct RecommenderCheckpoint {
+    public let model: Recommender
+    public let users: IDMap
+    public let items: IDMap
+    /// The items each user interacted with (by user index), left out of recommendations.
+    public let seen: [[Int32]]
+    /// The rating scale predictions are clipped to (rating models).
+    public let ratingRange: ClosedRange<Float>
+    public let directory: String
+
+    static let modelFile = "model.safetensors", idsFile = "ids.json"
+    static let seenStartKey = "interactions.user_start", seenItemsKey = "interactions.items"
+
+    /// Writes `model` with the id maps of `data` and its interactions as the "already seen" items.
+    public static func save(_ model: Recommender, data: RatingTable, to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let seen = data.itemsByUser()
+        var starts: [Int64] = [0]
+        for row in seen { starts.append(starts.last! + Int64(row.count)) }
+        var tensors = model.stateDict()
+        tensors[seenStartKey] = Tensor(starts)
+        tensors[seenItemsKey] = Tensor(seen.flatMap { $0 } + [0])   // one spare entry: never an empty tensor
+        let range = data.ratingRange
+        let metadata = ["strata_recommender": model.kind.rawValue, "config": try model.configJSON(), "format_version": "1",
+                        "rating_min": String(range.lowerBound), "rating_max": String(range.upperBound)]
+        try SafeTensors.save(tensors, metadata: metadata, to: "\(directory)/\(modelFile)")
+        let ids = try JSONSerialization.data(withJSONObject: ["users": data.users.ids, "items": data.items.ids], options: [.sortedKeys])
+        try AtomicFile.write([UInt8](ids), to: "\(directory)/\(idsFile)")
+    }
+
+    /// Loads a checkpoint written by `save`; throws `RecommenderError` naming the file when a
+    /// part is missing or does not fit.
+    public init(directory: String) throws {
+        self.directory = directory
+        let modelPath = "\(directory)/\(Self.modelFile)", idsPath = "\(directory)/\(Self.idsFile)"
+        for path in [modelPath, idsPath] where !FileManager.default.fileExists(atPath: path) {
+            throw RecommenderError("\(path): no such file (is \(directory) a directory written by 'strata train recommender'?)")
+        }
+        let (tensors, metadata) = try SafeTensors.load(path: modelPath)
+        guard let kindName = metadata["strata_recommender"], let kind = RecommenderKind(rawValue: kindName),
+              let config = metadata["config"] else {
+            throw RecommenderError("\(modelPath): not a Strata recommender checkpoint (metadata 'strata_recommender' or 'config' missing)")
+        }
+        let what = "\(modelPath): metadata 'config'"
+        let model: Recommender
+        switch kind {
+        case .matrixFactorization: model = MatrixFactorization(try decodeJSON(MatrixFactorization.Config.self, from: config, what: what))
+        case .deepFM: model = DeepFM(try decodeJSON(DeepFM.Config.self, from: config, what: what))
+        case .lightGCN: model = LightGCN(try decodeJSON(LightGCN.Config.self, from: config, what: what))
+        }
+        var state = tensors
+        guard let starts = state.removeValue(forKey: Self.seenStartKey)?.toArray(as: Int64.self),
+              let seenItems = state.removeValue(forKey: Self.seenItemsKey)?.toArray(as: Int32.self),
+              starts.count == model.userCount + 1, starts.last.map({ Int($0) < seenItems.count }) == true else {
+            throw RecommenderError("\(modelPath): the interaction tensors are missing or do not fit \(model.userCount) users")
+        }
+        do { try model.loadStateDict(state) } catch { throw RecommenderError("\(modelPath): \(error)") }
+        model.train(false)
+        seen = (0..<model.userCount).map { Array(seenItems[Int(starts[$0])..<Int(starts[$0 + 1])]) }
+
+        guard let idsData = FileManager.default.contents(atPath: idsPath),
+              let ids = try? JSONSerialization.jsonObject(with: idsData) as? [String: [String]],
+              let userIds = ids["users"], let itemIds = ids["items"] else {
+            throw RecommenderError("\(idsPath): expected a JSON object with string arrays 'users' and 'items'")
+        }
+        guard userIds.count == model.userCount, itemIds.count == model.itemCount else {
+            throw RecommenderError("\(idsPath): \(userIds.count) users and \(itemIds.count) items, the model has \(model.userCount) and \(model.itemCount)")
+        }
+        self.model = model
+        users = IDMap(userIds)
+        items = IDMap(itemIds)
+        let low = metadata["rating_min"].flatMap(Float.init) ?? -.infinity, high = metadata["rating_max"].flatMap(Float.init) ?? .infinity
+        ratingRange = low <= high ? low...high : -.infinity ... .infinity
+    }
+
+    /// The user index of `id`, or an error that names the checkpoint.
+    public func userIndex(_ id: String) throws -> Int {
+        guard let u = users.index(of: id) else {
+            throw RecommenderError("unknown user '\(id)': the checkpoint in \(directory) knows \(users.count) users (e.g. \(users.ids.prefix(3).joined(separator: ", ")))")
+        }
+        return u
+    }
+
+    /// The item index of `id`, or an error that names the checkpoint.
+    public func itemIndex(_ id: String) throws -> Int {
+        guard let i = items.index(of: id) else {
+            throw RecommenderError("unknown item '\(id)': the checkpoint in \(directory) knows \(items.count) items (e.g. \(items.ids.prefix(3).joined(separator: ", ")))")
+        }
+        return i
+    }
+
+    /// The `count` best items for `user` among those it has not interacted with, best first.
+    public func recommend(user: String, count: Int) throws -> [(item: String, score: Float)] {
+        let u = try userIndex(user)
+        return model.topItems(user: u, count: count, excluding: Set(seen[u])).map { (items.ids[Int($0.item)], $0.score) }
+    }
+
+    /// The model's score for one pair: a rating clipped to the training scale for rating models,
+    /// a click probability for DeepFM on clicks, a ranking score for LightGCN.
+    public func predict(user: String, item: String) throws -> Float {
+        let u = try userIndex(user), i = try itemIndex(item)
+        let score = model.predictions(users: [Int32(u)], items: [Int32(i)])[0]
+        return predictsRatings ? Swift.min(Swift.max(score, ratingRange.lowerBound), ratingRange.upperBound) : score
+    }
+
+    /// Whether scores are ratings (MF, DeepFM on ratings) rather than probabilities or ranking scores.
+    public var predictsRatings: Bool {
+        switch model {
+        case is MatrixFactorization: return true
+        case let m as DeepFM: return m.config.target == .rating
+        default: return false
+        }
+    }
+}
