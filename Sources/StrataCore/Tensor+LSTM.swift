@@ -111,7 +111,9 @@ extension Tensor {
         }
         if x.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
 
-        let h0d = h0.detached(), c0d = c0.detached()
+        // The backward pass reads the states through a detached view: capturing `states` itself
+        // would make it own (through its grad function) a closure that owns it, a retain cycle.
+        let h0d = h0.detached(), c0d = c0.detached(), saved = states.detached()
         let inputs = [x, h0, c0, weightIH, weightHH] + [biasIH, biasHH].compactMap { $0 }
         return record(states, "lstm", inputs) { dStates in
             // Gradients of the pre-activations, batch-first like `pre`: [B, T, 4H].
@@ -120,7 +122,7 @@ extension Tensor {
             let hPrevAll = Tensor(uninitialized: [batch, steps, hidden], dtype: x.dtype)
             let dh0 = Tensor.zeros([batch, hidden], dtype: x.dtype), dc0 = Tensor.zeros([batch, hidden], dtype: x.dtype)
             func backward<T: GEMMScalar>(_: T.Type) {
-                let s = states.pointer(T.self), ds = dStates.pointer(T.self), bh = batch * hidden
+                let s = saved.pointer(T.self), ds = dStates.pointer(T.self), bh = batch * hidden
                 let dh = UnsafeMutablePointer<T>.allocate(capacity: bh)
                 defer { dh.deallocate() }
                 let dhCarry = dh0.pointer(T.self), dcCarry = dc0.pointer(T.self)   // reach h0, c0 at the end

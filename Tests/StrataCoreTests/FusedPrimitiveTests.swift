@@ -94,6 +94,19 @@ private func attentionWrittenOut(_ q: Tensor, _ k: Tensor, _ v: Tensor, allowed:
         }
     }
 
+    /// Each fused output is freed once the graph is gone: a backward closure that captured its own
+    /// output would keep it (and everything it saved) alive forever, leaking memory every step.
+    @Test(arguments: fusedCases) func outputsAreFreedAfterBackward(_ c: GradientCase) {
+        weak var output: Tensor?
+        do {
+            let inputs = c.inputs().map { t -> Tensor in let l = t.copy(); l.requiresGrad = true; return l }
+            let y = c.f(inputs)
+            output = y
+            y.sum().backward()
+        }
+        #expect(output == nil, "\(c.name): the output outlived its graph")
+    }
+
     @Test func fullyMaskedRowsGiveZeros() {
         let q = testTensor([1, 2, 2], seed: 1), k = testTensor([1, 3, 2], seed: 2), v = testTensor([1, 3, 2], seed: 3)
         let mask = Tensor([false, false, false], shape: [1, 1, 3])
