@@ -14,9 +14,15 @@ public enum BLAS {
                                         UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32,
                                         Double, UnsafeMutablePointer<Double>?, Int32) -> Void
 
+    typealias SgemvFn = @convention(c) (Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
+                                        UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
+
     struct OpenBLAS {
         let sgemm: SgemmFn
         let dgemm: DgemmFn
+        /// Matrix-vector product, for single-row products (incremental decoding), where it
+        /// streams the matrix once instead of packing it as sgemm does.
+        let sgemv: SgemvFn?
         let coreName: String
         let config: String
     }
@@ -45,6 +51,7 @@ public enum BLAS {
             return get().map { String(cString: $0) } ?? ""
         }
         let blas = OpenBLAS(sgemm: unsafeBitCast(s, to: SgemmFn.self), dgemm: unsafeBitCast(d, to: DgemmFn.self),
+                            sgemv: dlsym(handle, "cblas_sgemv").map { unsafeBitCast($0, to: SgemvFn.self) },
                             coreName: string("openblas_get_corename"), config: string("openblas_get_config"))
         warmUp(blas)
         return blas
@@ -104,7 +111,15 @@ extension Float: GEMMScalar {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if let blas = BLAS.openBLAS {
+        if let blas = BLAS.openBLAS, m == 1, let sgemv = blas.sgemv {
+            // One row: c = op(B)ᵀ · a, with a read at stride lda when it is a column of A.
+            let incA = Int32(transA ? lda : 1)
+            if transB {   // B is [n, k]: c = B · a
+                sgemv(101, 111, Int32(n), Int32(k), alpha, b, Int32(ldb), a, incA, beta, c, 1)
+            } else {      // B is [k, n]: c = Bᵀ · a
+                sgemv(101, 112, Int32(k), Int32(n), alpha, b, Int32(ldb), a, incA, beta, c, 1)
+            }
+        } else if let blas = BLAS.openBLAS {
             blas.sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(m), Int32(n), Int32(k), alpha,
                        a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         } else {

@@ -125,4 +125,18 @@ struct MatmulTests {
         #expect(d.dtype == .float64)
         expectValues(d, [-2, -2], shape: [2])
     }
+
+    /// Single-row float32 products go through sgemv when OpenBLAS is loaded: every transpose
+    /// combination against the float64 product (which always takes the GEMM path).
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func singleRowProducts(_ flags: (Bool, Bool)) {
+        let (transA, transB) = flags
+        let a = randomTensor(transA ? [37, 1] : [1, 37], seed: 3), b = randomTensor(transB ? [53, 37] : [37, 53], seed: 4)
+        let got = Tensor.matmul(a, b, transposeA: transA, transposeB: transB)
+        let expected = Tensor.matmul(a.cast(to: .float64), b.cast(to: .float64), transposeA: transA, transposeB: transB)
+        #expect(got.shape == Shape([1, 53]))
+        #expect(zip(got.doubles, expected.doubles).allSatisfy { abs($0 - $1) < 1e-4 })
+        let biased = Tensor.linear(transA ? a.transposed() : a, weight: transB ? b : b.transposed(), bias: Tensor.ones([53]))
+        #expect(zip(biased.doubles, expected.doubles).allSatisfy { abs($0 - $1 - 1) < 1e-4 })
+    }
 }
