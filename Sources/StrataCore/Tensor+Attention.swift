@@ -107,28 +107,94 @@ extension Tensor {
             precondition(m.dtype == .bool, "scaledDotProductAttention: mask must be Bool (true = attend), got \(m.dtype)")
             return m.broadcasted(to: scoreShape).copy()
         }
-        let batches = lead.reduce(1, *)
-        let s = scale ?? 1 / Double(d).squareRoot()
-        let q = query.detached(), k = key.detached(), v = value.detached()
+        let (out, backward) = attentionCore(query.detached(), key.detached(), value.detached(), mask: fullMask,
+                                            causal: causal, scale: scale ?? 1 / Double(d).squareRoot())
+        return record(out, "scaledDotProductAttention", [query, key, value]) { g in
+            let (dQuery, dKey, dValue) = backward(g)
+            return [dQuery, dKey, dValue]
+        }
+    }
 
+    /// The computation shared by the attention primitives, on tensors outside the graph:
+    /// softmax(q·kᵀ · scale) · v and the function from the output's gradient to (dq, dk, dv).
+    /// The attention weights are the only intermediate it keeps.
+    static func attentionCore(_ q: Tensor, _ k: Tensor, _ v: Tensor, mask: Tensor?, causal: Bool,
+                              scale: Double) -> (Tensor, (Tensor) -> (Tensor, Tensor, Tensor)) {
+        let tq = q.shape[q.rank - 2], tk = k.shape[k.rank - 2]
+        let batches = q.count / (tq * q.shape[q.rank - 1])
         let probs = Tensor.matmul(q, k, transposeB: true)
         func softmax<T: FloatScalar>(_: T.Type) {
-            AttentionKernels.maskedSoftmax(probs.pointer(T.self), mask: fullMask?.pointer(Bool.self),
-                                           batches: batches, tq: tq, tk: tk, scale: T(s), causal: causal)
+            AttentionKernels.maskedSoftmax(probs.pointer(T.self), mask: mask?.pointer(Bool.self),
+                                           batches: batches, tq: tq, tk: tk, scale: T(scale), causal: causal)
         }
-        if query.dtype == .float32 { softmax(Float.self) } else { softmax(Double.self) }
+        if q.dtype == .float32 { softmax(Float.self) } else { softmax(Double.self) }
         let out = Tensor.matmul(probs, v)
-
-        return record(out, "scaledDotProductAttention", [query, key, value]) { g in
+        return (out, { g in
             let dValue = Tensor.matmul(probs, g, transposeA: true)
             let dScores = Tensor.matmul(g, v, transposeB: true)
             func backward<T: FloatScalar>(_: T.Type) {
-                AttentionKernels.softmaxBackward(dScores.pointer(T.self), probs.pointer(T.self), rows: batches * tq, tk: tk, scale: T(s))
+                AttentionKernels.softmaxBackward(dScores.pointer(T.self), probs.pointer(T.self), rows: batches * tq, tk: tk, scale: T(scale))
             }
             if g.dtype == .float32 { backward(Float.self) } else { backward(Double.self) }
-            let dQuery = Tensor.matmul(dScores, k)
-            let dKey = Tensor.matmul(dScores, q, transposeA: true)
-            return [dQuery, dKey, dValue]
+            return (Tensor.matmul(dScores, k), Tensor.matmul(dScores, q, transposeA: true), dValue)
+        })
+    }
+
+    /// Causal multi-head self-attention straight from a packed projection: `qkv` is `[B, T, 3E]`
+    /// (queries, keys, values, each E = heads · D wide, heads side by side, as a fused
+    /// `Linear(E, 3E)` produces), the result `[B, T, E]` with the heads side by side again.
+    /// One primitive, so the head split and merge (and their gradients) add no tape nodes.
+    ///
+    /// ```swift
+    /// let y = Tensor.causalSelfAttention(packed: inProjection(x), heads: 4)   // [B, T, 3E] -> [B, T, E]
+    /// ```
+    public static func causalSelfAttention(packed qkv: Tensor, heads: Int) -> Tensor {
+        qkv.requireFloat("causalSelfAttention")
+        precondition(qkv.rank == 3 && qkv.shape[2] % (3 * heads) == 0,
+                     "causalSelfAttention: expected [batch, time, 3 · heads · d], got \(qkv.shape) with \(heads) heads")
+        let (b, t, e) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+        let d = e / heads
+        let parts = (0..<3).map { part in
+            Tensor.headsLayout(qkv, rowWidth: 3 * e, offset: part * e, batch: b, time: t, heads: heads, d: d)
+        }
+        let (heads4, backward) = attentionCore(parts[0], parts[1], parts[2], mask: nil, causal: true, scale: 1 / Double(d).squareRoot())
+        let out = Tensor(uninitialized: [b, t, e], dtype: qkv.dtype)
+        Tensor.tokensLayout(heads4, into: out, rowWidth: e, offset: 0, batch: b, time: t, heads: heads, d: d)
+        return record(out, "causalSelfAttention", [qkv]) { g in
+            let (dq, dk, dv) = backward(Tensor.headsLayout(g, rowWidth: e, offset: 0, batch: b, time: t, heads: heads, d: d))
+            let dqkv = Tensor(uninitialized: qkv.shape, dtype: qkv.dtype)
+            for (part, grad) in [dq, dk, dv].enumerated() {
+                Tensor.tokensLayout(grad, into: dqkv, rowWidth: 3 * e, offset: part * e, batch: b, time: t, heads: heads, d: d)
+            }
+            return [dqkv]
+        }
+    }
+
+    /// Columns `offset ..< offset + heads·d` of a `[B, T, rowWidth]` tensor as `[B, heads, T, d]`.
+    static func headsLayout(_ x: Tensor, rowWidth: Int, offset: Int, batch: Int, time: Int, heads: Int, d: Int) -> Tensor {
+        let out = Tensor(uninitialized: [batch, heads, time, d], dtype: x.dtype)
+        let size = x.dtype.byteSize, src = x.storage.raw, dst = out.storage.raw
+        for bb in 0..<batch {
+            for h in 0..<heads {
+                for tt in 0..<time {
+                    (dst + ((bb * heads + h) * time + tt) * d * size)
+                        .copyMemory(from: src + ((bb * time + tt) * rowWidth + offset + h * d) * size, byteCount: d * size)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The inverse of `headsLayout`: writes `[B, heads, T, d]` into columns `offset ...` of `[B, T, rowWidth]`.
+    static func tokensLayout(_ x: Tensor, into out: Tensor, rowWidth: Int, offset: Int, batch: Int, time: Int, heads: Int, d: Int) {
+        let size = x.dtype.byteSize, src = x.storage.raw, dst = out.storage.raw
+        for bb in 0..<batch {
+            for h in 0..<heads {
+                for tt in 0..<time {
+                    (dst + ((bb * time + tt) * rowWidth + offset + h * d) * size)
+                        .copyMemory(from: src + ((bb * heads + h) * time + tt) * d * size, byteCount: d * size)
+                }
+            }
         }
     }
 }

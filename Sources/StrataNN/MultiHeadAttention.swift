@@ -74,6 +74,10 @@ public final class MultiHeadAttention: Module {
     public func callAsFunction(_ x: Tensor, causal: Bool = false, keyPaddingMask: Tensor? = nil,
                                cache: KeyValueCache? = nil) -> Tensor {
         let (batch, steps) = (x.shape[0], x.shape[1])
+        if causal && keyPaddingMask == nil && cache == nil {
+            // Training's case: one primitive from the packed projection, no head split on the tape.
+            return outProjection(Tensor.causalSelfAttention(packed: inProjection(x), heads: heads))
+        }
         // [B, T, 3E] -> [3, B, H, T, D]
         let qkv = inProjection(x).reshaped([batch, steps, 3, heads, width / heads]).permuted([2, 0, 3, 1, 4])
         var (k, v) = (qkv[1], qkv[2])

@@ -20,6 +20,9 @@ let fusedCases: [GradientCase] = [
         let keep = Tensor([true, true, false, true, true, true, true, false], shape: [2, 1, 4])
         return Tensor.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: keep)
     },
+    GradientCase(name: "causal self-attention from packed qkv", shapes: [[2, 3, 12]]) {
+        Tensor.causalSelfAttention(packed: $0[0], heads: 2)
+    },
     GradientCase(name: "linear with bias", shapes: [[5, 3], [4, 3], [4]]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) },
     GradientCase(name: "lstm sequence", shapes: [[2, 3, 4], [2, 5], [2, 5], [20, 4], [20, 5], [20], [20]]) {
         Tensor.lstm($0[0], h0: $0[1], c0: $0[2], weightIH: $0[3], weightHH: $0[4], biasIH: $0[5], biasHH: $0[6])
@@ -50,6 +53,14 @@ private func attentionWrittenOut(_ q: Tensor, _ k: Tensor, _ v: Tensor, allowed:
     @Test(arguments: fusedCases) func gradient(_ c: GradientCase) {
         let error = gradientCheck(c.inputs(), c.f)
         #expect(error < 1e-6, "\(c.name): relative gradient error \(error)")
+    }
+
+    @Test func packedSelfAttentionMatchesSplitHeads() {
+        let qkv = testTensor([2, 5, 24], seed: 8)   // 2 heads of 4
+        let heads = qkv.reshaped([2, 5, 3, 2, 4]).permuted([2, 0, 3, 1, 4])
+        let split = Tensor.scaledDotProductAttention(query: heads[0], key: heads[1], value: heads[2], causal: true)
+        let expected = split.permuted([0, 2, 1, 3]).reshaped([2, 5, 8])
+        #expect(maxAbsDifference(Tensor.causalSelfAttention(packed: qkv, heads: 2), expected) < 1e-12)
     }
 
     @Test func linearMatchesMatmulPlusBias() {
