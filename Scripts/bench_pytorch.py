@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) peer of `strata bench NAME` for the workloads of ../shared/BENCHMARKS.md.
 
-Runs one workload (gemm, mlp-mnist, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate) with the
+Runs one workload (gemm, mlp-mnist, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate, mf-recsys) with the
 shapes and hyper-parameters given there, on synthetic data from fixed seeds, with 2 threads; each figure is measured after a
 warm-up and repeated, and the median and best are reported together with the process's peak
 resident memory (getrusage ru_maxrss, which on Linux is the same VmHWM that Strata reads).
@@ -421,8 +421,72 @@ def bench_gpt2_generate(args):
     ]
 
 
+# MARK: - mf-recsys
+
+class BiasedMF(nn.Module):
+    """mean + b_u + b_i + p_u . q_i with embedding tables (factors N(0, 0.1), biases zero)."""
+
+    def __init__(self, users, items, factors, mean):
+        super().__init__()
+        self.p = nn.Embedding(users, factors)
+        self.q = nn.Embedding(items, factors)
+        self.bu = nn.Embedding(users, 1)
+        self.bi = nn.Embedding(items, 1)
+        for e in (self.p, self.q):
+            nn.init.normal_(e.weight, std=0.1)
+        for e in (self.bu, self.bi):
+            nn.init.zeros_(e.weight)
+        self.mean = mean
+
+    def forward(self, u, i):
+        dot = (self.p(u) * self.q(i)).sum(dim=1)
+        return self.mean + self.bu(u).squeeze(1) + self.bi(i).squeeze(1) + dot
+
+
+def synthetic_ratings(users=943, items=1682, count=100_000, rank=8, seed=1):
+    """Ratings 1-5 from a seeded biased low-rank model plus noise, rounded."""
+    g = torch.Generator().manual_seed(seed)
+    u = torch.randint(users, (count,), generator=g)
+    i = torch.randint(items, (count,), generator=g)
+    scale = (0.6 / rank ** 0.5) ** 0.5
+    p = torch.randn(users, rank, generator=g) * scale
+    q = torch.randn(items, rank, generator=g) * scale
+    r = 3.5 + 0.4 * torch.randn(users, generator=g)[u] + 0.5 * torch.randn(items, generator=g)[i]
+    r = r + (p[u] * q[i]).sum(1) + 0.8 * torch.randn(count, generator=g)
+    return u, i, r.round().clamp(1, 5)
+
+
+def bench_mf_recsys(args):
+    """Biased MF, 943 users, 1,682 items, 32 factors, MSE, Adam 1e-3, batch 1024: one warm-up
+    epoch, then one measured epoch per run over a seeded permutation, as Strata's bench."""
+    torch.manual_seed(1)
+    u, i, r = synthetic_ratings()
+    model = BiasedMF(943, 1682, 32, r.mean().item())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.MSELoss()
+    g = torch.Generator().manual_seed(2)
+
+    def epoch():
+        order = torch.randperm(len(r), generator=g)
+        for start in range(0, len(r), 1024):
+            idx = order[start:start + 1024]
+            loss = loss_fn(model(u[idx], i[idx]), r[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    epoch()
+    rates = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        epoch()
+        rates.append(len(r) / (time.perf_counter() - t0))
+    return [figure("train", "ratings/s", rates)]
+
+
 WORKLOADS = {"gemm": bench_gemm, "mlp-mnist": bench_mlp, "cnn-mnist": bench_cnn,
-             "lstm-charlm": bench_lstm, "gpt-char": bench_gpt_char, "gpt2-generate": bench_gpt2_generate}
+             "lstm-charlm": bench_lstm, "gpt-char": bench_gpt_char, "gpt2-generate": bench_gpt2_generate,
+             "mf-recsys": bench_mf_recsys}
 
 
 def main():

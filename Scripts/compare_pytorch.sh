@@ -3,14 +3,14 @@
 # Strata's median over PyTorch's median. Needs PyTorch in $TORCH_PYTHON (default
 # /opt/torchenv/bin/python; create it with: python3 -m venv /opt/torchenv && /opt/torchenv/bin/pip install torch).
 # Usage: Scripts/compare_pytorch.sh [OUT_DIR] [WORKLOAD ...]
-#   (default: gemm mlp-mnist cnn-mnist lstm-charlm gpt-char gpt2-generate)
+#   (default: gemm mlp-mnist cnn-mnist lstm-charlm gpt-char gpt2-generate mf-recsys)
 # $TORCH_ARGS goes to bench_pytorch.py, e.g. TORCH_ARGS="--attention manual" for gpt-char and
 # gpt2-generate with attention written out instead of PyTorch's fused kernel. "ratio" is
 # Strata's median over PyTorch's, inverted for figures in ms, so above 1 is Strata ahead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/bench}; shift || true
-workloads=${*:-gemm mlp-mnist cnn-mnist lstm-charlm gpt-char gpt2-generate}
+workloads=${*:-gemm mlp-mnist cnn-mnist lstm-charlm gpt-char gpt2-generate mf-recsys}
 python=${TORCH_PYTHON:-/opt/torchenv/bin/python}
 mkdir -p "$out"
 swift build -c release --product strata > /dev/null
