@@ -14,6 +14,8 @@ public class RecurrentLayer: Module {
     public let weightHH: [Tensor]
     public let biasIH: [Tensor]
     public let biasHH: [Tensor]
+    /// The Dropout layer applied between layers (it follows `train(_:)` like any child).
+    let interLayerDropout: Dropout
 
     init(gates: Int, inputSize: Int, hiddenSize: Int, layers: Int, bias: Bool, dropout: Double) {
         precondition(layers >= 1 && hiddenSize >= 1 && inputSize >= 1, "recurrent layer: sizes must be positive")
@@ -22,6 +24,7 @@ public class RecurrentLayer: Module {
         self.hiddenSize = hiddenSize
         self.layerCount = layers
         self.dropout = dropout
+        interLayerDropout = Dropout(dropout)
         let bound = 1 / Foundation.sqrt(Double(hiddenSize))
         func uniform(_ shape: Shape) -> Tensor { Tensor.uniform(shape, low: -bound, high: bound, requiresGrad: true) }
         weightIH = (0..<layers).map { uniform([gates * hiddenSize, $0 == 0 ? inputSize : hiddenSize]) }
@@ -50,9 +53,7 @@ public class RecurrentLayer: Module {
     }
 
     func dropBetweenLayers(_ x: Tensor, layer: Int) -> Tensor {
-        guard isTraining, dropout > 0, layer < layerCount - 1 else { return x }
-        let keep = Tensor.bernoulli(x.shape, p: 1 - dropout, dtype: x.dtype)
-        return x * (keep * (1 / (1 - dropout)))
+        layer < layerCount - 1 ? interLayerDropout(x) : x
     }
 }
 
