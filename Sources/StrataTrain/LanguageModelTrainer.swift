@@ -56,6 +56,8 @@ public final class LanguageModelTrainer {
     public let config: LanguageModelTrainingConfig
     /// Logits `[B, T, vocabulary]` for ids `[B, T]`.
     public let logits: (Tensor) -> Tensor
+    /// The model's parameters, found once (the Mirror walk is not free on every step).
+    let parameters: [Tensor]
     let decayed: AdamW
     let undecayed: AdamW
     let schedule: WarmupCosine
@@ -67,7 +69,7 @@ public final class LanguageModelTrainer {
         self.corpus = corpus
         self.config = config
         self.logits = logits
-        let parameters = model.parameters()
+        parameters = model.parameters()
         let betas = (config.beta1, config.beta2)
         decayed = AdamW(parameters.filter { $0.rank >= 2 }, learningRate: config.learningRate, betas: betas, weightDecay: config.weightDecay)
         undecayed = AdamW(parameters.filter { $0.rank < 2 }, learningRate: config.learningRate, betas: betas, weightDecay: 0)
@@ -92,7 +94,7 @@ public final class LanguageModelTrainer {
         undecayed.learningRate = lr
         let l = loss(x, y)
         l.backward()
-        if config.gradientClip > 0 { clipGradientNorm(model.parameters(), maxNorm: config.gradientClip) }
+        if config.gradientClip > 0 { clipGradientNorm(parameters, maxNorm: config.gradientClip) }
         decayed.step()
         undecayed.step()
         decayed.zeroGradients()
