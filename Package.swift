@@ -41,6 +41,8 @@ let package = Package(
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
         .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "_StrataTestSupport"]),
+        .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataIO", "StrataData", "_StrataTestSupport"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )
