@@ -82,7 +82,7 @@ struct TrainRecommenderCommand: ParsableCommand {
         case let m as MatrixFactorization: history = m.fit(train, validation: test, options: options)
         case let m as DeepFM: history = m.fit(train, validation: test, clickThreshold: clickThreshold, options: options)
         case let m as LightGCN: history = m.fit(train, validation: test, options: options)
-        default: preconditionFailure("unknown model \(type(of: recommender))")
+        default: ensureFailure("unknown model \(type(of: recommender))")
         }
         let seconds = Date().timeIntervalSince(started)
         try RecommenderCheckpoint.save(recommender, data: table, to: out)
