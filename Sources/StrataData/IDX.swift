@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// Reading and writing IDX files, the format of the MNIST data sets.
 ///
