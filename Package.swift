@@ -35,7 +35,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "_StrataTestSupport"]),
-        .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"]),
+        .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataNNTests", dependencies: ["StrataNN", "StrataOptim", "StrataModels", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore"]),
