@@ -15,7 +15,8 @@ let package = Package(
     targets: [
         // MARK: - Implementation
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "StrataCore"),
+        .target(name: "CStrataKernels"),
+        .target(name: "StrataCore", dependencies: ["CStrataKernels"]),
         .target(name: "StrataIO", dependencies: ["StrataCore"]),
         .target(name: "StrataNN", dependencies: ["StrataCore"]),
         .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
@@ -34,7 +35,8 @@ let package = Package(
         .target(name: "_StrataTestSupport", dependencies: ["StrataCore"]),
 
         // MARK: - Tests
-        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "_StrataTestSupport"]),
+        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "_StrataTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataNNTests", dependencies: ["StrataNN", "StrataOptim", "StrataModels", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
