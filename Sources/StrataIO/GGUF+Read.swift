@@ -17,6 +17,9 @@ struct GGUFReader {
 
     var remaining: Int { buffer.count - position }
 
+    /// The most metadata entries or tensor infos reserved up front (more are still read).
+    static let reservationLimit = 1 << 14
+
     func error(_ kind: GGUFError.Kind, at offset: Int, _ field: String?, _ message: String) -> GGUFError {
         GGUFError(kind: kind, path: path, offset: offset, field: field, message: message)
     }
@@ -163,9 +166,12 @@ struct GGUFReader {
         var metadata: [String: GGUFValue] = [:]
         var keys: [String] = []
         var offsets: [String: Int] = [:]
-        metadata.reserveCapacity(count)
-        keys.reserveCapacity(count)
-        offsets.reserveCapacity(count)
+        // Counts are bounded by the bytes left, but a damaged file can still claim millions of
+        // entries: reserve for a plausible number and let the collections grow past it if real.
+        let reserved = min(count, GGUFReader.reservationLimit)
+        metadata.reserveCapacity(reserved)
+        keys.reserveCapacity(reserved)
+        offsets.reserveCapacity(reserved)
         for entry in 0..<count {
             let start = position
             let key = try readString("key", field: "metadata entry #\(entry)")
@@ -206,9 +212,10 @@ struct GGUFReader {
         var tensors: [GGUFTensorInfo] = []
         var infoOffsets: [Int] = []
         var seen: [String: Int] = [:]
-        tensors.reserveCapacity(count)
-        infoOffsets.reserveCapacity(count)
-        seen.reserveCapacity(count)
+        let reserved = min(count, GGUFReader.reservationLimit)
+        tensors.reserveCapacity(reserved)
+        infoOffsets.reserveCapacity(reserved)
+        seen.reserveCapacity(reserved)
         for entry in 0..<count {
             let start = position
             let name = try readString("tensor name", field: "tensor #\(entry)")

@@ -14,7 +14,7 @@ extension GGUFReader {
     /// Reads one value of `type`. `depth` counts the arrays around it.
     mutating func readValue(_ type: GGUFValueType, field: @autoclosure () -> String, depth: Int) throws -> GGUFValue {
         if let size = type.fixedSize {
-            try need(size, for: "a \(type) value", field: field())
+            try need(size, for: "the \(type) value", field: field())
         }
         switch type {
         case .uint8: return .uint8(load(UInt8.self))
@@ -52,6 +52,9 @@ extension GGUFReader {
         }
         let elementType = try readValueType(field: field())
         let count = try readCount("array count", minimumSize: elementType.minimumEncodedSize, field: field())
+        // Fixed-size elements are read in one copy of exactly the bytes counted; the others are
+        // appended one by one after a bounded reservation, so that nested arrays that each claim
+        // the rest of the file cannot reserve many times its size before failing.
         switch elementType {
         case .uint8: return .uint8(readIntegers(count))
         case .int8: return .int8(readIntegers(count))
@@ -65,21 +68,21 @@ extension GGUFReader {
         case .float64: return .float64((readIntegers(count) as [UInt64]).map(Double.init(bitPattern:)))
         case .bool:
             var flags: [Bool] = []
-            flags.reserveCapacity(count)
+            flags.reserveCapacity(min(count, GGUFReader.reservationLimit))
             for index in 0..<count {
                 flags.append(try readBool(field: "\(field())[\(index)]"))
             }
             return .bool(flags)
         case .string:
             var strings: [String] = []
-            strings.reserveCapacity(count)
+            strings.reserveCapacity(min(count, GGUFReader.reservationLimit))
             for index in 0..<count {
                 strings.append(try readString("string", field: "\(field())[\(index)]"))
             }
             return .string(strings)
         case .array:
             var arrays: [GGUFArray] = []
-            arrays.reserveCapacity(count)
+            arrays.reserveCapacity(min(count, GGUFReader.reservationLimit))
             for index in 0..<count {
                 arrays.append(try readArray(field: "\(field())[\(index)]", depth: depth + 1))
             }

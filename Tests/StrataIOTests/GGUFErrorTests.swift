@@ -106,7 +106,7 @@ struct GGUFErrorTests {
         b = GGUFBytes.header(tensors: 0, kvs: 1)
         b.kv("k", type: 11) { $0.u32(5) }
         let short = try ggufError(b.bytes)
-        #expect(short.kind == .truncated && short.message == "expected 8 bytes for a int64 value but only 4 are left in the file")
+        #expect(short.kind == .truncated && short.message == "expected 8 bytes for the int64 value but only 4 are left in the file")
     }
 
     @Test("value types, bools, UTF-8, keys and nesting")
