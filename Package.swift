@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "StrataIO", dependencies: ["StrataCore"]),
         .target(name: "StrataNN", dependencies: ["StrataCore"]),
         .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
-        .target(name: "StrataData", dependencies: ["StrataCore", "CZlib"]),
+        .target(name: "StrataData", dependencies: ["StrataCore", "StrataIO", "CZlib"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO"]),
         .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN", "StrataData", "StrataIO"]),
         .target(name: "StrataRecommend", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataIO"]),

@@ -19,6 +19,7 @@ struct BenchCommand: ParsableCommand {
         "gpt2-generate": { $0.gpt2Generate() },
         "mf-recsys": { $0.mfRecsys() },
         "fused": { $0.fused() },
+        "minilm-embed": { $0.minilmEmbed() },
     ]
 
     @Argument(help: "The workload to run.") var name: String
