@@ -31,10 +31,12 @@ extension BERT {
         let weightsPath = directory + "/model.safetensors"
         let entries = try readCheckpoint(weightsPath)
         let hasPooler = entries["pooler.dense.weight"] != nil
+        // Every weight takes at least 2 bytes of the file (F16/BF16), so a config that asks for
+        // more than that is refused before the model is allocated; loadWeights checks the rest.
         let needed = config.parameterCount(pooler: hasPooler)
-        let held = entries.values.reduce(0) { $0 + ($1.dtype.hasPrefix("F") || $1.dtype == "BF16" ? $1.elementCount : 0) }
-        guard needed <= held else {
-            throw BERTError(path: weightsPath, message: "holds \(held) floating-point values; config.json describes a model of \(needed) weights")
+        let bytes = entries.values.reduce(0) { $0 + $1.data.count }
+        guard needed <= bytes / 2 else {
+            throw BERTError(path: weightsPath, message: "holds \(bytes) bytes of tensors; config.json describes a model of \(needed) weights")
         }
         let bert = BERT(config, pooler: hasPooler)
         try bert.loadWeights(entries, path: weightsPath)
