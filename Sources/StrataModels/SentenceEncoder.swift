@@ -15,7 +15,8 @@ import StrataData
 /// let vectors = try encoder.encode(["A man is eating food.", "A man is eating a piece of bread."])
 /// SentenceEncoder.cosineSimilarity(vectors[0], vectors[1])   // 0.7553
 /// ```
-public final class SentenceEncoder: @unchecked Sendable {   // immutable after init; BERT is used read-only
+// @unchecked: the model and tokenizer are only read after init; `warnsOnTruncation` is a flag to set before use.
+public final class SentenceEncoder: @unchecked Sendable {
     /// How token states become one vector; several modes are concatenated in the order
     /// cls, max, mean, mean_sqrt_len (as sentence-transformers' `Pooling` does).
     public enum PoolingMode: String, Sendable, CaseIterable {
