@@ -20,6 +20,7 @@ struct BenchCommand: ParsableCommand {
         "mf-recsys": { $0.mfRecsys() },
         "fused": { $0.fused() },
         "qmatmul": { $0.qmatmul() },
+        "minilm-embed": { $0.minilmEmbed() },
     ]
 
     @Argument(help: "The workload to run.") var name: String
