@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 
 /// BERT's WordPiece tokenizer (Wu et al. 2016; Devlin et al. 2019), giving the ids Hugging
 /// Face's `BertTokenizer` gives.
@@ -140,7 +141,7 @@ public struct WordPieceTokenizer: Tokenizer {
     /// if full > ids.count { print("truncated from \(full) tokens") }
     /// ```
     public func encode(_ text: String, maximumLength: Int) -> (ids: [Int], originalLength: Int) {
-        precondition(maximumLength >= 2, "WordPieceTokenizer.encode: maximumLength must be at least 2 for [CLS] and [SEP], got \(maximumLength)")
+        ensure(maximumLength >= 2, "WordPieceTokenizer.encode: maximumLength must be at least 2 for [CLS] and [SEP], got \(maximumLength)")
         var pieces = pieceIDs(text)
         let original = pieces.count + 2
         if pieces.count > maximumLength - 2 { pieces.removeLast(pieces.count - (maximumLength - 2)) }

@@ -58,7 +58,7 @@ public final class BERT: Module {
     /// A BERT with zero weights, to be filled by `loadWeights` (the config must be valid:
     /// see `Config.validate`).
     public init(_ config: Config, pooler: Bool = true) {
-        precondition(config.heads > 0 && config.hiddenSize % config.heads == 0,
+        ensure(config.heads > 0 && config.hiddenSize % config.heads == 0,
                      "BERT: hidden size \(config.hiddenSize) is not divisible by \(config.heads) heads")
         self.config = config
         let width = config.hiddenSize
@@ -87,9 +87,9 @@ public final class BERT: Module {
     /// `[B, T]` (Bool, true for real tokens) keeps every token from attending to padding;
     /// `tokenTypes` `[B, T]` (int) defaults to segment 0 throughout.
     public func callAsFunction(_ ids: Tensor, attentionMask: Tensor? = nil, tokenTypes: Tensor? = nil) -> Tensor {
-        precondition(ids.rank == 2, "BERT: ids must be [batch, time], got \(ids.shape)")
+        ensure(ids.rank == 2, "BERT: ids must be [batch, time], got \(ids.shape)")
         let (batch, steps) = (ids.shape[0], ids.shape[1])
-        precondition(steps <= config.maximumPositions,
+        ensure(steps <= config.maximumPositions,
                      "BERT: \(steps) positions exceed max_position_embeddings \(config.maximumPositions)")
         var x = wordEmbeddings(ids)                                                      // [B, T, C]
         x = x + positionEmbeddings.weight.slice(axis: 0, start: 0, end: steps)             // + [T, C]
@@ -101,7 +101,7 @@ public final class BERT: Module {
         x = embeddingNorm(x)
         // Key-padding mask, broadcast over heads and queries: [B, T] -> [B, 1, 1, T].
         let mask = attentionMask.map { m in
-            precondition(m.shape == ids.shape && m.dtype == .bool, "BERT: attentionMask must be Bool \(ids.shape), got \(m.dtype) \(m.shape)")
+            ensure(m.shape == ids.shape && m.dtype == .bool, "BERT: attentionMask must be Bool \(ids.shape), got \(m.dtype) \(m.shape)")
             return m.reshaped([batch, 1, 1, steps])
         }
         for layer in layers {

@@ -49,10 +49,10 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// tokenizer's ids must fit the model's vocabulary (checked by `init(directory:)` for files).
     public init(model: BERT, tokenizer: WordPieceTokenizer, pooling: [PoolingMode] = [.mean], normalizes: Bool = true,
                 maximumLength: Int, lowercasesInput: Bool = false) {
-        precondition(!pooling.isEmpty, "SentenceEncoder: at least one pooling mode is needed")
-        precondition((2...model.config.maximumPositions).contains(maximumLength),
+        ensure(!pooling.isEmpty, "SentenceEncoder: at least one pooling mode is needed")
+        ensure((2...model.config.maximumPositions).contains(maximumLength),
                      "SentenceEncoder: maximumLength \(maximumLength) must be in 2...\(model.config.maximumPositions)")
-        precondition(tokenizer.vocabularySize <= model.config.vocabularySize,
+        ensure(tokenizer.vocabularySize <= model.config.vocabularySize,
                      "SentenceEncoder: the tokenizer's \(tokenizer.vocabularySize) tokens do not fit the model's \(model.config.vocabularySize)")
         self.model = model
         self.tokenizer = tokenizer
@@ -150,7 +150,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     /// SentenceEncoder.cosineSimilarity([1, 0], [1, 1])   // 0.7071
     /// ```
     public static func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
-        precondition(a.count == b.count, "cosineSimilarity: lengths differ (\(a.count) and \(b.count))")
+        ensure(a.count == b.count, "cosineSimilarity: lengths differ (\(a.count) and \(b.count))")
         var dot = 0.0, na = 0.0, nb = 0.0
         for i in a.indices {
             dot += Double(a[i]) * Double(b[i])
