@@ -2,10 +2,11 @@ import Foundation
 import Strata
 
 extension BenchCommand {
-    /// x · Wᵀ with GGML-quantised W (`QuantizedMatrix`) for SmolLM2-135M's shapes: Q4_1 576x1536
-    /// (ffn_down) and 1536x576 (ffn_up/gate), Q8_0 49152x576 (the tied output head), rows x
-    /// columns. One token (decoding) and 16 tokens (prefill, batches), in GFLOP/s and in GB/s of
-    /// weight bytes. The reference is float32 x · Wᵀ of the same shape through `Tensor.matmul`
+    /// x · Wᵀ with GGML-quantised W (`QuantizedMatrix`) for SmolLM2-135M's shapes, rows x columns:
+    /// Q4_1 576x1536 (ffn_down) and 1536x576 (ffn_up/gate), Q8_0 49152x576 (the tied output head).
+    /// One token (`t1`, decoding) and 16 tokens (`t16`, prefill, batches), in GFLOP/s and in GB/s
+    /// of weight bytes (`bw` figures; float32 bytes for the reference); `scalar` is the portable
+    /// C kernel for one token. The reference is float32 x · Wᵀ of the same shape through `Tensor.matmul`
     /// (OpenBLAS sgemv for one token, sgemm for 16), measured in the same run.
     ///
     /// Each product reads a different copy of the weights, cycling through at least 64 MB, so
@@ -26,7 +27,7 @@ extension BenchCommand {
             for tokens in [1, 16] {
                 let x = Tensor.normal([tokens, columns], generator: &rng)
                 let flops = 2 * Double(rows * columns * tokens)
-                let name = "\(type) \(rows)x\(columns) t\(tokens)"
+                let name = "\(rows)x\(columns) t\(tokens)"
                 var i = 0, j = 0
                 let ours = rates(flops: flops, bytes: Double(q.byteCount)) {
                     _ = quantized[i % quantized.count].matmul(x); i += 1
@@ -43,7 +44,7 @@ extension BenchCommand {
                     let scalar = rates(flops: flops, bytes: Double(q.byteCount)) {
                         _ = quantized[k % quantized.count].matmul(x, kernels: .scalar); k += 1
                     }
-                    report.results.append(BenchmarkFigure(name: name + " scalar", unit: "GFLOP/s", values: scalar.gflops))
+                    report.results.append(BenchmarkFigure(name: "scalar \(rows)x\(columns)", unit: "GFLOP/s", values: scalar.gflops))
                 }
             }
         }

@@ -22,7 +22,7 @@ import StrataCore
         let fixture = QuantFixture.shared
         let w = c.dequantizedValues
         let usesCodes = ![.f32, .f16, .bf16].contains(c.ggmlType)
-        var worst = 0.0
+        var worst = 0.0, squaredError = 0.0, squaredNorm = 0.0
         for tokens in [1, 3, 17] {
             let x = fixture.xValues(tokens: tokens)
             for kernels in quantKernelSets {
@@ -38,11 +38,13 @@ import StrataCore
                         #expect(error <= bound, "\(c.type) \(kernels) tokens=\(tokens) y[\(t), \(r)] = \(got[t * c.rows + r]), want \(want)")
                         let scale = zip(xs, ws).reduce(0.0) { $0 + Double(abs($1.0 * $1.1)) }
                         if scale > 0 { worst = max(worst, error / scale) }
+                        squaredError += error * error
+                        squaredNorm += want * want
                     }
                 }
             }
         }
-        print("\(c.type): largest |error| / sum|x w| = \(worst)")
+        print("\(c.type): largest |error| / sum|x w| = \(worst), ||error|| / ||product|| = \((squaredError / squaredNorm).squareRoot())")
     }
 
     @Test(arguments: QuantFixture.allCases.filter { $0.source != nil })
