@@ -612,9 +612,55 @@ def bench_minilm_embed(args):
     return results
 
 
+# MARK: - smollm2-generate
+
+SMOLLM2_PROMPT = "The quick brown fox jumps over the lazy dog. Once upon a time, in a land far away, there lived a king"
+
+
+def bench_smollm2_generate(args):
+    """SmolLM2-135M-Instruct from the same GGUF file (transformers dequantises it to float32):
+    the first 16 prompt tokens, then 128 greedy tokens with the KV cache, end-of-sequence ignored."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    path = args.gguf or os.path.join(os.environ.get("STRATA_MODELS", os.path.join(os.path.dirname(__file__), "..", "Models")),
+                                     "SmolLM2-135M-Instruct.Q4_1.gguf")
+    directory, name = os.path.split(os.path.abspath(path))
+    t0 = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(directory, gguf_file=name)
+    model = AutoModelForCausalLM.from_pretrained(directory, gguf_file=name, torch_dtype=torch.float32)
+    model.eval()
+    load_ms = (time.perf_counter() - t0) * 1e3
+    prompt = torch.tensor([tokenizer(SMOLLM2_PROMPT, add_special_tokens=False)["input_ids"][:16]])
+    prefill, decode, generated = [], [], []
+    with torch.no_grad():
+        for run in range(max(1, args.runs // 2) + 1):   # run 0 warms up
+            t0 = time.perf_counter()
+            out = model(prompt, use_cache=True)
+            token = int(out.logits[0, -1].argmax())
+            t1 = time.perf_counter()
+            tokens, past = [token], out.past_key_values
+            for _ in range(127):
+                out = model(torch.tensor([[token]]), past_key_values=past, use_cache=True)
+                past = out.past_key_values
+                token = int(out.logits[0, -1].argmax())
+                tokens.append(token)
+            t2 = time.perf_counter()
+            generated = tokens
+            if run == 0:
+                continue
+            prefill.append((t1 - t0) * 1e3)
+            decode.append(127 / (t2 - t1))
+    print(f"  (prompt ids {prompt[0].tolist()}; first generated ids {generated[:8]})", file=sys.stderr)
+    return [
+        figure("decode", "tokens/s", decode),
+        figure("prefill", "ms", prefill, higher_is_better=False),
+        figure("load", "ms", [load_ms], higher_is_better=False),
+    ]
+
+
 WORKLOADS = {"gemm": bench_gemm, "mlp-mnist": bench_mlp, "cnn-mnist": bench_cnn,
              "lstm-charlm": bench_lstm, "gpt-char": bench_gpt_char, "gpt2-generate": bench_gpt2_generate,
-             "mf-recsys": bench_mf_recsys, "minilm-embed": bench_minilm_embed}
+             "mf-recsys": bench_mf_recsys, "minilm-embed": bench_minilm_embed,
+             "smollm2-generate": bench_smollm2_generate}
 
 
 def main():
@@ -633,6 +679,8 @@ def main():
     p.add_argument("--embed-impl", choices=("auto", "sentence-transformers", "transformers"), default="auto",
                    help="minilm-embed: sentence-transformers' encode (default when installed) or transformers "
                         "with the same pooling written out")
+    p.add_argument("--gguf", metavar="PATH",
+                   help="smollm2-generate: the GGUF file (default $STRATA_MODELS or Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
     p.add_argument("--gemm-inner", type=int, default=1,
                    help="products per timed gemm run (default 1, as Strata)")
     args = p.parse_args()
