@@ -19,7 +19,10 @@ public struct BERTError: Error, CustomStringConvertible, LocalizedError, Equatab
         self.message = message
     }
 
-    public var description: String { key.isEmpty ? "\(path): \(message)" : "\(path): key '\(key)': \(message)" }
+    public var description: String {
+        let place = [path, key.isEmpty ? "" : "key '\(key)'"].filter { !$0.isEmpty }.joined(separator: ": ")
+        return place.isEmpty ? message : place + ": " + message
+    }
     public var errorDescription: String? { description }
 
     init(_ error: JSONDocumentError) { self.init(path: error.path, key: error.keyPath, message: error.message) }

@@ -162,22 +162,6 @@ public final class SentenceEncoder: @unchecked Sendable {
     }
 }
 
-/// A sentence-transformers folder (or an argument) that cannot be used: the file, the key,
-/// and what was expected.
-public struct SentenceEncoderError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
-    public let path: String
-    public let key: String
-    public let message: String
-
-    public init(path: String, key: String = "", message: String) {
-        self.path = path
-        self.key = key
-        self.message = message
-    }
-
-    public var description: String {
-        let place = [path, key.isEmpty ? "" : "key '\(key)'"].filter { !$0.isEmpty }.joined(separator: ": ")
-        return place.isEmpty ? message : place + ": " + message
-    }
-    public var errorDescription: String? { description }
-}
+/// A sentence-transformers folder (or an argument) that cannot be used: the same error as a
+/// BERT folder's, naming the file, the key and what was expected.
+public typealias SentenceEncoderError = BERTError
