@@ -169,7 +169,7 @@ struct TokenStream {
 
     mutating func write(_ id: Int) {
         fflush(stdout)
-        if let bpe = tokenizer as? GPT2Tokenizer {
+        if let bpe = tokenizer as? ByteLevelBPETokenizer {
             pending += (try? bpe.decodeBytes([id])) ?? []
         } else {
             pending += Array(((try? tokenizer.decode([id])) ?? "").utf8)

@@ -3,7 +3,7 @@ import Foundation
 /// Turns text into integer token ids and back.
 ///
 /// Implementations: ``CharacterTokenizer`` (one id per Unicode scalar) and
-/// ``GPT2Tokenizer`` (GPT-2's byte-level BPE).
+/// ``ByteLevelBPETokenizer`` (byte-level BPE: GPT-2, SmolLM, Llama 3) with ``GPT2Tokenizer``.
 public protocol Tokenizer: Sendable {
     /// The number of distinct ids: every id from `encode` is in `0..<vocabularySize`
     /// (for vocabularies with gaps, one more than the largest id).
