@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
         .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "_StrataTestSupport"]),
+        .testTarget(name: "StrataCLITests", dependencies: ["strata"]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataIO", "StrataData", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
     ],

@@ -59,6 +59,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The image: PGM (P2/P5) or PNG.") var image: String
     @Option(help: "How many classes to list.") var top = 3
 
+    func validate() throws { try OptionCheck.int(top, "--top", in: 1...1000) }
+
     func run() throws {
         let loaded = try ImageClassifierCheckpoint(path: checkpoint)
         var picture = try GrayImage.read(path: image)

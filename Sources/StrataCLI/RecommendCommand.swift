@@ -12,6 +12,8 @@ struct RecommendCommand: ParsableCommand {
     @Option(help: "The user's id, as in the ratings file.") var user: String
     @Option(help: "How many items.") var top = 10
 
+    func validate() throws { try OptionCheck.int(top, "--top", in: 1...100_000) }
+
     func run() throws {
         let loaded = try RecommenderCommandSupport.load(checkpoint)
         let items = try RecommenderCommandSupport.userFacing { try loaded.recommend(user: user, count: Swift.max(top, 0)) }

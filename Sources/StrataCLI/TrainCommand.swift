@@ -35,6 +35,13 @@ struct TrainMNISTCommand: ParsableCommand {
     @Option(help: "Random seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
     @Option(help: "Write the final metrics as JSON to this path.") var json: String?
 
+    func validate() throws {
+        try OptionCheck.int(epochs, "--epochs", in: 1...100_000)
+        try OptionCheck.int(batchSize, "--batch-size", in: 1...65_536)
+        try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
+        try OptionCheck.double(validationSplit, "--validation-split", in: 0...1, open: .upper)
+    }
+
     func run() throws {
         let epochs = self.epochs ?? model.defaultEpochs
         let out = self.out ?? "runs/\(dataset.rawValue)-\(model.rawValue)"

@@ -35,6 +35,26 @@ struct TrainLMCommand: ParsableCommand {
     @Option(help: "Write the final figures as JSON to this path.") var json: String?
     @Option(help: "Characters/tokens of sample text to print at the end (0: none).") var sampleTokens: Int = 300
 
+    func validate() throws {
+        try OptionCheck.int(layers, "--layers", in: 1...256)
+        try OptionCheck.int(heads, "--heads", in: 1...256)
+        try OptionCheck.int(width, "--width", in: 1...65_536)
+        try OptionCheck.int(context, "--context", in: 2...1_048_576)
+        try OptionCheck.int(steps, "--steps", in: 1...100_000_000)
+        try OptionCheck.int(batchSize, "--batch-size", in: 1...65_536)
+        try OptionCheck.int(warmup, "--warmup", in: 0...100_000_000)
+        try OptionCheck.int(evalInterval, "--eval-interval", in: 1...100_000_000)
+        try OptionCheck.int(sampleTokens, "--sample-tokens", in: 0...1_000_000)
+        try OptionCheck.double(dropout, "--dropout", in: 0...1, open: .upper)
+        try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
+        try OptionCheck.double(weightDecay, "--weight-decay", in: 0...10)
+        if arch == .gpt, let width, width % heads != 0 {
+            throw ValidationError("--width \(width) must be a multiple of --heads \(heads)")
+        } else if arch == .gpt, width == nil, 128 % heads != 0 {
+            throw ValidationError("the default --width 128 is not a multiple of --heads \(heads); give --width")
+        }
+    }
+
     func run() throws {
         let out = self.out ?? "runs/lm-\(arch.rawValue)"
         let dataPath = try data ?? Self.locateShakespeare()

@@ -40,9 +40,13 @@ struct TrainRecommenderCommand: ParsableCommand {
 
     func validate() throws {
         guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1, got \(testFraction)") }
-        for (name, value) in [("--factors", factors), ("--epochs", epochs), ("--batch-size", batchSize)] {
-            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
-        }
+        try OptionCheck.int(factors, "--factors", in: 1...4096)
+        try OptionCheck.int(epochs, "--epochs", in: 1...100_000)
+        try OptionCheck.int(batchSize, "--batch-size", in: 1...1_048_576)
+        try OptionCheck.int(layers, "--layers", in: 1...16)
+        try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
+        try OptionCheck.double(l2, "--l2", in: 0...100)
+        try OptionCheck.float(clickThreshold, "--click-threshold", in: -1e9...1e9)
         guard hiddenWidths != nil else { throw ValidationError("--hidden must be positive integers separated by commas, or 'none'; got '\(hidden)'") }
         if (userFeatures != nil || itemFeatures != nil) && model != .deepfm {
             throw ValidationError("--user-features and --item-features are for --model deepfm")
@@ -82,7 +86,7 @@ struct TrainRecommenderCommand: ParsableCommand {
         case let m as MatrixFactorization: history = m.fit(train, validation: test, options: options)
         case let m as DeepFM: history = m.fit(train, validation: test, clickThreshold: clickThreshold, options: options)
         case let m as LightGCN: history = m.fit(train, validation: test, options: options)
-        default: preconditionFailure("unknown model \(type(of: recommender))")
+        default: ensureFailure("unknown model \(type(of: recommender))")
         }
         let seconds = Date().timeIntervalSince(started)
         try RecommenderCheckpoint.save(recommender, data: table, to: out)

@@ -71,13 +71,13 @@ extension Tensor {
     /// (w * w).sum().backward()      // w.grad == 2 * w
     /// ```
     public func backward(_ seed: Tensor? = nil) {
-        precondition(requiresGrad, "backward(): the tensor does not require gradients (no input had requiresGrad, or it was computed inside withoutGradients)")
+        ensure(requiresGrad, "backward(): the tensor does not require gradients (no input had requiresGrad, or it was computed inside withoutGradients)")
         let start: Tensor
         if let seed {
-            precondition(seed.shape == shape, "backward(seed:): seed shape \(seed.shape) does not match tensor shape \(shape)")
+            ensure(seed.shape == shape, "backward(seed:): seed shape \(seed.shape) does not match tensor shape \(shape)")
             start = seed.dtype == dtype ? seed : seed.cast(to: dtype)
         } else {
-            precondition(count == 1, "backward(): needs a seed gradient for a tensor of shape \(shape); call backward(seed) or reduce to a scalar first")
+            ensure(count == 1, "backward(): needs a seed gradient for a tensor of shape \(shape); call backward(seed) or reduce to a scalar first")
             start = Tensor.ones(shape, dtype: dtype)
         }
         let order = topologicalOrder()
@@ -92,7 +92,7 @@ extension Tensor {
                 let inputGrads = fn.backward(g)
                 for (input, ig) in zip(fn.inputs, inputGrads) {
                     guard input.requiresGrad, let ig else { continue }
-                    precondition(ig.shape == input.shape,
+                    ensure(ig.shape == input.shape,
                                  "internal: \(fn.name) backward gave gradient of shape \(ig.shape) for input of shape \(input.shape)")
                     let key = ObjectIdentifier(input)
                     grads[key] = grads[key].map { $0 + ig } ?? ig

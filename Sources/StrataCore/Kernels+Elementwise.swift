@@ -259,7 +259,7 @@ extension Tensor {
     /// probs.clamp(min: 1e-7, max: 1 - 1e-7)
     /// ```
     public func clamp(min low: Double = -.infinity, max high: Double = .infinity) -> Tensor {
-        precondition(low <= high, "clamp: min \(low) is greater than max \(high)")
+        ensure(low <= high, "clamp: min \(low) is greater than max \(high)")
         return apply(ClampFunction(low: low, high: high))
     }
 

@@ -31,7 +31,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     public var state: [UInt64] {
         get { [s.0, s.1, s.2, s.3] }
         set {
-            precondition(newValue.count == 4, "RandomGenerator.state needs 4 words, got \(newValue.count)")
+            ensure(newValue.count == 4, "RandomGenerator.state needs 4 words, got \(newValue.count)")
             s = (newValue[0], newValue[1], newValue[2], newValue[3])
         }
     }
@@ -60,7 +60,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
     /// An integer in `0..<bound`.
     public mutating func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0, "nextInt(below:): bound must be positive")
+        ensure(bound > 0, "nextInt(below:): bound must be positive")
         return Int(next() % UInt64(bound))
     }
 }
@@ -159,13 +159,13 @@ extension Tensor {
     /// let keep = Tensor.bernoulli([10], p: 0.9, generator: &rng)
     /// ```
     public static func bernoulli(_ shape: Shape, p: Double, dtype: DType = .bool, generator: inout RandomGenerator) -> Tensor {
-        precondition(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
+        ensure(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
         return withUnsafeMutablePointer(to: &generator) { g in sample(shape, dtype: dtype, generator: g) { $0.nextUniform() < p ? 1 : 0 } }
     }
 
     /// Bernoulli samples from the global generator.
     public static func bernoulli(_ shape: Shape, p: Double, dtype: DType = .bool) -> Tensor {
-        precondition(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
+        ensure(p >= 0 && p <= 1, "bernoulli: p must be in [0, 1], got \(p)")
         return sample(shape, dtype: dtype, generator: nil) { $0.nextUniform() < p ? 1 : 0 }
     }
 }

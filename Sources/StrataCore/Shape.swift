@@ -10,7 +10,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     public var dims: [Int]
 
     public init(_ dims: [Int]) {
-        for d in dims { precondition(d >= 0, "Shape: negative dimension in \(dims)") }
+        for d in dims { ensure(d >= 0, "Shape: negative dimension in \(dims)") }
         self.dims = dims
     }
     public init(arrayLiteral elements: Int...) { self.init(elements) }
@@ -37,7 +37,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     /// Normalises a possibly negative axis (numpy style) and checks it.
     public func axis(_ a: Int, op: String = "axis") -> Int {
         let r = a < 0 ? a + rank : a
-        precondition(r >= 0 && r < Swift.max(rank, 1), "\(op): axis \(a) is out of range for a tensor of shape \(self) (rank \(rank))")
+        ensure(r >= 0 && r < Swift.max(rank, 1), "\(op): axis \(a) is out of range for a tensor of shape \(self) (rank \(rank))")
         return r
     }
 
@@ -54,7 +54,7 @@ public func broadcastShapes(_ a: Shape, _ b: Shape, op: String) -> Shape {
     for i in 0..<r {
         let da = i < r - a.rank ? 1 : a[i - (r - a.rank)]
         let db = i < r - b.rank ? 1 : b[i - (r - b.rank)]
-        precondition(da == db || da == 1 || db == 1,
+        ensure(da == db || da == 1 || db == 1,
                      "\(op): shapes \(a) and \(b) cannot be broadcast together (dimension \(i): \(da) vs \(db))")
         out[i] = da == 1 ? db : da
     }

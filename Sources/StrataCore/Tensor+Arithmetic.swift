@@ -56,7 +56,7 @@ extension Tensor {
     public func summed(toShape target: Shape) -> Tensor {
         if shape == target { return self }
         let lead = rank - target.rank
-        precondition(lead >= 0, "summed(toShape:): cannot reduce \(shape) to the larger rank of \(target)")
+        ensure(lead >= 0, "summed(toShape:): cannot reduce \(shape) to the larger rank of \(target)")
         var axes = Array(0..<lead)
         for i in 0..<target.rank where target[i] == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
         return sum(axes: axes, keepDims: true).reshaped(target)
@@ -146,7 +146,7 @@ extension Tensor {
     public static prefix func .! (a: Tensor) -> Tensor { logical(a, a) { x, _ in !x } }
 
     private static func logical(_ a: Tensor, _ b: Tensor, _ f: (Bool, Bool) -> Bool) -> Tensor {
-        precondition(a.dtype == .bool && b.dtype == .bool, "logical ops need Bool tensors, got \(a.dtype) and \(b.dtype)")
+        ensure(a.dtype == .bool && b.dtype == .bool, "logical ops need Bool tensors, got \(a.dtype) and \(b.dtype)")
         let outShape = broadcastShapes(a.shape, b.shape, op: "logical")
         let out = Tensor(uninitialized: outShape, dtype: .bool)
         BroadcastKernels.binary(BroadcastPlan(a.shape, b.shape, out: outShape), a.pointer(Bool.self), b.pointer(Bool.self), out.pointer(Bool.self), f)
@@ -164,7 +164,7 @@ extension Tensor {
     /// ```
     public func broadcasted(to target: Shape) -> Tensor {
         if shape == target { return self }
-        precondition(broadcastShapes(shape, target, op: "broadcasted(to:)") == target,
+        ensure(broadcastShapes(shape, target, op: "broadcasted(to:)") == target,
                      "broadcasted(to:): shape \(shape) cannot be broadcast to \(target)")
         let out = Tensor(uninitialized: target, dtype: dtype)
         let plan = BroadcastPlan(shape, shape, out: target)
@@ -191,7 +191,7 @@ extension Tensor {
     /// let y = Tensor.where(x .> 0, x, x * 0.1)   // leaky ReLU
     /// ```
     public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-        precondition(condition.dtype == .bool, "where: condition must be a Bool tensor, got \(condition.dtype)")
+        ensure(condition.dtype == .bool, "where: condition must be a Bool tensor, got \(condition.dtype)")
         a.requireSameDType(b, "where")
         let outShape = broadcastShapes(broadcastShapes(condition.shape, a.shape, op: "where"), b.shape, op: "where")
         let c = withoutGradients { condition.broadcasted(to: outShape) }

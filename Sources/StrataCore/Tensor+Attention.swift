@@ -95,16 +95,16 @@ extension Tensor {
         query.requireFloat("scaledDotProductAttention")
         query.requireSameDType(key, "scaledDotProductAttention")
         query.requireSameDType(value, "scaledDotProductAttention")
-        precondition(query.rank >= 2 && key.rank == query.rank && value.rank == query.rank,
+        ensure(query.rank >= 2 && key.rank == query.rank && value.rank == query.rank,
                      "scaledDotProductAttention: query \(query.shape), key \(key.shape), value \(value.shape) must have the same rank (≥ 2)")
         let lead = Array(query.shape.dims.dropLast(2))
         let tq = query.shape[query.rank - 2], d = query.shape[query.rank - 1], tk = key.shape[key.rank - 2]
-        precondition(Array(key.shape.dims.dropLast(2)) == lead && Array(value.shape.dims.dropLast(2)) == lead
+        ensure(Array(key.shape.dims.dropLast(2)) == lead && Array(value.shape.dims.dropLast(2)) == lead
                      && key.shape[key.rank - 1] == d && value.shape[value.rank - 2] == tk,
                      "scaledDotProductAttention: shapes do not fit: query \(query.shape), key \(key.shape), value \(value.shape)")
         let scoreShape = Shape(lead + [tq, tk])
         let fullMask: Tensor? = mask.map { m in
-            precondition(m.dtype == .bool, "scaledDotProductAttention: mask must be Bool (true = attend), got \(m.dtype)")
+            ensure(m.dtype == .bool, "scaledDotProductAttention: mask must be Bool (true = attend), got \(m.dtype)")
             return m.broadcasted(to: scoreShape).copy()
         }
         let (out, backward) = attentionCore(query.detached(), key.detached(), value.detached(), mask: fullMask,
@@ -150,7 +150,7 @@ extension Tensor {
     /// ```
     public static func causalSelfAttention(packed qkv: Tensor, heads: Int) -> Tensor {
         qkv.requireFloat("causalSelfAttention")
-        precondition(qkv.rank == 3 && qkv.shape[2] % (3 * heads) == 0,
+        ensure(qkv.rank == 3 && qkv.shape[2] % (3 * heads) == 0,
                      "causalSelfAttention: expected [batch, time, 3 · heads · d], got \(qkv.shape) with \(heads) heads")
         let (b, t, e) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
         let d = e / heads

@@ -6,7 +6,7 @@ public struct Window2D: Sendable, Equatable {
     public var dilation: (Int, Int)
 
     public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) {
-        precondition(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+        ensure(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
                      "Window2D: kernel \(kernel), stride \(stride), dilation \(dilation) must be positive and padding \(padding) non-negative")
         self.kernel = kernel; self.stride = stride; self.padding = padding; self.dilation = dilation
     }
@@ -115,14 +115,14 @@ extension Tensor {
                        padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)) -> Tensor {
         requireFloat("conv2d")
         requireSameDType(weight, "conv2d")
-        precondition(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
-        precondition(weight.rank == 4, "conv2d: weight must be [O, C, kh, kw], got \(weight.shape)")
+        ensure(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
+        ensure(weight.rank == 4, "conv2d: weight must be [O, C, kh, kw], got \(weight.shape)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
-        precondition(weight.shape[1] == c, "conv2d: input has \(c) channels (shape \(shape)) but weight expects \(weight.shape[1]) (shape \(weight.shape))")
+        ensure(weight.shape[1] == c, "conv2d: input has \(c) channels (shape \(shape)) but weight expects \(weight.shape[1]) (shape \(weight.shape))")
         let window = Window2D(kernel: (kh, kw), stride: stride, padding: padding, dilation: dilation)
         let (oh, ow) = window.outputSize(h, w)
-        precondition(oh > 0 && ow > 0, "conv2d: input \(shape) is too small for kernel (\(kh), \(kw)) with padding \(padding) and dilation \(dilation)")
+        ensure(oh > 0 && ow > 0, "conv2d: input \(shape) is too small for kernel (\(kh), \(kw)) with padding \(padding) and dilation \(dilation)")
         let ckk = c * kh * kw, cols = n * oh * ow
         let colBuffer = Tensor(uninitialized: [ckk, cols], dtype: dtype)
         let out = Tensor(uninitialized: [n, o, oh, ow], dtype: dtype)
@@ -155,7 +155,7 @@ extension Tensor {
             return [dx, dw]
         }
         guard let bias else { return result }
-        precondition(bias.shape == [o], "conv2d: bias must have shape [\(o)], got \(bias.shape)")
+        ensure(bias.shape == [o], "conv2d: bias must have shape [\(o)], got \(bias.shape)")
         return result + bias.reshaped([1, o, 1, 1])
     }
 }

@@ -48,7 +48,7 @@ extension Tensor {
     /// Tensor.arange(0, 10, step: 3, dtype: .int64)   // [0, 3, 6, 9]
     /// ```
     public static func arange(_ start: Double, _ end: Double, step: Double = 1, dtype: DType = .float32) -> Tensor {
-        precondition(step != 0, "arange: step must not be zero")
+        ensure(step != 0, "arange: step must not be zero")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return (0..<n).map { start + Double($0) * step }.asTensor(shape: [n], dtype: dtype)
     }
@@ -59,7 +59,7 @@ extension Tensor {
     /// Tensor.linspace(0, 1, count: 5)   // [0, 0.25, 0.5, 0.75, 1]
     /// ```
     public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
-        precondition(count >= 0, "linspace: count must be >= 0, got \(count)")
+        ensure(count >= 0, "linspace: count must be >= 0, got \(count)")
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
         return (0..<count).map { i in i == count - 1 && count > 1 ? end : start + Double(i) * step }.asTensor(shape: [count], dtype: dtype)
     }

@@ -9,7 +9,7 @@ extension Tensor {
     /// ```
     public static func recordOperation(_ name: String, output: Tensor, inputs: [Tensor],
                                        backward: @escaping (Tensor) -> [Tensor?]) -> Tensor {
-        precondition(output.isLeaf, "recordOperation(\(name)): output is already part of a graph; compute it inside withoutGradients")
+        ensure(output.isLeaf, "recordOperation(\(name)): output is already part of a graph; compute it inside withoutGradients")
         return record(output, name, inputs, backward: backward)
     }
 
@@ -20,7 +20,7 @@ extension Tensor {
     /// weight.withUnsafeMutableBuffer(as: Float.self) { w in for i in w.indices { w[i] *= 0.5 } }
     /// ```
     public func withUnsafeMutableBuffer<T: TensorScalar, R>(as type: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
-        precondition(T.dtype == dtype, "withUnsafeMutableBuffer: tensor holds \(dtype), not \(T.dtype)")
+        ensure(T.dtype == dtype, "withUnsafeMutableBuffer: tensor holds \(dtype), not \(T.dtype)")
         return try body(UnsafeMutableBufferPointer(start: storage.pointer(as: T.self), count: count))
     }
 
@@ -30,7 +30,7 @@ extension Tensor {
     /// let total = x.withUnsafeBuffer(as: Float.self) { $0.reduce(0, +) }
     /// ```
     public func withUnsafeBuffer<T: TensorScalar, R>(as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
-        precondition(T.dtype == dtype, "withUnsafeBuffer: tensor holds \(dtype), not \(T.dtype)")
+        ensure(T.dtype == dtype, "withUnsafeBuffer: tensor holds \(dtype), not \(T.dtype)")
         return try body(UnsafeBufferPointer(start: storage.pointer(as: T.self), count: count))
     }
 

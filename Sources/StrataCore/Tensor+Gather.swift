@@ -1,12 +1,12 @@
 extension Tensor {
     /// Index values as Ints (from an int32 or int64 tensor), bounds-checked against `bound`.
     func indexValues(bound: Int, op: String, axis: Int) -> [Int] {
-        precondition(dtype == .int32 || dtype == .int64, "\(op): indices must be int32 or int64, got \(dtype)")
+        ensure(dtype == .int32 || dtype == .int64, "\(op): indices must be int32 or int64, got \(dtype)")
         var out = [Int](repeating: 0, count: count)
         for i in 0..<count {
             var v = dtype == .int64 ? Int(storage.pointer(as: Int64.self)[i]) : Int(storage.pointer(as: Int32.self)[i])
             if v < 0 { v += bound }
-            precondition(v >= 0 && v < bound, "\(op): index \(element(at: i)) is out of range for axis \(axis) with size \(bound)")
+            ensure(v >= 0 && v < bound, "\(op): index \(element(at: i)) is out of range for axis \(axis) with size \(bound)")
             out[i] = v
         }
         return out
@@ -19,7 +19,7 @@ extension Tensor {
     /// let vectors = table.indexSelect(axis: 0, indices: Tensor([3, 1, 3] as [Int64]))
     /// ```
     public func indexSelect(axis: Int, indices: Tensor) -> Tensor {
-        precondition(indices.rank == 1, "indexSelect: indices must be 1-D, got shape \(indices.shape)")
+        ensure(indices.rank == 1, "indexSelect: indices must be 1-D, got shape \(indices.shape)")
         let a = shape.axis(axis, op: "indexSelect")
         let (outer, n, inner) = shape.split(at: a)
         let idx = indices.indexValues(bound: n, op: "indexSelect", axis: a)
@@ -65,9 +65,9 @@ extension Tensor {
     /// ```
     public func gather(axis: Int, index: Tensor) -> Tensor {
         let a = shape.axis(axis, op: "gather")
-        precondition(index.rank == rank, "gather: index of shape \(index.shape) must have the rank of the input \(shape)")
+        ensure(index.rank == rank, "gather: index of shape \(index.shape) must have the rank of the input \(shape)")
         for d in 0..<rank where d != a {
-            precondition(index.shape[d] == shape[d], "gather: index shape \(index.shape) and input shape \(shape) differ on axis \(d)")
+            ensure(index.shape[d] == shape[d], "gather: index shape \(index.shape) and input shape \(shape) differ on axis \(d)")
         }
         let (outer, n, inner) = shape.split(at: a)
         let m = index.shape[a]
@@ -101,10 +101,10 @@ extension Tensor {
         requireFloat("scatterAdd")
         requireSameDType(source, "scatterAdd")
         let a = shape.axis(axis, op: "scatterAdd")
-        precondition(index.shape == source.shape, "scatterAdd: index shape \(index.shape) must equal source shape \(source.shape)")
-        precondition(index.rank == rank, "scatterAdd: index of shape \(index.shape) must have the rank of the input \(shape)")
+        ensure(index.shape == source.shape, "scatterAdd: index shape \(index.shape) must equal source shape \(source.shape)")
+        ensure(index.rank == rank, "scatterAdd: index of shape \(index.shape) must have the rank of the input \(shape)")
         for d in 0..<rank where d != a {
-            precondition(index.shape[d] == shape[d], "scatterAdd: index shape \(index.shape) and input shape \(shape) differ on axis \(d)")
+            ensure(index.shape[d] == shape[d], "scatterAdd: index shape \(index.shape) and input shape \(shape) differ on axis \(d)")
         }
         let (outer, n, inner) = shape.split(at: a)
         let m = index.shape[a]
@@ -135,8 +135,8 @@ extension Tensor {
     /// let positives = x.masked(x .> 0)
     /// ```
     public func masked(_ mask: Tensor) -> Tensor {
-        precondition(mask.dtype == .bool, "masked: mask must be a Bool tensor, got \(mask.dtype)")
-        precondition(mask.shape == shape, "masked: mask shape \(mask.shape) does not match tensor shape \(shape)")
+        ensure(mask.dtype == .bool, "masked: mask must be a Bool tensor, got \(mask.dtype)")
+        ensure(mask.shape == shape, "masked: mask shape \(mask.shape) does not match tensor shape \(shape)")
         let m = mask.pointer(Bool.self)
         var positions: [Int] = []
         for i in 0..<count where m[i] { positions.append(i) }

@@ -5,15 +5,15 @@ extension Tensor {
     /// Tensor.concatenated([a, b], axis: 0)   // [2, 3] + [4, 3] -> [6, 3]
     /// ```
     public static func concatenated(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "concatenated: needs at least one tensor")
+        ensure(!tensors.isEmpty, "concatenated: needs at least one tensor")
         let first = tensors[0]
         let a = first.shape.axis(axis, op: "concatenated")
         for (i, t) in tensors.enumerated() {
             first.requireSameDType(t, "concatenated")
             var d1 = first.shape.dims, d2 = t.shape.dims
-            precondition(d1.count == d2.count, "concatenated: tensor \(i) has shape \(t.shape), tensor 0 has \(first.shape) (ranks differ)")
+            ensure(d1.count == d2.count, "concatenated: tensor \(i) has shape \(t.shape), tensor 0 has \(first.shape) (ranks differ)")
             d1[a] = 0; d2[a] = 0
-            precondition(d1 == d2, "concatenated: tensor \(i) has shape \(t.shape), tensor 0 has \(first.shape); only axis \(a) may differ")
+            ensure(d1 == d2, "concatenated: tensor \(i) has shape \(t.shape), tensor 0 has \(first.shape); only axis \(a) may differ")
         }
         if tensors.count == 1 { return first }
         let sizes = tensors.map { $0.shape[a] }
@@ -42,9 +42,9 @@ extension Tensor {
     /// Tensor.stacked([a, b, c], axis: 0)   // three [4] -> [3, 4]
     /// ```
     public static func stacked(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "stacked: needs at least one tensor")
+        ensure(!tensors.isEmpty, "stacked: needs at least one tensor")
         for (i, t) in tensors.enumerated() {
-            precondition(t.shape == tensors[0].shape, "stacked: tensor \(i) has shape \(t.shape), tensor 0 has \(tensors[0].shape)")
+            ensure(t.shape == tensors[0].shape, "stacked: tensor \(i) has shape \(t.shape), tensor 0 has \(tensors[0].shape)")
         }
         let a = axis < 0 ? axis + tensors[0].rank + 1 : axis
         return concatenated(tensors.map { $0.expanded(axis: a) }, axis: a)
@@ -57,7 +57,7 @@ extension Tensor {
     /// ```
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
         let a = shape.axis(axis, op: "split")
-        precondition(sizes.reduce(0, +) == shape[a], "split: sizes \(sizes) add up to \(sizes.reduce(0, +)), axis \(a) of shape \(shape) has \(shape[a])")
+        ensure(sizes.reduce(0, +) == shape[a], "split: sizes \(sizes) add up to \(sizes.reduce(0, +)), axis \(a) of shape \(shape) has \(shape[a])")
         var start = 0
         return sizes.map { size in
             defer { start += size }
@@ -72,7 +72,7 @@ extension Tensor {
     /// ```
     public func split(count: Int, axis: Int = 0) -> [Tensor] {
         let a = shape.axis(axis, op: "split")
-        precondition(count > 0 && shape[a] % count == 0, "split: axis \(a) of shape \(shape) does not divide into \(count) equal parts")
+        ensure(count > 0 && shape[a] % count == 0, "split: axis \(a) of shape \(shape) does not divide into \(count) equal parts")
         return split(sizes: Array(repeating: shape[a] / count, count: count), axis: a)
     }
 
@@ -83,10 +83,10 @@ extension Tensor {
     /// images.padded([(0, 0), (0, 0), (1, 1), (1, 1)])   // one pixel of zeros around H and W
     /// ```
     public func padded(_ padding: [(Int, Int)], value: Double = 0) -> Tensor {
-        precondition(padding.count <= rank, "padded: \(padding.count) padding pairs for a tensor of rank \(rank)")
+        ensure(padding.count <= rank, "padded: \(padding.count) padding pairs for a tensor of rank \(rank)")
         var result = self
         for (axis, (before, after)) in padding.enumerated() where before != 0 || after != 0 {
-            precondition(before >= 0 && after >= 0, "padded: negative padding (\(before), \(after)) on axis \(axis)")
+            ensure(before >= 0 && after >= 0, "padded: negative padding (\(before), \(after)) on axis \(axis)")
             var dims = result.shape.dims
             let n = dims[axis]
             dims[axis] = n + before + after

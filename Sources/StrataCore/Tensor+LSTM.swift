@@ -71,13 +71,13 @@ extension Tensor {
     public static func lstm(_ x: Tensor, h0: Tensor, c0: Tensor, weightIH: Tensor, weightHH: Tensor,
                             biasIH: Tensor?, biasHH: Tensor?) -> Tensor {
         x.requireFloat("lstm")
-        precondition(x.rank == 3, "lstm: input must be [batch, time, features], got \(x.shape)")
+        ensure(x.rank == 3, "lstm: input must be [batch, time, features], got \(x.shape)")
         let batch = x.shape[0], steps = x.shape[1], features = x.shape[2], hidden = weightHH.shape[1]
-        precondition(weightIH.shape == Shape([4 * hidden, features]) && weightHH.shape == Shape([4 * hidden, hidden]),
+        ensure(weightIH.shape == Shape([4 * hidden, features]) && weightHH.shape == Shape([4 * hidden, hidden]),
                      "lstm: weights \(weightIH.shape) and \(weightHH.shape) do not fit input \(x.shape) with hidden size \(hidden)")
-        precondition(h0.shape == Shape([batch, hidden]) && c0.shape == Shape([batch, hidden]),
+        ensure(h0.shape == Shape([batch, hidden]) && c0.shape == Shape([batch, hidden]),
                      "lstm: initial states \(h0.shape), \(c0.shape) must be [\(batch), \(hidden)]")
-        precondition(steps > 0, "lstm: the sequence is empty")
+        ensure(steps > 0, "lstm: the sequence is empty")
         for t in [h0, c0, weightIH, weightHH, biasIH, biasHH].compactMap({ $0 }) { x.requireSameDType(t, "lstm") }
         let h4 = 4 * hidden
 

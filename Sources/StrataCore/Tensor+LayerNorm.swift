@@ -76,10 +76,10 @@ extension Tensor {
     /// ```
     public func layerNorm(weight: Tensor?, bias: Tensor?, epsilon: Double = 1e-5) -> Tensor {
         requireFloat("layerNorm")
-        precondition(rank >= 1, "layerNorm: input must have at least one axis")
+        ensure(rank >= 1, "layerNorm: input must have at least one axis")
         let n = shape[rank - 1], rows = count / Swift.max(n, 1)
         for p in [weight, bias].compactMap({ $0 }) {
-            precondition(p.shape == Shape([n]), "layerNorm: weight/bias shape \(p.shape) does not match the last axis of \(shape) ([\(n)])")
+            ensure(p.shape == Shape([n]), "layerNorm: weight/bias shape \(p.shape) does not match the last axis of \(shape) ([\(n)])")
             requireSameDType(p, "layerNorm")
         }
         let out = Tensor(uninitialized: shape, dtype: dtype)

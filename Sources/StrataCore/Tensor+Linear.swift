@@ -12,7 +12,7 @@ extension Tensor {
         x.requireSameDType(weight, "linear")
         x.requireSameDType(bias, "linear")
         let (rows, inputs, outputs) = (x.shape[0], weight.shape[1], weight.shape[0])
-        precondition(x.rank == 2 && x.shape[1] == inputs && bias.shape == Shape([outputs]),
+        ensure(x.rank == 2 && x.shape[1] == inputs && bias.shape == Shape([outputs]),
                      "linear: input \(x.shape), weight \(weight.shape) and bias \(bias.shape) do not fit")
         let out = Tensor(uninitialized: [rows, outputs], dtype: x.dtype)
         func forward<T: GEMMScalar>(_: T.Type) {

@@ -7,7 +7,7 @@ extension Tensor {
     /// let s = q.matmul(k.transposed()) // batched attention scores
     /// ```
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(rank >= 1 && other.rank >= 1, "matmul: operands must have at least 1 axis, got \(shape) and \(other.shape)")
+        ensure(rank >= 1 && other.rank >= 1, "matmul: operands must have at least 1 axis, got \(shape) and \(other.shape)")
         if rank == 1 {
             // [1, k] · other is [..., 1, n], or [1] when other is 1-D too (vector · vector is a scalar).
             return expanded(axis: 0).matmul(other).squeezed(axis: other.rank == 1 ? -1 : -2)
@@ -25,14 +25,14 @@ extension Tensor {
     /// let y = Tensor.matmul(x, weight, transposeB: true)   // x · weightᵀ, as in Linear
     /// ```
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-        precondition(a.rank >= 2 && b.rank >= 2, "matmul: operands need at least 2 axes here, got \(a.shape) and \(b.shape)")
+        ensure(a.rank >= 2 && b.rank >= 2, "matmul: operands need at least 2 axes here, got \(a.shape) and \(b.shape)")
         a.requireFloat("matmul")
         a.requireSameDType(b, "matmul")
         let m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2]
         let ka = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
         let kb = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
         let n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
-        precondition(ka == kb, "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "") (\(ka) vs \(kb))")
+        ensure(ka == kb, "matmul: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "") (\(ka) vs \(kb))")
 
         // A batch of matrices times one matrix folds into a single large product.
         if b.rank == 2 && a.rank > 2 && !transposeA {

@@ -8,11 +8,11 @@ extension Tensor {
     public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                           dilation: (Int, Int) = (1, 1)) -> Tensor {
         requireFloat("maxPool2d")
-        precondition(rank == 4, "maxPool2d: input must be [N, C, H, W], got \(shape)")
+        ensure(rank == 4, "maxPool2d: input must be [N, C, H, W], got \(shape)")
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding, dilation: dilation)
         let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
         let (oh, ow) = window.outputSize(h, w)
-        precondition(oh > 0 && ow > 0, "maxPool2d: input \(shape) is too small for kernel \(kernel)")
+        ensure(oh > 0 && ow > 0, "maxPool2d: input \(shape) is too small for kernel \(kernel)")
         let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow], dtype: dtype)
         let argmax = UnsafeMutableBufferPointer<Int32>.allocate(capacity: planes * oh * ow)
         let holder = ArgmaxHolder(argmax)
@@ -98,11 +98,11 @@ extension Tensor {
     /// ```
     public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Tensor {
         requireFloat("avgPool2d")
-        precondition(rank == 4, "avgPool2d: input must be [N, C, H, W], got \(shape)")
+        ensure(rank == 4, "avgPool2d: input must be [N, C, H, W], got \(shape)")
         let window = Window2D(kernel: kernel, stride: stride ?? kernel, padding: padding)
         let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
         let (oh, ow) = window.outputSize(h, w)
-        precondition(oh > 0 && ow > 0, "avgPool2d: input \(shape) is too small for kernel \(kernel)")
+        ensure(oh > 0 && ow > 0, "avgPool2d: input \(shape) is too small for kernel \(kernel)")
         let scale = 1.0 / Double(kernel.0 * kernel.1)
         let out = Tensor(uninitialized: [shape[0], shape[1], oh, ow], dtype: dtype)
         /// Visits each (output index, input index) pair inside the windows of plane p.

@@ -102,7 +102,7 @@ extension Tensor {
     func reduceForward(_ kind: ReductionKind, axes: [Int], op: String) -> Tensor {
         requireFloat(op)
         if kind != .sum {
-            for a in axes { precondition(shape[a] > 0, "\(op): cannot reduce over empty axis \(a) of shape \(shape)") }
+            for a in axes { ensure(shape[a] > 0, "\(op): cannot reduce over empty axis \(a) of shape \(shape)") }
         }
         var current = self
         var remaining = axes
@@ -205,7 +205,7 @@ extension Tensor {
 
     private func argExtremum(axis: Int, keepDims: Bool, largest: Bool) -> Tensor {
         let a = shape.axis(axis, op: "argmax")
-        precondition(shape[a] > 0, "argmax: axis \(a) of shape \(shape) is empty")
+        ensure(shape[a] > 0, "argmax: axis \(a) of shape \(shape) is empty")
         let (outer, n, inner) = shape.split(at: a)
         let out = Tensor(uninitialized: reducedShape([a], keepDims: keepDims), dtype: .int64)
         let po = out.pointer(Int64.self)

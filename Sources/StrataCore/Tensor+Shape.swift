@@ -21,15 +21,15 @@ extension Tensor {
     func resolvedShape(_ requested: [Int]) -> Shape {
         var dims = requested
         let unknown = dims.indices.filter { dims[$0] == -1 }
-        precondition(unknown.count <= 1, "reshaped: only one dimension may be -1, got \(dims)")
-        precondition(dims.allSatisfy { $0 >= -1 }, "reshaped: negative dimension in \(dims)")
+        ensure(unknown.count <= 1, "reshaped: only one dimension may be -1, got \(dims)")
+        ensure(dims.allSatisfy { $0 >= -1 }, "reshaped: negative dimension in \(dims)")
         if let u = unknown.first {
             let known = dims.enumerated().filter { $0.offset != u }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "reshaped: cannot reshape \(shape) (\(count) elements) into \(dims)")
+            ensure(known > 0 && count % known == 0, "reshaped: cannot reshape \(shape) (\(count) elements) into \(dims)")
             dims[u] = count / known
         }
         let target = Shape(dims)
-        precondition(target.elementCount == count,
+        ensure(target.elementCount == count,
                      "reshaped: cannot reshape \(shape) (\(count) elements) into \(target) (\(target.elementCount) elements)")
         return target
     }
@@ -45,7 +45,7 @@ extension Tensor {
     public func flattened(from start: Int = 0, through end: Int = -1) -> Tensor {
         guard rank > 0 else { return reshaped([1]) }
         let s = shape.axis(start, op: "flattened"), e = shape.axis(end, op: "flattened")
-        precondition(s <= e, "flattened: start axis \(start) is after end axis \(end) for shape \(shape)")
+        ensure(s <= e, "flattened: start axis \(start) is after end axis \(end) for shape \(shape)")
         var dims = Array(shape.dims[..<s])
         dims.append(shape.dims[s...e].reduce(1, *))
         dims += shape.dims[(e + 1)...]
@@ -60,7 +60,7 @@ extension Tensor {
     public func squeezed(axis: Int? = nil) -> Tensor {
         if let axis {
             let a = shape.axis(axis, op: "squeezed")
-            precondition(shape[a] == 1, "squeezed: axis \(axis) has size \(shape[a]) in shape \(shape), expected 1")
+            ensure(shape[a] == 1, "squeezed: axis \(axis) has size \(shape[a]) in shape \(shape), expected 1")
             var dims = shape.dims
             dims.remove(at: a)
             return reshaped(Shape(dims))
@@ -75,7 +75,7 @@ extension Tensor {
     /// ```
     public func expanded(axis: Int) -> Tensor {
         let a = axis < 0 ? axis + rank + 1 : axis
-        precondition(a >= 0 && a <= rank, "expanded: axis \(axis) is out of range for shape \(shape)")
+        ensure(a >= 0 && a <= rank, "expanded: axis \(axis) is out of range for shape \(shape)")
         var dims = shape.dims
         dims.insert(1, at: a)
         return reshaped(Shape(dims))
@@ -87,7 +87,7 @@ extension Tensor {
     /// images.permuted([0, 2, 3, 1])   // NCHW -> NHWC
     /// ```
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.count == rank && Set(order.map { shape.axis($0, op: "permuted") }).count == rank,
+        ensure(order.count == rank && Set(order.map { shape.axis($0, op: "permuted") }).count == rank,
                      "permuted: \(order) is not a permutation of the \(rank) axes of shape \(shape)")
         let perm = order.map { shape.axis($0, op: "permuted") }
         if perm == Array(0..<rank) { return self }
@@ -107,7 +107,7 @@ extension Tensor {
     /// q.transposed(1, 2)        // [B, T, H, D] -> [B, H, T, D]
     /// ```
     public func transposed(_ a: Int = -2, _ b: Int = -1) -> Tensor {
-        precondition(rank >= 2, "transposed: needs at least 2 axes, shape is \(shape)")
+        ensure(rank >= 2, "transposed: needs at least 2 axes, shape is \(shape)")
         var order = Array(0..<rank)
         order.swapAt(shape.axis(a, op: "transposed"), shape.axis(b, op: "transposed"))
         return permuted(order)

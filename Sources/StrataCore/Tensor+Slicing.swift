@@ -51,7 +51,7 @@ extension Tensor {
     /// x.slice(axis: 1, start: 0, end: 4, step: 2)
     /// ```
     public func slice(axis: Int, start: Int? = nil, end: Int? = nil, step: Int = 1) -> Tensor {
-        precondition(step > 0, "slice: step must be positive, got \(step)")
+        ensure(step > 0, "slice: step must be positive, got \(step)")
         let a = shape.axis(axis, op: "slice")
         let n = shape[a]
         func clip(_ v: Int?, _ dflt: Int) -> Int {
@@ -89,8 +89,8 @@ extension Tensor {
     /// Basic indexing with an array of items.
     public func index(_ items: [TensorIndex]) -> Tensor {
         let explicit = items.filter { if case .insertedAxis = $0 { return false }; if case .remainingAxes = $0 { return false }; return true }.count
-        precondition(items.filter { if case .remainingAxes = $0 { return true }; return false }.count <= 1, "index: at most one ellipsis")
-        precondition(explicit <= rank, "index: \(explicit) indices for a tensor of rank \(rank) (shape \(shape))")
+        ensure(items.filter { if case .remainingAxes = $0 { return true }; return false }.count <= 1, "index: at most one ellipsis")
+        ensure(explicit <= rank, "index: \(explicit) indices for a tensor of rank \(rank) (shape \(shape))")
         var expandedItems: [TensorIndex] = []
         for it in items {
             if case .remainingAxes = it {
@@ -107,7 +107,7 @@ extension Tensor {
             case .index(let i):
                 let n = result.shape[axis]
                 let j = i < 0 ? i + n : i
-                precondition(j >= 0 && j < n, "index: index \(i) is out of range for axis \(axis) with size \(n) (shape \(shape))")
+                ensure(j >= 0 && j < n, "index: index \(i) is out of range for axis \(axis) with size \(n) (shape \(shape))")
                 result = result.slice(axis: axis, start: j, end: j + 1)
                 axis += 1
             case .strided(let s, let e, let step):

@@ -19,7 +19,7 @@ public final class Tensor: @unchecked Sendable {
     /// Whether gradients are computed for this tensor (set it on leaves, such as parameters).
     public var requiresGrad: Bool {
         didSet {
-            precondition(!requiresGrad || dtype.isFloatingPoint,
+            ensure(!requiresGrad || dtype.isFloatingPoint,
                          "requiresGrad: only float32/float64 tensors can require gradients, not \(dtype)")
         }
     }
@@ -30,7 +30,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// Wraps existing storage (internal: kernels allocate their outputs through this).
     init(shape: Shape, dtype: DType, storage: TensorStorage, requiresGrad: Bool = false) {
-        precondition(storage.byteCount >= shape.elementCount * dtype.byteSize,
+        ensure(storage.byteCount >= shape.elementCount * dtype.byteSize,
                      "Tensor: storage holds \(storage.byteCount) bytes, shape \(shape) of \(dtype) needs \(shape.elementCount * dtype.byteSize)")
         self.shape = shape
         self.dtype = dtype
@@ -50,7 +50,7 @@ public final class Tensor: @unchecked Sendable {
     /// ```
     public convenience init<T: TensorScalar>(_ values: [T], shape: Shape? = nil, requiresGrad: Bool = false) {
         let shape = shape ?? Shape([values.count])
-        precondition(shape.elementCount == values.count,
+        ensure(shape.elementCount == values.count,
                      "Tensor(_:shape:): \(values.count) values do not fill shape \(shape) (\(shape.elementCount) elements)")
         self.init(uninitialized: shape, dtype: T.dtype)
         values.withUnsafeBufferPointer { src in
@@ -67,7 +67,7 @@ public final class Tensor: @unchecked Sendable {
     public convenience init<T: TensorScalar>(_ rows: [[T]], requiresGrad: Bool = false) {
         let cols = rows.first?.count ?? 0
         for (i, r) in rows.enumerated() {
-            precondition(r.count == cols, "Tensor(rows): row \(i) has \(r.count) values, row 0 has \(cols)")
+            ensure(r.count == cols, "Tensor(rows): row \(i) has \(r.count) values, row 0 has \(cols)")
         }
         self.init(rows.flatMap { $0 }, shape: [rows.count, cols], requiresGrad: requiresGrad)
     }
@@ -86,7 +86,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// Typed pointer to the elements (internal; checks the dtype).
     @inline(__always) func pointer<T: TensorScalar>(_ type: T.Type) -> UnsafeMutablePointer<T> {
-        precondition(T.dtype == dtype, "internal: \(dtype) tensor read as \(T.dtype)")
+        ensure(T.dtype == dtype, "internal: \(dtype) tensor read as \(T.dtype)")
         return storage.pointer(as: T.self)
     }
 
@@ -113,7 +113,7 @@ public final class Tensor: @unchecked Sendable {
     /// let loss = Tensor([0.25] as [Float]).item()   // 0.25
     /// ```
     public func item() -> Double {
-        precondition(count == 1, "item(): tensor of shape \(shape) has \(count) elements, expected exactly 1")
+        ensure(count == 1, "item(): tensor of shape \(shape) has \(count) elements, expected exactly 1")
         return element(at: 0)
     }
 
@@ -143,7 +143,7 @@ public final class Tensor: @unchecked Sendable {
     /// weight.assign(Tensor.zeros(weight.shape))
     /// ```
     public func assign(_ source: Tensor) {
-        precondition(source.shape == shape, "assign: source shape \(source.shape) does not match \(shape)")
+        ensure(source.shape == shape, "assign: source shape \(source.shape) does not match \(shape)")
         let src = source.dtype == dtype ? source : source.cast(to: dtype)
         storage.raw.copyMemory(from: src.storage.raw, byteCount: count * dtype.byteSize)
     }
@@ -154,11 +154,11 @@ public final class Tensor: @unchecked Sendable {
 extension Tensor {
     /// Stops with a clear message unless the tensor holds float32 or float64.
     func requireFloat(_ op: String) {
-        precondition(dtype.isFloatingPoint, "\(op): expected a float32 or float64 tensor, got \(dtype) of shape \(shape)")
+        ensure(dtype.isFloatingPoint, "\(op): expected a float32 or float64 tensor, got \(dtype) of shape \(shape)")
     }
 
     /// Stops unless `self` and `other` have the same dtype.
     func requireSameDType(_ other: Tensor, _ op: String) {
-        precondition(dtype == other.dtype, "\(op): dtypes differ (\(dtype) vs \(other.dtype)); cast one with .cast(to:)")
+        ensure(dtype == other.dtype, "\(op): dtypes differ (\(dtype) vs \(other.dtype)); cast one with .cast(to:)")
     }
 }

@@ -24,8 +24,8 @@ public struct DataLoader: Sendable {
 
     public init(_ dataset: any Dataset, batchSize: Int, shuffle: Bool = false, seed: UInt64 = 0,
                 dropLast: Bool = false, prefetch: Int = 2, rank: Int = 0, worldSize: Int = 1) {
-        precondition(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
-        precondition(rank >= 0 && rank < worldSize, "DataLoader: rank \(rank) must be in 0..<\(worldSize)")
+        ensure(batchSize > 0, "DataLoader: batchSize must be positive, got \(batchSize)")
+        ensure(rank >= 0 && rank < worldSize, "DataLoader: rank \(rank) must be in 0..<\(worldSize)")
         self.dataset = dataset; self.batchSize = batchSize; self.shuffle = shuffle; self.seed = seed
         self.dropLast = dropLast; self.prefetch = prefetch; self.rank = rank; self.worldSize = worldSize
     }

@@ -31,7 +31,7 @@ public struct TensorDataset: Dataset, @unchecked Sendable {
     public let targets: Tensor
 
     public init(inputs: Tensor, targets: Tensor) {
-        precondition(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
+        ensure(inputs.rank >= 1 && targets.rank >= 1 && inputs.shape[0] == targets.shape[0],
                      "TensorDataset: inputs \(inputs.shape) and targets \(targets.shape) must have the same first dimension")
         self.inputs = inputs
         self.targets = targets
@@ -56,7 +56,7 @@ public struct TensorDataset: Dataset, @unchecked Sendable {
 
     /// Holds out the last `validationFraction` of the examples, as Keras's `validation_split` does.
     public func split(validationFraction: Double) -> (train: TensorDataset, validation: TensorDataset) {
-        precondition(validationFraction > 0 && validationFraction < 1, "split: validationFraction must be in (0, 1), got \(validationFraction)")
+        ensure(validationFraction > 0 && validationFraction < 1, "split: validationFraction must be in (0, 1), got \(validationFraction)")
         let cut = count - Int((Double(count) * validationFraction).rounded())
         return (subset(0..<cut), subset(cut..<count))
     }

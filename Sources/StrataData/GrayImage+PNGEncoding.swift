@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 
 extension GrayImage {
     /// The image encoded as an 8-bit grayscale PNG (each row Paeth- or unfiltered, whichever is
@@ -9,7 +10,7 @@ extension GrayImage {
     /// try Data(png).write(to: URL(fileURLWithPath: "/tmp/two-pixels.png"))
     /// ```
     public func encodedPNG() throws -> [UInt8] {
-        precondition(width > 0 && height > 0, "GrayImage.encodedPNG: PNG needs a non-empty image, got \(width)x\(height)")
+        ensure(width > 0 && height > 0, "GrayImage.encodedPNG: PNG needs a non-empty image, got \(width)x\(height)")
         var filtered: [UInt8] = []
         filtered.reserveCapacity(height * (width + 1))
         var paethRow = [UInt8](repeating: 0, count: width)

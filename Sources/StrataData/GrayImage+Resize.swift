@@ -1,3 +1,4 @@
+import StrataCore
 extension GrayImage {
     /// The image resampled to `width` x `height`.
     ///
@@ -9,8 +10,8 @@ extension GrayImage {
     /// let input = try GrayImage.read(path: "photo-of-digit.png").resized(width: 28, height: 28)
     /// ```
     public func resized(width newWidth: Int, height newHeight: Int) -> GrayImage {
-        precondition(newWidth > 0 && newHeight > 0, "GrayImage.resized: target size \(newWidth)x\(newHeight) must be positive")
-        precondition(width > 0 && height > 0, "GrayImage.resized: cannot resize an empty \(width)x\(height) image")
+        ensure(newWidth > 0 && newHeight > 0, "GrayImage.resized: target size \(newWidth)x\(newHeight) must be positive")
+        ensure(width > 0 && height > 0, "GrayImage.resized: cannot resize an empty \(width)x\(height) image")
         if newWidth == width && newHeight == height { return self }
 
         // Horizontal pass: height rows of width -> newWidth.

@@ -1,3 +1,4 @@
+import StrataCore
 /// An 8-bit grayscale image, row-major, 0 black to 255 white.
 ///
 /// ```swift
@@ -18,7 +19,7 @@ public struct GrayImage: Equatable, Sendable {
     /// let checker = GrayImage(width: 2, height: 2, pixels: [0, 255, 255, 0])
     /// ```
     public init(width: Int, height: Int, pixels: [UInt8]) {
-        precondition(width >= 0 && height >= 0 && width * height == pixels.count,
+        ensure(width >= 0 && height >= 0 && width * height == pixels.count,
                      "GrayImage: \(width)x\(height) needs \(width * height) pixels, got \(pixels.count)")
         self.width = width
         self.height = height
@@ -31,7 +32,7 @@ public struct GrayImage: Equatable, Sendable {
     /// let corner = image[0, 0]
     /// ```
     public subscript(x: Int, y: Int) -> UInt8 {
-        precondition(x >= 0 && x < width && y >= 0 && y < height,
+        ensure(x >= 0 && x < width && y >= 0 && y < height,
                      "GrayImage: pixel (\(x), \(y)) outside \(width)x\(height)")
         return pixels[y * width + x]
     }

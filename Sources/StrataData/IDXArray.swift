@@ -1,3 +1,4 @@
+import StrataCore
 /// An array of unsigned bytes read from an IDX file (the format of the MNIST files).
 ///
 /// `bytes` holds the elements in row-major order; `bytes.count` is the product of `dimensions`.
@@ -19,9 +20,9 @@ public struct IDXArray: Equatable, Sendable {
     /// let labels = IDXArray(dimensions: [3], bytes: [7, 2, 1])
     /// ```
     public init(dimensions: [Int], bytes: [UInt8]) {
-        precondition(!dimensions.isEmpty && dimensions.count <= 255 && dimensions.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) },
+        ensure(!dimensions.isEmpty && dimensions.count <= 255 && dimensions.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) },
                      "IDXArray: dimensions \(dimensions) must be 1...255 sizes in 0...\(UInt32.max)")
-        precondition(dimensions.reduce(1, *) == bytes.count,
+        ensure(dimensions.reduce(1, *) == bytes.count,
                      "IDXArray: dimensions \(dimensions) need \(dimensions.reduce(1, *)) bytes, got \(bytes.count)")
         self.dimensions = dimensions
         self.bytes = bytes
@@ -61,7 +62,7 @@ public struct IDXArray: Equatable, Sendable {
     /// let pixels = images.item(0)  // ArraySlice of 784 bytes
     /// ```
     public func item(_ index: Int) -> ArraySlice<UInt8> {
-        precondition(index >= 0 && index < count, "IDXArray.item: index \(index) out of range 0..<\(count)")
+        ensure(index >= 0 && index < count, "IDXArray.item: index \(index) out of range 0..<\(count)")
         return bytes[(index * itemSize)..<((index + 1) * itemSize)]
     }
 }

@@ -34,7 +34,7 @@ public struct TextCorpus: Sendable {
 
     /// Tokenizes `text` and splits off the last `validationFraction` of the tokens.
     public init(text: String, tokenizer: Tokenizer, validationFraction: Double = 0.1, name: String = "corpus") throws {
-        precondition(validationFraction >= 0 && validationFraction < 1, "TextCorpus: validationFraction must be in [0, 1)")
+        ensure(validationFraction >= 0 && validationFraction < 1, "TextCorpus: validationFraction must be in [0, 1)")
         guard !text.isEmpty else { throw TextCorpusError(path: name, reason: "the corpus is empty") }
         let ids = try tokenizer.encode(text).map(Int32.init)
         let cut = ids.count - Int((Double(ids.count) * validationFraction).rounded())
@@ -84,7 +84,7 @@ public struct TextCorpus: Sendable {
     /// and the targets that follow each input token (the same windows shifted by one).
     public func batch(_ split: Split, size: Int, context: Int, generator: inout RandomGenerator) -> (inputs: Tensor, targets: Tensor) {
         let ids = tokens(split)
-        precondition(ids.count > context, "TextCorpus: the \(split) part has \(ids.count) tokens, fewer than context + 1 = \(context + 1)")
+        ensure(ids.count > context, "TextCorpus: the \(split) part has \(ids.count) tokens, fewer than context + 1 = \(context + 1)")
         var x = [Int64](repeating: 0, count: size * context), y = x
         for b in 0..<size {
             let start = generator.nextInt(below: ids.count - context)

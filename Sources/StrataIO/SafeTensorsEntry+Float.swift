@@ -1,3 +1,4 @@
+import StrataCore
 extension SafeTensorsEntry {
     /// Creates an "F32" entry from `Float` values (stored little-endian).
     ///
@@ -6,7 +7,7 @@ extension SafeTensorsEntry {
     /// print(weight.dtype, weight.data.count)  // F32 24
     /// ```
     public init(float32 values: [Float], shape: [Int]) {
-        precondition(shape.reduce(1, *) == values.count,
+        ensure(shape.reduce(1, *) == values.count,
                      "SafeTensorsEntry(float32:shape:): shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
         let bytes = values.withUnsafeBufferPointer { buffer in
             [UInt8](unsafeUninitializedCapacity: buffer.count * 4) { destination, initialized in

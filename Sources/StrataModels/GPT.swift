@@ -44,7 +44,7 @@ public final class GPT: Module {
     /// A GPT with GPT-2's initialisation: weights N(0, 0.02), biases zero, and the projections
     /// that write into the residual stream scaled down by √(2·layers).
     public init(_ config: Config) {
-        precondition(config.width % config.heads == 0, "GPT: width \(config.width) is not divisible by \(config.heads) heads")
+        ensure(config.width % config.heads == 0, "GPT: width \(config.width) is not divisible by \(config.heads) heads")
         self.config = config
         tokenEmbedding = Embedding(config.vocabularySize, config.width, initializer: .normal(std: 0.02))
         positionEmbedding = LearnedPositionEmbedding(context: config.context, width: config.width)
@@ -77,10 +77,10 @@ public final class GPT: Module {
     /// Next-token logits `[B, T, vocabulary]` for token ids `[B, T]`. With a `cache`, the ids
     /// continue the cached positions (incremental decoding); the total must stay within `context`.
     public func callAsFunction(_ ids: Tensor, cache: KeyValueCache? = nil) -> Tensor {
-        precondition(ids.rank == 2, "GPT: ids must be [batch, time], got \(ids.shape)")
+        ensure(ids.rank == 2, "GPT: ids must be [batch, time], got \(ids.shape)")
         let (batch, steps) = (ids.shape[0], ids.shape[1])
         let offset = cache?.length ?? 0
-        precondition(offset + steps <= config.context,
+        ensure(offset + steps <= config.context,
                      "GPT: \(offset + steps) positions exceed the context of \(config.context)")
         var x = dropout(tokenEmbedding(ids) + positionEmbedding(count: steps, offset: offset))   // [B, T, E]
         for block in blocks {

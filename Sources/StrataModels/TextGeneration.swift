@@ -18,9 +18,9 @@ public struct TokenSampler {
     public var generator: RandomGenerator
 
     public init(temperature: Double = 1, topK: Int? = nil, topP: Double? = nil, seed: UInt64 = 0) {
-        precondition(temperature >= 0, "TokenSampler: temperature must be ≥ 0, got \(temperature)")
-        precondition(topK.map { $0 >= 1 } ?? true, "TokenSampler: top-k must be ≥ 1")
-        precondition(topP.map { $0 > 0 && $0 <= 1 } ?? true, "TokenSampler: top-p must be in (0, 1]")
+        ensure(temperature >= 0, "TokenSampler: temperature must be ≥ 0, got \(temperature)")
+        ensure(topK.map { $0 >= 1 } ?? true, "TokenSampler: top-k must be ≥ 1")
+        ensure(topP.map { $0 > 0 && $0 <= 1 } ?? true, "TokenSampler: top-p must be in (0, 1]")
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
@@ -29,7 +29,7 @@ public struct TokenSampler {
 
     /// The id of the next token given one row of logits.
     public mutating func sample(_ logits: [Float]) -> Int {
-        precondition(!logits.isEmpty, "TokenSampler: no logits")
+        ensure(!logits.isEmpty, "TokenSampler: no logits")
         if temperature == 0 || topK == 1 {
             return logits.indices.max { logits[$0] < logits[$1] }!
         }
@@ -114,7 +114,7 @@ final class LSTMDecoder: IncrementalDecoder {
 @discardableResult
 public func generate(_ decoder: IncrementalDecoder, prompt: [Int], maxTokens: Int, sampler: inout TokenSampler,
                      onToken: (Int) -> Bool = { _ in true }) -> [Int] {
-    precondition(!prompt.isEmpty, "generate: the prompt has no tokens")
+    ensure(!prompt.isEmpty, "generate: the prompt has no tokens")
     var out: [Int] = []
     var logits = decoder.nextLogits(after: prompt)
     while out.count < maxTokens {

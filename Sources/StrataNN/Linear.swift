@@ -16,7 +16,7 @@ public final class Linear: Layer {
     }
 
     override public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.shape.last == weight.shape[1],
+        ensure(x.shape.last == weight.shape[1],
                      "Linear: input has \(x.shape.last ?? 0) features (shape \(x.shape)), the layer expects \(weight.shape[1])")
         let out = Tensor.linear(x.rank == 2 ? x : x.reshaped([-1, weight.shape[1]]), weight: weight, bias: bias)
         return x.rank == 2 ? out : out.reshaped(Array(x.shape.dims.dropLast()) + [weight.shape[0]])
@@ -59,7 +59,7 @@ public final class Dropout: Layer {
     public let p: Double
 
     public init(_ p: Double = 0.5) {
-        precondition(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
+        ensure(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
         self.p = p
     }
 

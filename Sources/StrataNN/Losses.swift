@@ -48,7 +48,7 @@ public func binaryCrossEntropy(logits: Tensor, targets: Tensor, reduction: Reduc
 /// let loss = nllLoss(logProbabilities: logits.logSoftmax(axis: 1), targets: labels)
 /// ```
 public func nllLoss(logProbabilities: Tensor, targets: Tensor, reduction: Reduction = .mean, ignoreIndex: Int? = -100) -> Tensor {
-    precondition(logProbabilities.rank == 2 && targets.rank == 1 && targets.shape[0] == logProbabilities.shape[0],
+    ensure(logProbabilities.rank == 2 && targets.rank == 1 && targets.shape[0] == logProbabilities.shape[0],
                  "nllLoss: expected log-probabilities [N, C] and targets [N], got \(logProbabilities.shape) and \(targets.shape)")
     let keep = ignoreIndex.map { targets .!= Tensor.full([], value: Double($0), dtype: targets.dtype) }
         ?? Tensor.ones(targets.shape, dtype: .bool)
@@ -76,8 +76,8 @@ public func nllLoss(logProbabilities: Tensor, targets: Tensor, reduction: Reduct
 /// ```
 public func crossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction = .mean,
                          labelSmoothing: Double = 0, ignoreIndex: Int? = -100) -> Tensor {
-    precondition(logits.rank >= 2, "crossEntropy: logits must be [N, C] or [N, C, ...], got \(logits.shape)")
-    precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
+    ensure(logits.rank >= 2, "crossEntropy: logits must be [N, C] or [N, C, ...], got \(logits.shape)")
+    ensure(labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
     if logits.rank > 2 {
         // [N, C, d...] -> [N·d..., C]
         var order = [0] + Array(2..<logits.rank)
@@ -87,10 +87,10 @@ public func crossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction =
                                 labelSmoothing: labelSmoothing, ignoreIndex: ignoreIndex)
         return reduction == .none ? loss.reshaped(targets.shape) : loss
     }
-    precondition(targets.rank == 1 && targets.shape[0] == logits.shape[0],
+    ensure(targets.rank == 1 && targets.shape[0] == logits.shape[0],
                  "crossEntropy: logits \(logits.shape) need targets of shape [\(logits.shape[0])], got \(targets.shape)")
-    precondition(targets.dtype == .int32 || targets.dtype == .int64, "crossEntropy: targets must be int32 or int64 class indices, got \(targets.dtype)")
-    precondition(logits.dtype.isFloatingPoint, "crossEntropy: logits must be float32 or float64, got \(logits.dtype)")
+    ensure(targets.dtype == .int32 || targets.dtype == .int64, "crossEntropy: targets must be int32 or int64 class indices, got \(targets.dtype)")
+    ensure(logits.dtype.isFloatingPoint, "crossEntropy: logits must be float32 or float64, got \(logits.dtype)")
     if logits.dtype == .float32 {
         return SoftmaxCrossEntropy<Float>(logits, targets, reduction, labelSmoothing, ignoreIndex).result
     }
@@ -105,7 +105,7 @@ struct SoftmaxCrossEntropy<T: FloatScalar> {
         let n = logits.shape[0], c = logits.shape[1]
         let labels = targets.toArray(as: Int64.self).map(Int.init)
         for (i, y) in labels.enumerated() where y != ignoreIndex {
-            precondition(y >= 0 && y < c, "crossEntropy: target \(y) of sample \(i) is out of range for \(c) classes")
+            ensure(y >= 0 && y < c, "crossEntropy: target \(y) of sample \(i) is out of range for \(c) classes")
         }
         let valid = labels.filter { $0 != ignoreIndex }.count
         let probabilities = Tensor.empty(logits.shape, dtype: logits.dtype)

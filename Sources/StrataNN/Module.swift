@@ -149,7 +149,7 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
 /// ```
 open class Layer: Module {
     open func callAsFunction(_ input: Tensor) -> Tensor {
-        preconditionFailure("\(type(of: self)) must override callAsFunction(_:)")
+        ensureFailure("\(type(of: self)) must override callAsFunction(_:)")
     }
 }
 

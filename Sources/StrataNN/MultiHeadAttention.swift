@@ -52,7 +52,7 @@ public final class MultiHeadAttention: Module {
     public let outProjection: Linear
 
     public init(width: Int, heads: Int, bias: Bool = true) {
-        precondition(heads >= 1 && width % heads == 0, "MultiHeadAttention: width \(width) is not divisible by \(heads) heads")
+        ensure(heads >= 1 && width % heads == 0, "MultiHeadAttention: width \(width) is not divisible by \(heads) heads")
         self.width = width
         self.heads = heads
         inProjection = Linear(width, 3 * width, bias: bias)
@@ -102,7 +102,7 @@ public final class MultiHeadAttention: Module {
     private func attend(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool, keyPaddingMask: Tensor?) -> Tensor {
         let (batch, steps) = (q.shape[0], q.shape[2])
         let allowed = keyPaddingMask.map { pad -> Tensor in
-            precondition(pad.dtype == .bool && pad.shape == Shape([batch, k.shape[2]]),
+            ensure(pad.dtype == .bool && pad.shape == Shape([batch, k.shape[2]]),
                          "MultiHeadAttention: keyPaddingMask must be Bool [\(batch), \(k.shape[2])], got \(pad.dtype) \(pad.shape)")
             return (.!pad).reshaped([batch, 1, 1, k.shape[2]])
         }

@@ -34,7 +34,7 @@ public final class BatchNorm: Layer {
     }
 
     override public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank >= 2 && x.shape[1] == weight.count,
+        ensure(x.rank >= 2 && x.shape[1] == weight.count,
                      "BatchNorm: expected [N, \(weight.count), ...] input, got \(x.shape)")
         var statShape = [Int](repeating: 1, count: x.rank)
         statShape[1] = weight.count
@@ -81,7 +81,7 @@ public final class LayerNorm: Layer {
 
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         let k = normalizedShape.count
-        precondition(Array(x.shape.dims.suffix(k)) == normalizedShape,
+        ensure(Array(x.shape.dims.suffix(k)) == normalizedShape,
                      "LayerNorm: input shape \(x.shape) does not end with \(normalizedShape)")
         if k == 1 { return x.layerNorm(weight: weight, bias: bias, epsilon: epsilon) }
         let axes = Array((x.rank - k)..<x.rank)

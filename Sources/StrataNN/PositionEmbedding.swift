@@ -16,7 +16,7 @@ public final class LearnedPositionEmbedding: Module {
 
     /// Vectors for positions `offset ..< offset + count`.
     public func callAsFunction(count: Int, offset: Int = 0) -> Tensor {
-        precondition(offset + count <= weight.shape[0],
+        ensure(offset + count <= weight.shape[0],
                      "LearnedPositionEmbedding: positions up to \(offset + count) exceed the context of \(weight.shape[0])")
         return weight[offset..<(offset + count)]
     }
@@ -46,7 +46,7 @@ public final class SinusoidalPositionEncoding {
 
     /// Encodings of positions `offset ..< offset + count`.
     public func callAsFunction(count: Int, offset: Int = 0) -> Tensor {
-        precondition(offset + count <= table.shape[0],
+        ensure(offset + count <= table.shape[0],
                      "SinusoidalPositionEncoding: positions up to \(offset + count) exceed the context of \(table.shape[0])")
         return table[offset..<(offset + count)]
     }

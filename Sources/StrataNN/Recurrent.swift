@@ -18,8 +18,8 @@ public class RecurrentLayer: Module {
     let interLayerDropout: Dropout
 
     init(gates: Int, inputSize: Int, hiddenSize: Int, layers: Int, bias: Bool, dropout: Double) {
-        precondition(layers >= 1 && hiddenSize >= 1 && inputSize >= 1, "recurrent layer: sizes must be positive")
-        precondition(dropout >= 0 && dropout < 1, "recurrent layer: dropout must be in [0, 1), got \(dropout)")
+        ensure(layers >= 1 && hiddenSize >= 1 && inputSize >= 1, "recurrent layer: sizes must be positive")
+        ensure(dropout >= 0 && dropout < 1, "recurrent layer: dropout must be in [0, 1), got \(dropout)")
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.layerCount = layers
@@ -44,10 +44,10 @@ public class RecurrentLayer: Module {
     }
 
     func checkInput(_ x: Tensor, state: [Tensor]) {
-        precondition(x.rank == 3 && x.shape[2] == inputSize,
+        ensure(x.rank == 3 && x.shape[2] == inputSize,
                      "\(type(of: self)): input must be [batch, time, \(inputSize)], got \(x.shape)")
         for s in state {
-            precondition(s.shape == Shape([layerCount, x.shape[0], hiddenSize]),
+            ensure(s.shape == Shape([layerCount, x.shape[0], hiddenSize]),
                          "\(type(of: self)): state must be [\(layerCount), \(x.shape[0]), \(hiddenSize)], got \(s.shape)")
         }
     }

@@ -37,9 +37,9 @@ open class Optimizer {
     public var states: [ParameterState]
 
     public init(_ parameters: [Tensor], learningRate: Double) {
-        precondition(learningRate >= 0, "Optimizer: learning rate must be >= 0, got \(learningRate)")
+        ensure(learningRate >= 0, "Optimizer: learning rate must be >= 0, got \(learningRate)")
         for (i, p) in parameters.enumerated() {
-            precondition(p.requiresGrad && p.dtype.isFloatingPoint, "Optimizer: parameter \(i) (shape \(p.shape)) must be a float tensor with requiresGrad")
+            ensure(p.requiresGrad && p.dtype.isFloatingPoint, "Optimizer: parameter \(i) (shape \(p.shape)) must be a float tensor with requiresGrad")
         }
         self.parameters = parameters
         self.learningRate = learningRate
@@ -48,7 +48,7 @@ open class Optimizer {
 
     /// Updates one parameter in place. `step` counts this parameter's updates, 1 on its first.
     open func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
-        preconditionFailure("\(type(of: self)) must override update(_:gradient:state:step:)")
+        ensureFailure("\(type(of: self)) must override update(_:gradient:state:step:)")
     }
 
     /// Applies one update to every parameter that has a gradient.

@@ -22,7 +22,7 @@ public struct ConstantLR: LearningRateSchedule {
 public struct StepLR: LearningRateSchedule {
     public let base: Double, stepSize: Int, gamma: Double
     public init(base: Double, stepSize: Int, gamma: Double = 0.1) {
-        precondition(stepSize > 0, "StepLR: stepSize must be positive")
+        ensure(stepSize > 0, "StepLR: stepSize must be positive")
         self.base = base; self.stepSize = stepSize; self.gamma = gamma
     }
     public func learningRate(at step: Int) -> Double { base * Foundation.pow(gamma, Double(step / stepSize)) }
@@ -54,7 +54,7 @@ public struct ExponentialLR: LearningRateSchedule {
 public struct CosineAnnealingLR: LearningRateSchedule {
     public let base: Double, period: Int, minimum: Double
     public init(base: Double, period: Int, minimum: Double = 0) {
-        precondition(period > 0, "CosineAnnealingLR: period must be positive")
+        ensure(period > 0, "CosineAnnealingLR: period must be positive")
         self.base = base; self.period = period; self.minimum = minimum
     }
     public func learningRate(at step: Int) -> Double {

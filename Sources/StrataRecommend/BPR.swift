@@ -7,7 +7,7 @@ import StrataCore
 /// let loss = bprLoss(positive: (u * i).sum(axis: 1), negative: (u * j).sum(axis: 1))
 /// ```
 public func bprLoss(positive: Tensor, negative: Tensor) -> Tensor {
-    precondition(positive.shape == negative.shape, "bprLoss: positive \(positive.shape) and negative \(negative.shape) scores differ in shape")
+    ensure(positive.shape == negative.shape, "bprLoss: positive \(positive.shape) and negative \(negative.shape) scores differ in shape")
     return (negative - positive).softplus().mean()
 }
 

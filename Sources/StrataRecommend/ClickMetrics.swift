@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 
 /// Quality of click probabilities: log loss, accuracy at 0.5 and ROC AUC.
 ///
@@ -13,7 +14,7 @@ public struct ClickMetrics: Sendable {
     public var named: [String: Double] { ["logloss": logLoss, "accuracy": accuracy, "auc": auc] }
 
     public static func evaluate(probabilities: [Float], labels: [Bool]) -> ClickMetrics {
-        precondition(probabilities.count == labels.count, "ClickMetrics: \(probabilities.count) probabilities for \(labels.count) labels")
+        ensure(probabilities.count == labels.count, "ClickMetrics: \(probabilities.count) probabilities for \(labels.count) labels")
         var m = ClickMetrics()
         guard !labels.isEmpty else { return ClickMetrics(logLoss: .nan, accuracy: .nan, auc: .nan) }
         for (p, y) in zip(probabilities, labels) {

@@ -79,7 +79,7 @@ public final class DeepFM: Module {
         var offset = config.users + config.items
         func attributes(_ sizes: [Int], _ features: SideFeatures?, entities: Int) -> Tensor? {
             guard !sizes.isEmpty else { return nil }
-            if let features { precondition(features.fieldSizes == sizes, "DeepFM: attribute field sizes \(features.fieldSizes) differ from the config's \(sizes)") }
+            if let features { ensure(features.fieldSizes == sizes, "DeepFM: attribute field sizes \(features.fieldSizes) differ from the config's \(sizes)") }
             var rows = [Int32](repeating: 0, count: entities * sizes.count)
             for e in 0..<entities {
                 var start = offset

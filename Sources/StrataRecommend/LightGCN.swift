@@ -38,7 +38,7 @@ public final class LightGCN: Module {
 
     /// The layer-averaged embeddings `(E⁽⁰⁾ + ... + E⁽ᴸ⁾) / (L + 1)`, differentiable in `embedding`.
     public func callAsFunction(_ graph: SparseMatrix) -> Tensor {
-        precondition(graph.rows == embedding.shape[0], "LightGCN: graph has \(graph.rows) nodes, the model \(embedding.shape[0])")
+        ensure(graph.rows == embedding.shape[0], "LightGCN: graph has \(graph.rows) nodes, the model \(embedding.shape[0])")
         var layer = embedding, total = embedding
         for _ in 0..<config.layers {
             layer = graph.multiply(layer)

@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 
 /// Error of predicted ratings against true ones.
 ///
@@ -8,7 +9,7 @@ import Foundation
 public enum RatingMetrics {
     /// Root mean squared error and mean absolute error (NaN for no ratings).
     public static func errors(predicted: [Float], actual: [Float]) -> (rmse: Double, mae: Double) {
-        precondition(predicted.count == actual.count, "RatingMetrics: \(predicted.count) predictions for \(actual.count) ratings")
+        ensure(predicted.count == actual.count, "RatingMetrics: \(predicted.count) predictions for \(actual.count) ratings")
         guard !actual.isEmpty else { return (.nan, .nan) }
         var squared = 0.0, absolute = 0.0
         for (p, a) in zip(predicted, actual) {

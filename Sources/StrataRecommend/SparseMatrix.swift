@@ -28,7 +28,7 @@ public struct SparseMatrix: Sendable {
         self.columns = columns
         var perRow = [[(Int32, Double)]](repeating: [], count: rows)
         for e in entries {
-            precondition(e.row >= 0 && e.row < rows && e.column >= 0 && e.column < columns,
+            ensure(e.row >= 0 && e.row < rows && e.column >= 0 && e.column < columns,
                          "SparseMatrix: entry (\(e.row), \(e.column)) is outside \(rows)x\(columns)")
             perRow[e.row].append((Int32(e.column), e.value))
         }
@@ -56,12 +56,12 @@ public struct SparseMatrix: Sendable {
 
     /// `A·X` for a dense float32 or float64 `[columns, k]` X; the gradient with respect to X is `Aᵀ·G`.
     public func multiply(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 2 && x.shape[0] == columns, "SparseMatrix.multiply: expected [\(columns), k], got \(x.shape)")
-        precondition(x.dtype.isFloatingPoint, "SparseMatrix.multiply: expected a float tensor, got \(x.dtype)")
+        ensure(x.rank == 2 && x.shape[0] == columns, "SparseMatrix.multiply: expected [\(columns), k], got \(x.shape)")
+        ensure(x.dtype.isFloatingPoint, "SparseMatrix.multiply: expected a float tensor, got \(x.dtype)")
         let out = withoutGradients { product(x) }
         let transpose = transposeStorage.first
         return Tensor.recordOperation("sparseMultiply", output: out, inputs: [x]) { g in
-            guard let transpose else { preconditionFailure("SparseMatrix: the gradient of a transpose's product is not kept") }
+            guard let transpose else { ensureFailure("SparseMatrix: the gradient of a transpose's product is not kept") }
             return [transpose.multiply(g)]
         }
     }

@@ -16,7 +16,7 @@ public enum SyntheticRatings {
     public static func lowRank(users: Int, items: Int, count: Int, rank: Int = 8, mean: Double = 3.5,
                                signal: Double = 0.6, noise: Double = 0.8, rounded: Bool = true,
                                minPerUser: Int = 20, seed: UInt64) -> RatingTable {
-        precondition(count <= users * items && minPerUser * users <= count && minPerUser <= items,
+        ensure(count <= users * items && minPerUser * users <= count && minPerUser <= items,
                      "SyntheticRatings: \(count) ratings do not fit \(users) users x \(items) items with \(minPerUser) per user")
         var rng = RandomGenerator(seed: seed)
         let scale = (signal / Double(rank).squareRoot()).squareRoot()
@@ -46,7 +46,7 @@ public enum SyntheticRatings {
     /// from its own community and the rest at random. Ratings are 1.
     public static func clustered(users: Int, items: Int, clusters: Int, perUser: Int, inCluster: Double = 0.9,
                                  seed: UInt64) -> RatingTable {
-        precondition(clusters >= 1 && perUser <= items / clusters, "SyntheticRatings.clustered: \(perUser) items per user exceed a cluster of \(items / clusters)")
+        ensure(clusters >= 1 && perUser <= items / clusters, "SyntheticRatings.clustered: \(perUser) items per user exceed a cluster of \(items / clusters)")
         var rng = RandomGenerator(seed: seed)
         let clusterSize = items / clusters
         var ratings: [Rating] = []

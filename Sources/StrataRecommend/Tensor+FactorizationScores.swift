@@ -14,12 +14,12 @@ extension Tensor {
     public static func factorizationScores(users: [Int32], items: [Int32], userFactors: Tensor, itemFactors: Tensor,
                                            userBias: Tensor, itemBias: Tensor, offset: Double = 0) -> Tensor {
         let (p, q, bu, bi) = (userFactors, itemFactors, userBias, itemBias)
-        precondition(p.rank == 2 && q.rank == 2 && p.shape[1] == q.shape[1],
+        ensure(p.rank == 2 && q.rank == 2 && p.shape[1] == q.shape[1],
                      "factorizationScores: factor tables must be [users, k] and [items, k], got \(p.shape) and \(q.shape)")
-        precondition(bu.shape == [p.shape[0]] && bi.shape == [q.shape[0]],
+        ensure(bu.shape == [p.shape[0]] && bi.shape == [q.shape[0]],
                      "factorizationScores: biases \(bu.shape), \(bi.shape) must be [\(p.shape[0])] and [\(q.shape[0])]")
-        precondition(users.count == items.count, "factorizationScores: \(users.count) users but \(items.count) items")
-        precondition([q, bu, bi].allSatisfy { $0.dtype == p.dtype } && p.dtype.isFloatingPoint,
+        ensure(users.count == items.count, "factorizationScores: \(users.count) users but \(items.count) items")
+        ensure([q, bu, bi].allSatisfy { $0.dtype == p.dtype } && p.dtype.isFloatingPoint,
                      "factorizationScores: the tables must share one float dtype")
         checkIndices(users, below: p.shape[0], "user")
         checkIndices(items, below: q.shape[0], "item")
@@ -69,8 +69,8 @@ extension Tensor {
     /// let penalty = userFactors.squaredNormOfRows([0, 0, 5])   // scalar: 2·|P₀|² + |P₅|²
     /// ```
     public func squaredNormOfRows(_ rows: [Int32]) -> Tensor {
-        precondition(rank == 1 || rank == 2, "squaredNormOfRows: table must be 1-D or 2-D, got \(shape)")
-        precondition(dtype.isFloatingPoint, "squaredNormOfRows: table must be float, got \(dtype)")
+        ensure(rank == 1 || rank == 2, "squaredNormOfRows: table must be 1-D or 2-D, got \(shape)")
+        ensure(dtype.isFloatingPoint, "squaredNormOfRows: table must be float, got \(dtype)")
         Tensor.checkIndices(rows, below: shape[0], "row")
         let width = rank == 2 ? shape[1] : 1
         let table = self
@@ -104,7 +104,7 @@ extension Tensor {
 
     static func checkIndices(_ indices: [Int32], below bound: Int, _ what: String) {
         for v in indices {
-            precondition(v >= 0 && Int(v) < bound, "\(what) index \(v) is out of range 0..<\(bound)")
+            ensure(v >= 0 && Int(v) < bound, "\(what) index \(v) is out of range 0..<\(bound)")
         }
     }
 }

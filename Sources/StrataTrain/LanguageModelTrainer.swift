@@ -125,7 +125,7 @@ public final class LanguageModelTrainer {
         defer { model.train(true) }
         let ids = corpus.validation, context = config.context
         let windows = (ids.count - 1) / context
-        precondition(windows > 0, "LanguageModelTrainer: the validation part is shorter than one context window")
+        ensure(windows > 0, "LanguageModelTrainer: the validation part is shorter than one context window")
         return withoutGradients {
             var total = 0.0
             var start = 0

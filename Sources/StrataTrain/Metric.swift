@@ -21,7 +21,7 @@ public enum Metric: Sendable, Hashable {
 
     /// Number of correct samples in a batch of `[N, C]` scores and `[N]` integer targets.
     public func correctCount(outputs: Tensor, targets: Tensor) -> Int {
-        precondition(outputs.rank == 2 && targets.rank == 1 && outputs.shape[0] == targets.shape[0],
+        ensure(outputs.rank == 2 && targets.rank == 1 && outputs.shape[0] == targets.shape[0],
                      "\(name): expected scores [N, C] and targets [N], got \(outputs.shape) and \(targets.shape)")
         let k: Int
         switch self {

@@ -48,7 +48,7 @@ public final class Trainer {
     /// trainer continues where it stopped), or a callback stops it.
     @discardableResult
     public func fit(_ train: DataLoader, epochs: Int, validation: DataLoader? = nil, callbacks: [Callback] = []) throws -> History {
-        precondition(accumulationSteps >= 1, "Trainer: accumulationSteps must be >= 1")
+        ensure(accumulationSteps >= 1, "Trainer: accumulationSteps must be >= 1")
         stopTraining = false
         for c in callbacks { try c.trainingBegan(trainer: self) }
         while epoch < epochs && !stopTraining {
