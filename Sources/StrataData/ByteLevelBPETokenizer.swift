@@ -13,7 +13,7 @@ import Foundation
 /// let tok = try ByteLevelBPETokenizer(tokens: ["a", "b", "ab"], merges: ["a b"], preTokenizer: .gpt2)
 /// try tok.encode("abba")   // [2, 1, 0]
 /// ```
-public class ByteLevelBPETokenizer: Tokenizer, @unchecked Sendable {
+public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
     // @unchecked Sendable: every stored property is immutable except `cache`, which `lock` guards.
 
     /// Special tokens recognised by `encode(_:allowSpecial: true)`: text to id.

@@ -14,6 +14,13 @@ public protocol Tokenizer: Sendable {
     func decode(_ ids: [Int]) throws -> String
 }
 
+/// A tokenizer whose tokens are byte strings (byte-level BPE): a token may end inside a
+/// multi-byte character, so streamed output should join the bytes before decoding UTF-8.
+public protocol ByteTokenizer: Tokenizer {
+    /// The raw bytes of `ids`.
+    func decodeBytes(_ ids: [Int]) throws -> [UInt8]
+}
+
 /// Why a tokenizer could not be loaded, or could not encode or decode.
 public enum TokenizerError: Error, CustomStringConvertible, LocalizedError, Equatable {
     /// A file could not be read at all.
