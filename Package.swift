@@ -15,11 +15,12 @@ let package = Package(
     targets: [
         // MARK: - Implementation
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "StrataCore"),
+        .target(name: "CStrataKernels"),
+        .target(name: "StrataCore", dependencies: ["CStrataKernels"]),
         .target(name: "StrataIO", dependencies: ["StrataCore"]),
         .target(name: "StrataNN", dependencies: ["StrataCore"]),
         .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
-        .target(name: "StrataData", dependencies: ["StrataCore", "CZlib"]),
+        .target(name: "StrataData", dependencies: ["StrataCore", "StrataIO", "CZlib"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO"]),
         .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN", "StrataData", "StrataIO"]),
         .target(name: "StrataRecommend", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataIO"]),
@@ -34,8 +35,9 @@ let package = Package(
         .target(name: "_StrataTestSupport", dependencies: ["StrataCore"]),
 
         // MARK: - Tests
-        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "_StrataTestSupport"]),
-        .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"]),
+        .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "_StrataTestSupport"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataNNTests", dependencies: ["StrataNN", "StrataOptim", "StrataModels", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore"]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) peer of `strata bench NAME` for the workloads of ../shared/BENCHMARKS.md.
 
-Runs one workload (gemm, mlp-mnist, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate, mf-recsys) with the
+Runs one workload (gemm, mlp-mnist, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate, mf-recsys,
+minilm-embed) with the
 shapes and hyper-parameters given there, on synthetic data from fixed seeds, with 2 threads; each figure is measured after a
 warm-up and repeated, and the median and best are reported together with the process's peak
 resident memory (getrusage ru_maxrss, which on Linux is the same VmHWM that Strata reads).
@@ -18,7 +19,10 @@ Run counts follow Strata's BenchCommand so that the two compare run for run (def
 mlp-mnist trains max(2, runs) epochs after 1 warm-up epoch and infers `runs` passes after 1
 warm-up pass; cnn-mnist trains max(2, runs // 2) runs of 200 steps after 1 warm-up run;
 lstm-charlm and gpt-char train `runs` runs of 100 and 50 steps after 1 warm-up run;
-gpt2-generate decodes max(1, runs // 2) times after 1 warm-up generation.
+gpt2-generate decodes max(1, runs // 2) times after 1 warm-up generation; minilm-embed loads the
+model max(1, runs // 2) times and embeds its 32 sentences `runs` times per batch size after 1
+warm-up pass (needs Models/all-MiniLM-L6-v2 from Scripts/fetch_models.sh, and sentence-transformers
+or transformers).
 
 Language models (Strata's LanguageModelTrainer.trainStep and TextGeneration): the corpus is a
 seeded random stream of 200,000 tokens over 65 symbols whose first 90% is the training part;
@@ -484,9 +488,133 @@ def bench_mf_recsys(args):
     return [figure("train", "ratings/s", rates)]
 
 
+# MARK: - minilm-embed
+
+# The 32 sentences of Strata's `strata bench minilm-embed` (Sources/StrataCLI/Bench+Embeddings.swift,
+# BenchCommand.benchSentences); keep the two lists identical.
+BENCH_SENTENCES = [
+    'The quarterly report shows that revenue grew by twelve percent compared with last year.',
+    'A man is riding a bicycle along the river on a sunny afternoon.',
+    'Please remember to water the plants in the kitchen while I am away next week.',
+    'The new library opens on Monday and will stay open until nine in the evening.',
+    'Scientists have discovered a new species of frog in the rainforests of Ecuador.',
+    'My flight was delayed by three hours because of a storm over Chicago.',
+    'She plays the violin in the city orchestra and teaches music at a local school.',
+    'The recipe calls for two cups of flour, one egg and a pinch of salt.',
+    'Our team will review the pull request tomorrow morning before the release.',
+    "The museum's collection includes paintings from the seventeenth and eighteenth centuries.",
+    'He forgot his umbrella at the café and walked home in the rain.',
+    'Electric cars are becoming cheaper as battery prices continue to fall.',
+    'The children built a sandcastle near the water and watched the tide come in.',
+    'Customers can return unused items within thirty days for a full refund.',
+    'The committee postponed its decision until more data on the project costs is available.',
+    "A good night's sleep improves memory, mood and concentration during the day.",
+    'The train to Edinburgh leaves from platform four at a quarter past ten.',
+    'Farmers in the valley expect an early harvest after an unusually warm spring.',
+    'The software update fixes several security issues and improves battery life.',
+    'We watched the sunset from the top of the hill before driving back to town.',
+    'The restaurant on the corner serves the best noodle soup in the neighbourhood.',
+    'Researchers trained the model on millions of sentences collected from public websites.',
+    'Two dogs were playing with a red ball in the park.',
+    'The meeting has been moved to the large conference room on the third floor.',
+    'Heavy snowfall closed several mountain roads and delayed deliveries across the region.',
+    'The author signed copies of her latest novel at the bookstore downtown.',
+    'Regular exercise lowers the risk of heart disease and helps control weight.',
+    'The bridge will be closed for repairs from Friday night until Sunday afternoon.',
+    'A woman is slicing tomatoes in a small kitchen.',
+    'The city council approved a plan to plant ten thousand trees over five years.',
+    'Students must submit their final essays through the online portal by midnight.',
+    'The old lighthouse on the cliff has guided ships safely into the harbour for a century.',
+]
+
+
+def minilm_directory(args):
+    """--model-dir, else $STRATA_MODELS/all-MiniLM-L6-v2, else Models/all-MiniLM-L6-v2 in the repository."""
+    if args.model_dir:
+        return args.model_dir
+    root = os.environ.get("STRATA_MODELS", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "Models"))
+    return os.path.join(root, "all-MiniLM-L6-v2")
+
+
+def load_sentence_encoder(model_dir, implementation):
+    """A function (sentences, batch_size) -> [N, 384] float tensor of normalised mean-pooled embeddings.
+
+    sentence-transformers: SentenceTransformer(model_dir).encode, which reads modules.json,
+    sorts by length, pads per batch, truncates at max_seq_length 256, mean-pools and normalises.
+    transformers: the same pipeline written out over AutoTokenizer + AutoModel (BertModel).
+    """
+    if implementation == "sentence-transformers":
+        from sentence_transformers import SentenceTransformer
+        model = SentenceTransformer(model_dir, device="cpu")
+        model.eval()
+
+        def encode(sentences, batch_size):
+            return model.encode(sentences, batch_size=batch_size, convert_to_tensor=True, show_progress_bar=False)
+        return encode
+
+    from transformers import AutoModel, AutoTokenizer
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    model = AutoModel.from_pretrained(model_dir)
+    model.eval()
+    with open(os.path.join(model_dir, "sentence_bert_config.json")) as f:
+        max_length = json.load(f)["max_seq_length"]
+
+    def encode(sentences, batch_size):
+        order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
+        out = [None] * len(sentences)
+        with torch.inference_mode():
+            for start in range(0, len(order), batch_size):
+                members = order[start:start + batch_size]
+                batch = tokenizer([sentences[i] for i in members], padding=True, truncation=True,
+                                  max_length=max_length, return_tensors="pt")
+                hidden = model(**batch).last_hidden_state                     # [B, T, C]
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)   # [B, T, 1]
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = F.normalize(pooled, p=2, dim=1)
+                for i, vector in zip(members, pooled):
+                    out[i] = vector
+        return torch.stack(out)
+    return encode
+
+
+def bench_minilm_embed(args):
+    """all-MiniLM-L6-v2: sentences/s embedding BENCH_SENTENCES one at a time (batch 1) and as one
+    batch of 32, `runs` runs each after one warm-up, under inference mode; plus the load time
+    (max(1, runs // 2) loads), as Strata's bench."""
+    model_dir = minilm_directory(args)
+    if not os.path.exists(os.path.join(model_dir, "model.safetensors")):
+        sys.exit(f"all-MiniLM-L6-v2 not found in {model_dir}: run Scripts/fetch_models.sh or pass --model-dir")
+    implementation = args.embed_impl
+    if implementation == "auto":
+        try:
+            import sentence_transformers  # noqa: F401
+            implementation = "sentence-transformers"
+        except ImportError:
+            implementation = "transformers"
+    args.embed_impl = implementation
+
+    encoder = None
+    loads = []
+    for _ in range(max(1, args.runs // 2)):
+        t0 = time.perf_counter()
+        encoder = load_sentence_encoder(model_dir, implementation)
+        loads.append((time.perf_counter() - t0) * 1e3)
+
+    with torch.inference_mode():
+        pair = encoder(["A man is eating food.", "A man is eating a piece of bread."], 2)
+        cosine = float(F.cosine_similarity(pair[0:1], pair[1:2])[0])
+        print(f"  ({implementation}: cosine of the MiniLM example pair {cosine:.4f}, expected 0.7553)", file=sys.stderr)
+        results = []
+        for batch_size in (1, 32):
+            seconds = repeated(args.runs, 1, lambda: encoder(BENCH_SENTENCES, batch_size))
+            results.append(figure(f"batch {batch_size}", "sentences/s", [len(BENCH_SENTENCES) / t for t in seconds]))
+    results.append(figure("load", "ms", loads, higher_is_better=False))
+    return results
+
+
 WORKLOADS = {"gemm": bench_gemm, "mlp-mnist": bench_mlp, "cnn-mnist": bench_cnn,
              "lstm-charlm": bench_lstm, "gpt-char": bench_gpt_char, "gpt2-generate": bench_gpt2_generate,
-             "mf-recsys": bench_mf_recsys}
+             "mf-recsys": bench_mf_recsys, "minilm-embed": bench_minilm_embed}
 
 
 def main():
@@ -500,6 +628,11 @@ def main():
     p.add_argument("--attention", choices=("sdpa", "manual"), default="sdpa",
                    help="gpt-char / gpt2-generate attention: F.scaled_dot_product_attention (default) "
                         "or written out with a masked softmax")
+    p.add_argument("--model-dir", metavar="DIR",
+                   help="minilm-embed: the all-MiniLM-L6-v2 folder (default $STRATA_MODELS or Models/all-MiniLM-L6-v2)")
+    p.add_argument("--embed-impl", choices=("auto", "sentence-transformers", "transformers"), default="auto",
+                   help="minilm-embed: sentence-transformers' encode (default when installed) or transformers "
+                        "with the same pooling written out")
     p.add_argument("--gemm-inner", type=int, default=1,
                    help="products per timed gemm run (default 1, as Strata)")
     args = p.parse_args()
@@ -527,6 +660,9 @@ def main():
         setting = f"attention {args.attention}"
     elif args.workload == "lstm-charlm":
         setting = "random windows"
+    elif args.workload == "minilm-embed":
+        report["implementation"] = args.embed_impl
+        setting = args.embed_impl
 
     print(f"{report['workload']}  ({report['framework']}, {report['threads']} threads, "
           f"{report['blas']}, {setting})")

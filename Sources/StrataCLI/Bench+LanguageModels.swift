@@ -14,7 +14,7 @@ extension BenchCommand {
     /// Training tokens/s of `model` over `steps` steps per run, after one untimed warm-up run.
     private func languageModelTraining(_ model: LanguageModel, config: LanguageModelTrainingConfig, steps: Int) -> BenchmarkFigure {
         let trainer = LanguageModelTrainer(model: model.module, corpus: syntheticCorpus(), config: config) { model.logits($0) }
-        let seconds = Measure.repeated(runs: runs, warmup: 1) { for _ in 0..<steps { trainer.trainStep() } }
+        let seconds = Measure.repeated(runs: runs, warmup: 1) { for _ in 0..<steps { _ = try! trainer.trainStep() } }
         let tokens = Double(steps * config.batchSize * config.context)
         return BenchmarkFigure(name: "train", unit: "tokens/s", values: seconds.map { tokens / $0 })
     }

@@ -19,6 +19,8 @@ struct BenchCommand: ParsableCommand {
         "gpt2-generate": { $0.gpt2Generate() },
         "mf-recsys": { $0.mfRecsys() },
         "fused": { $0.fused() },
+        "qmatmul": { $0.qmatmul() },
+        "minilm-embed": { $0.minilmEmbed() },
     ]
 
     @Argument(help: "The workload to run.") var name: String

@@ -110,12 +110,24 @@ enum ImageModelKind: String, ExpressibleByArgument, CaseIterable {
     func make(configJSON: String? = nil) throws -> Layer {
         let data = configJSON.map { Data($0.utf8) }
         switch self {
-        case .mlp: return MLP(try data.map { try JSONDecoder().decode(MLP.Config.self, from: $0) } ?? MLP.Config())
-        case .cnn: return ConvNet(try data.map { try JSONDecoder().decode(ConvNet.Config.self, from: $0) } ?? ConvNet.Config())
+        case .mlp:
+            let config = try data.map { try decodeConfig(MLP.Config.self, from: $0) } ?? MLP.Config()
+            try config.validate(source: "checkpoint metadata 'config'")
+            return MLP(config)
+        case .cnn:
+            let config = try data.map { try decodeConfig(ConvNet.Config.self, from: $0) } ?? ConvNet.Config()
+            try config.validate(source: "checkpoint metadata 'config'")
+            return ConvNet(config)
         }
     }
 
     func make() -> Layer { try! make(configJSON: nil) }
+
+    private func decodeConfig<C: Decodable>(_ type: C.Type, from data: Data) throws -> C {
+        do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
+            throw ConfigError(source: "checkpoint metadata 'config'", key: "\(rawValue)", message: DecodingErrorText.describe(error))
+        }
+    }
 
     func configJSON(_ model: Layer) -> String {
         let encoder = JSONEncoder()

@@ -1,3 +1,4 @@
+import StrataIO
 extension GrayImage {
     /// Reads a PNG, binary or ASCII PGM (P5/P2) or PPM (P6/P3) file as a gray image.
     ///

@@ -26,10 +26,33 @@ public enum Gzip {
     /// ```swift
     /// let labels = try Gzip.decompress(Array(try Data(contentsOf: url)))
     /// ```
-    public static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
-        try ZlibStream.inflate(bytes, windowBits: ZlibStream.autoDetectWindowBits, format: "gzip",
-                               sizeHint: sizeHint(bytes), concatenatedGzipMembers: isGzip(bytes))
+    /// Output is bounded while it streams: more than `limit` bytes (default ``defaultLimit``,
+    /// 2 GiB) is a `CompressionError`, so a small "zip bomb" never inflates in full.
+    public static func decompress(_ bytes: [UInt8], limit: Int = defaultLimit) throws -> [UInt8] {
+        let output = try ZlibStream.inflate(bytes, windowBits: ZlibStream.autoDetectWindowBits, format: "gzip",
+                                            sizeHint: min(sizeHint(bytes), limit), limit: limit < Int.max ? limit + 1 : limit,
+                                            concatenatedGzipMembers: isGzip(bytes))
+        guard output.count <= limit else {
+            throw CompressionError(format: "gzip", offset: nil,
+                                   message: "the data expands to more than \(limit) bytes, the limit for this input")
+        }
+        return output
     }
+
+    /// The first `count` bytes of the decompressed stream (fewer when it is shorter); the rest
+    /// is neither inflated nor checked. Readers use it to see a header before deciding how much
+    /// to inflate.
+    ///
+    /// ```swift
+    /// let header = try Gzip.decompress(fileBytes, prefix: 16)
+    /// ```
+    public static func decompress(_ bytes: [UInt8], prefix count: Int) throws -> [UInt8] {
+        try ZlibStream.inflate(bytes, windowBits: ZlibStream.autoDetectWindowBits, format: "gzip",
+                               sizeHint: min(count, 1 << 20), limit: max(count, 0), concatenatedGzipMembers: isGzip(bytes))
+    }
+
+    /// The most bytes ``decompress(_:limit:)`` produces unless told otherwise: 2 GiB.
+    public static let defaultLimit = 1 << 31
 
     /// Compresses `bytes` into one gzip member; `level` runs from 0 (store) to 9 (smallest).
     ///

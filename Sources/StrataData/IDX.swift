@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// Reading and writing IDX files, the format of the MNIST data sets.
 ///
@@ -40,11 +41,38 @@ public enum IDX {
         }
         let bytes: [UInt8]
         do {
-            bytes = try Gzip.decompress(fileBytes)
+            bytes = try Gzip.decompress(fileBytes, prefix: try declaredSize(gzipped: fileBytes, source: path) + 1)
         } catch let error as CompressionError {
             throw IDXError(kind: .corruptGzip, path: path, offset: error.offset, message: error.description)
         }
         return try decode(bytes, source: path, gzipped: true)
+    }
+
+    /// The largest IDX data Strata inflates: 4 GiB.
+    public static let maxBytes = 1 << 32
+
+    /// The size, header included, that a gzip-compressed IDX file's header declares, read by
+    /// inflating only the header; the data is then inflated up to that size and one byte more
+    /// (to detect trailing data), never further. A header too short to read declares its own
+    /// length, so that `decode` reports it.
+    static func declaredSize(gzipped fileBytes: [UInt8], source: String) throws -> Int {
+        let magic = try Gzip.decompress(fileBytes, prefix: 4)
+        guard magic.count == 4 else { return magic.count }
+        let headerSize = 4 + 4 * Int(magic[3])
+        let header = try Gzip.decompress(fileBytes, prefix: headerSize)
+        guard header.count == headerSize, magic[3] > 0 else { return header.count }
+        var total = 1
+        for axis in 0..<Int(magic[3]) {
+            let at = 4 + 4 * axis
+            let size = Int(header[at]) << 24 | Int(header[at + 1]) << 16 | Int(header[at + 2]) << 8 | Int(header[at + 3])
+            let (product, overflow) = total.multipliedReportingOverflow(by: size)
+            guard !overflow, product <= maxBytes - headerSize else {
+                throw IDXError(kind: .truncated, path: source, offset: at,
+                               message: "the header's dimensions declare more than \(maxBytes) bytes of data (the limit Strata inflates)")
+            }
+            total = product
+        }
+        return headerSize + total
     }
 
     /// Reads an IDX file and checks its magic number, e.g. `IDX.imagesMagic` (2051) or

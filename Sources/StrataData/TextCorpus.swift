@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 import StrataCore
 
 /// Why a text corpus could not be used.

@@ -2,7 +2,7 @@
 ///
 /// Numbers keep their source text so that integers are read exactly (no trip through `Double`).
 /// Objects keep their members in source order; duplicate keys are rejected by the parser.
-enum JSONValue: Equatable {
+enum JSONValue: Equatable, Sendable {
     case object([(key: String, value: JSONValue)])
     case array([JSONValue])
     case string(String)

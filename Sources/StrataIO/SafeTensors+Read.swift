@@ -18,9 +18,9 @@ extension SafeTensors {
     public static func read(path: String) throws -> (tensors: [String: SafeTensorsEntry], metadata: [String: String]) {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw SafeTensorsError(kind: .io, path: path, message: "cannot read file: \(error.localizedDescription)")
+            data = try FileBytes.map(path: path)
+        } catch let error as FileBytes.ReadError {
+            throw SafeTensorsError(kind: .io, path: path, message: error.message)
         }
         return try decode(data, source: path)
     }

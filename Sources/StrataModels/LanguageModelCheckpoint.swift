@@ -126,12 +126,18 @@ public enum LanguageModelCheckpoint {
         let model: LanguageModel
         do {
             switch try field("architecture") {
-            case "gpt": model = .gpt(GPT(try JSONDecoder().decode(GPT.Config.self, from: configData)))
-            case "lstm": model = .lstm(LSTMLanguageModel(try JSONDecoder().decode(LSTMLanguageModel.Config.self, from: configData)))
+            case "gpt":
+                let config = try JSONDecoder().decode(GPT.Config.self, from: configData)
+                try config.validate(source: weightsPath)
+                model = .gpt(GPT(config))
+            case "lstm":
+                let config = try JSONDecoder().decode(LSTMLanguageModel.Config.self, from: configData)
+                try config.validate(source: weightsPath)
+                model = .lstm(LSTMLanguageModel(config))
             case let other: throw LanguageModelCheckpointError(path: weightsPath, reason: "unknown architecture '\(other)' (expected gpt or lstm)")
             }
         } catch let error as DecodingError {
-            throw LanguageModelCheckpointError(path: weightsPath, reason: "malformed config in metadata: \(error)")
+            throw LanguageModelCheckpointError(path: weightsPath, reason: "malformed config in metadata: \(DecodingErrorText.describe(error))")
         }
         do {
             try model.module.loadStateDict(tensors)

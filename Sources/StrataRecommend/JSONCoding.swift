@@ -1,4 +1,5 @@
 import Foundation
+import StrataCore
 
 /// A Codable value as compact JSON with sorted keys (model configurations in checkpoints).
 func encodeJSON<T: Encodable>(_ value: T) throws -> String {
@@ -9,7 +10,7 @@ func encodeJSON<T: Encodable>(_ value: T) throws -> String {
 
 /// Decodes JSON written by `encodeJSON`, naming `what` in the error.
 func decodeJSON<T: Decodable>(_ type: T.Type, from text: String, what: String) throws -> T {
-    do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch {
-        throw RecommenderError("\(what) is not valid: \(error)")
+    do { return try JSONDecoder().decode(type, from: Data(text.utf8)) } catch let error as DecodingError {
+        throw RecommenderError("\(what) is not valid: \(DecodingErrorText.describe(error))")
     }
 }

@@ -59,15 +59,26 @@ public struct RecommenderCheckpoint {
         let what = "\(modelPath): metadata 'config'"
         let model: Recommender
         switch kind {
-        case .matrixFactorization: model = MatrixFactorization(try decodeJSON(MatrixFactorization.Config.self, from: config, what: what))
-        case .deepFM: model = DeepFM(try decodeJSON(DeepFM.Config.self, from: config, what: what))
-        case .lightGCN: model = LightGCN(try decodeJSON(LightGCN.Config.self, from: config, what: what))
+        case .matrixFactorization:
+            let decoded = try decodeJSON(MatrixFactorization.Config.self, from: config, what: what)
+            try decoded.validate(source: modelPath)
+            model = MatrixFactorization(decoded)
+        case .deepFM:
+            let decoded = try decodeJSON(DeepFM.Config.self, from: config, what: what)
+            try decoded.validate(source: modelPath)
+            model = DeepFM(decoded)
+        case .lightGCN:
+            let decoded = try decodeJSON(LightGCN.Config.self, from: config, what: what)
+            try decoded.validate(source: modelPath)
+            model = LightGCN(decoded)
         }
         var state = tensors
         guard let starts = state.removeValue(forKey: Self.seenStartKey)?.toArray(as: Int64.self),
               let seenItems = state.removeValue(forKey: Self.seenItemsKey)?.toArray(as: Int32.self),
-              starts.count == model.userCount + 1, starts.last.map({ Int($0) < seenItems.count }) == true else {
-            throw RecommenderError("\(modelPath): the interaction tensors are missing or do not fit \(model.userCount) users")
+              starts.count == model.userCount + 1, starts.first == 0, starts.last.map({ Int($0) == seenItems.count - 1 }) == true,
+              zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }),
+              seenItems.allSatisfy({ $0 >= 0 && Int($0) < model.itemCount }) else {
+            throw RecommenderError("\(modelPath): the interaction tensors are missing or do not fit \(model.userCount) users and \(model.itemCount) items (offsets must rise from 0 to the item count)")
         }
         do { try model.loadStateDict(state) } catch { throw RecommenderError("\(modelPath): \(error)") }
         model.train(false)

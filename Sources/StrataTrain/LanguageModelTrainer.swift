@@ -84,15 +84,18 @@ public final class LanguageModelTrainer {
         return crossEntropy(logits: out.reshaped([-1, out.shape[2]]), targets: targets.reshaped([-1]))
     }
 
-    /// One optimisation step on a random training batch; returns its loss.
+    /// One optimisation step on a random training batch; returns its loss. Throws
+    /// ``NonFiniteLossError`` (before updating anything) when the loss is NaN or infinite.
     @discardableResult
-    public func trainStep() -> Double {
+    public func trainStep() throws -> Double {
         model.train(true)
         let (x, y) = corpus.batch(.train, size: config.batchSize, context: config.context, generator: &generator)
         let lr = schedule.learningRate(at: step)
         decayed.learningRate = lr
         undecayed.learningRate = lr
         let l = loss(x, y)
+        let value = l.item()
+        try NonFiniteLossError.check(value, step: step + 1)
         l.backward()
         if config.gradientClip > 0 { clipGradientNorm(parameters, maxNorm: config.gradientClip) }
         decayed.step()
@@ -100,7 +103,7 @@ public final class LanguageModelTrainer {
         decayed.zeroGradients()
         undecayed.zeroGradients()
         step += 1
-        return l.item()
+        return value
     }
 
     /// Loss on `batches` random windows of `split`, drawn from a fixed seed so that successive
@@ -149,7 +152,7 @@ public final class LanguageModelTrainer {
     /// after every step with the step's loss. Returns the last row.
     @discardableResult
     public func train(onStep: (Int, Double) -> Void = { _, _ in },
-                      onEvaluation: (LanguageModelProgress) throws -> Void = { _ in }) rethrows -> LanguageModelProgress {
+                      onEvaluation: (LanguageModelProgress) throws -> Void = { _ in }) throws -> LanguageModelProgress {
         let started = Date()
         var trainingSeconds = 0.0, trainedTokens = 0
         var sinceLast = 0.0, countSinceLast = 0
@@ -157,7 +160,7 @@ public final class LanguageModelTrainer {
                                          tokensPerSecond: 0, elapsedSeconds: 0)
         while step < config.steps {
             let t0 = Date()
-            let l = trainStep()
+            let l = try trainStep()
             trainingSeconds += Date().timeIntervalSince(t0)
             trainedTokens += config.batchSize * config.context
             sinceLast += l

@@ -63,6 +63,8 @@ public final class Trainer {
             for batch in train.epoch(e) {
                 let output = model(batch.inputs)
                 let loss = lossFunction(output, batch.targets)
+                let value = loss.item()
+                try NonFiniteLossError.check(value, epoch: e + 1, step: step + 1)
                 (accumulationSteps > 1 ? loss / Double(accumulationSteps) : loss).backward()
                 step += 1
                 if step % accumulationSteps == 0 || step == train.batchCount {
@@ -71,7 +73,6 @@ public final class Trainer {
                     optimizer.zeroGradients()
                     globalStep += 1
                 }
-                let value = loss.item()
                 tally.add(loss: value, outputs: output, targets: batch.targets)
                 bar?.update(step: step, metrics: tally.figures(), samples: tally.samples)
                 for c in callbacks { try c.batchEnded(step, loss: value, trainer: self) }

@@ -62,4 +62,29 @@ struct GzipTests {
         #expect(Zlib.crc32(Array("6789".utf8), initial: Zlib.crc32(Array("12345".utf8))) == 0xCBF4_3926)
         #expect(Zlib.crc32(Array("123456789".utf8)[2...]) == Zlib.crc32(Array("3456789".utf8)))
     }
+
+    @Test("decompression stops at its limit instead of inflating a bomb in full")
+    func outputIsBounded() throws {
+        let bomb = try Gzip.compress([UInt8](repeating: 0, count: 64 << 20), level: 9)   // 64 MiB of zeros
+        #expect(bomb.count < 200_000)
+        #expect(throws: CompressionError.self) { try Gzip.decompress(bomb, limit: 1 << 20) }
+        #expect(try Gzip.decompress(bomb, prefix: 10) == [UInt8](repeating: 0, count: 10))
+    }
+
+    @Test("a gzip IDX file is inflated only as far as its header declares")
+    func idxBombIsRejected() throws {
+        // Header: 2 images of 2x2, then 64 MiB of data: trailing data, found after 8 + 1 bytes of data.
+        let header: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2]
+        let packed = try Gzip.compress(header + [UInt8](repeating: 7, count: 64 << 20), level: 9)
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/bomb-idx3-ubyte.gz"
+        try Data(packed).write(to: URL(fileURLWithPath: path))
+        #expect(throws: IDXError.self) { try IDX.read(path: path) }
+        // A header declaring 2^40 bytes is refused before inflating anything more.
+        let huge = try Gzip.compress([0, 0, 8, 3, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0, 0x10, 0, 0] + [1, 2, 3])
+        try Data(huge).write(to: URL(fileURLWithPath: path))
+        do { _ = try IDX.read(path: path); Issue.record("a 2^40-byte header was accepted") } catch {
+            #expect("\(error)".contains("more than"), "\(error)")
+        }
+    }
 }

@@ -1,0 +1,18 @@
+// libFuzzer entry point for the GGUF reader: every input must end in a GGUFError or a
+// consistent GGUFFile, never a crash, a hang or a runaway allocation. Built and run by
+// Scripts/fuzz/fuzz_gguf.sh (not part of the package or CI).
+import StrataIO
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzGGUF(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let bytes = [UInt8](UnsafeBufferPointer(start: start, count: count))
+    guard let file = try? GGUFFile(bytes: bytes, source: "fuzz") else { return 0 }
+    // A successful read promises in-file, aligned, disjoint tensor bytes: touch them all.
+    var checksum: UInt8 = 0
+    for info in file.tensors {
+        precondition(info.offset % file.alignment == 0 && info.byteCount == file.bytes(of: info).count)
+        checksum &+= file.bytes(of: info).reduce(0, &+)
+    }
+    _ = file.metadata.values.map(\.description)
+    return CInt(checksum & 0)
+}

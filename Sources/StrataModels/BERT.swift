@@ -1,0 +1,184 @@
+import Foundation
+import StrataCore
+import StrataNN
+
+/// A BERT encoder (Devlin et al. 2019), laid out as Hugging Face's `BertModel` so that its
+/// checkpoints load by name: word, position and token-type embeddings summed and
+/// layer-normalised, then a stack of post-LayerNorm transformer layers (bidirectional
+/// self-attention over the unpadded tokens, a GELU feed-forward), and an optional pooler.
+///
+/// ```swift
+/// let bert = try BERT.load(directory: "Models/all-MiniLM-L6-v2")   // config.json + model.safetensors
+/// let hidden = withoutGradients { bert(ids, attentionMask: mask) }  // [B, T] -> [B, T, 384]
+/// ```
+public final class BERT: Module {
+    /// The shape of a BERT, as Hugging Face's `BertConfig` (`config.json`) gives it.
+    public struct Config: Sendable, Equatable {
+        /// The feed-forward activation (`hidden_act`).
+        public enum Activation: String, Sendable {
+            /// Exact GELU, x·Φ(x), as BERT uses.
+            case gelu
+            /// GELU's tanh approximation.
+            case geluNew = "gelu_new"
+            case relu
+        }
+
+        public var vocabularySize: Int          // vocab_size
+        public var hiddenSize: Int              // hidden_size
+        public var layers: Int                  // num_hidden_layers
+        public var heads: Int                   // num_attention_heads
+        public var intermediateSize: Int        // intermediate_size
+        public var maximumPositions: Int        // max_position_embeddings
+        public var typeVocabularySize: Int      // type_vocab_size
+        public var activation: Activation       // hidden_act
+        public var layerNormEpsilon: Double     // layer_norm_eps
+
+        public init(vocabularySize: Int = 30_522, hiddenSize: Int = 768, layers: Int = 12, heads: Int = 12,
+                    intermediateSize: Int = 3072, maximumPositions: Int = 512, typeVocabularySize: Int = 2,
+                    activation: Activation = .gelu, layerNormEpsilon: Double = 1e-12) {
+            self.vocabularySize = vocabularySize; self.hiddenSize = hiddenSize; self.layers = layers
+            self.heads = heads; self.intermediateSize = intermediateSize; self.maximumPositions = maximumPositions
+            self.typeVocabularySize = typeVocabularySize; self.activation = activation
+            self.layerNormEpsilon = layerNormEpsilon
+        }
+
+        /// The width of one attention head.
+        public var headSize: Int { hiddenSize / heads }
+    }
+
+    public let config: Config
+    public let wordEmbeddings: Embedding        // embeddings.word_embeddings
+    public let positionEmbeddings: Embedding    // embeddings.position_embeddings
+    public let tokenTypeEmbeddings: Embedding   // embeddings.token_type_embeddings
+    public let embeddingNorm: LayerNorm         // embeddings.LayerNorm
+    public let layers: [BERTLayer]              // encoder.layer
+    /// tanh(Linear(hidden of [CLS])): `BertModel`'s pooled output; nil when built without it.
+    public let pooler: Linear?                  // pooler.dense
+
+    /// A BERT with zero weights, to be filled by `loadWeights` (the config must be valid:
+    /// see `Config.validate`).
+    public init(_ config: Config, pooler: Bool = true) {
+        precondition(config.heads > 0 && config.hiddenSize % config.heads == 0,
+                     "BERT: hidden size \(config.hiddenSize) is not divisible by \(config.heads) heads")
+        self.config = config
+        let width = config.hiddenSize
+        wordEmbeddings = Embedding(config.vocabularySize, width, initializer: .zeros)
+        positionEmbeddings = Embedding(config.maximumPositions, width, initializer: .zeros)
+        tokenTypeEmbeddings = Embedding(config.typeVocabularySize, width, initializer: .zeros)
+        embeddingNorm = LayerNorm([width], epsilon: config.layerNormEpsilon)
+        layers = (0..<config.layers).map { _ in BERTLayer(config) }
+        self.pooler = pooler ? Linear(width, width, initializer: .zeros) : nil
+        super.init()
+    }
+
+    override public func key(for property: String) -> String {
+        switch property {
+        case "wordEmbeddings": "embeddings.word_embeddings"
+        case "positionEmbeddings": "embeddings.position_embeddings"
+        case "tokenTypeEmbeddings": "embeddings.token_type_embeddings"
+        case "embeddingNorm": "embeddings.LayerNorm"
+        case "layers": "encoder.layer"
+        case "pooler": "pooler.dense"
+        default: super.key(for: property)
+        }
+    }
+
+    /// The last hidden states `[B, T, hidden]` for token ids `[B, T]` (int). `attentionMask`
+    /// `[B, T]` (Bool, true for real tokens) keeps every token from attending to padding;
+    /// `tokenTypes` `[B, T]` (int) defaults to segment 0 throughout.
+    public func callAsFunction(_ ids: Tensor, attentionMask: Tensor? = nil, tokenTypes: Tensor? = nil) -> Tensor {
+        precondition(ids.rank == 2, "BERT: ids must be [batch, time], got \(ids.shape)")
+        let (batch, steps) = (ids.shape[0], ids.shape[1])
+        precondition(steps <= config.maximumPositions,
+                     "BERT: \(steps) positions exceed max_position_embeddings \(config.maximumPositions)")
+        var x = wordEmbeddings(ids)                                                      // [B, T, C]
+        x = x + positionEmbeddings.weight.slice(axis: 0, start: 0, end: steps)             // + [T, C]
+        if let tokenTypes {
+            x = x + tokenTypeEmbeddings(tokenTypes)                                      // + [B, T, C]
+        } else {
+            x = x + tokenTypeEmbeddings.weight.slice(axis: 0, start: 0, end: 1).reshaped([config.hiddenSize])   // + [C]
+        }
+        x = embeddingNorm(x)
+        // Key-padding mask, broadcast over heads and queries: [B, T] -> [B, 1, 1, T].
+        let mask = attentionMask.map { m in
+            precondition(m.shape == ids.shape && m.dtype == .bool, "BERT: attentionMask must be Bool \(ids.shape), got \(m.dtype) \(m.shape)")
+            return m.reshaped([batch, 1, 1, steps])
+        }
+        for layer in layers {
+            x = layer(x, mask: mask)
+        }
+        return x
+    }
+
+    /// `BertModel`'s pooled output `[B, hidden]`: tanh(Linear(the [CLS] position's hidden state)).
+    public func pooled(_ hidden: Tensor) -> Tensor {
+        guard let pooler else { preconditionFailure("BERT: this model was built without a pooler") }
+        return pooler(hidden.slice(axis: 1, start: 0, end: 1).reshaped([hidden.shape[0], config.hiddenSize])).tanh()
+    }
+}
+
+/// One BERT encoder layer, post-LayerNorm as in the paper:
+/// x ← LN(x + Attention(x)), then x ← LN(x + W₂·act(W₁·x)).
+public final class BERTLayer: Module {
+    public let queryProjection: Linear     // attention.self.query
+    public let keyProjection: Linear       // attention.self.key
+    public let valueProjection: Linear     // attention.self.value
+    public let attentionOutput: Linear     // attention.output.dense
+    public let attentionNorm: LayerNorm    // attention.output.LayerNorm
+    public let intermediate: Linear        // intermediate.dense
+    public let output: Linear              // output.dense
+    public let outputNorm: LayerNorm       // output.LayerNorm
+    public let heads: Int
+    public let activation: BERT.Config.Activation
+
+    public init(_ config: BERT.Config) {
+        let width = config.hiddenSize
+        queryProjection = Linear(width, width, initializer: .zeros)
+        keyProjection = Linear(width, width, initializer: .zeros)
+        valueProjection = Linear(width, width, initializer: .zeros)
+        attentionOutput = Linear(width, width, initializer: .zeros)
+        attentionNorm = LayerNorm([width], epsilon: config.layerNormEpsilon)
+        intermediate = Linear(width, config.intermediateSize, initializer: .zeros)
+        output = Linear(config.intermediateSize, width, initializer: .zeros)
+        outputNorm = LayerNorm([width], epsilon: config.layerNormEpsilon)
+        heads = config.heads
+        activation = config.activation
+        super.init()
+    }
+
+    override public func key(for property: String) -> String {
+        switch property {
+        case "queryProjection": "attention.self.query"
+        case "keyProjection": "attention.self.key"
+        case "valueProjection": "attention.self.value"
+        case "attentionOutput": "attention.output.dense"
+        case "attentionNorm": "attention.output.LayerNorm"
+        case "intermediate": "intermediate.dense"
+        case "output": "output.dense"
+        case "outputNorm": "output.LayerNorm"
+        default: super.key(for: property)
+        }
+    }
+
+    /// `x` `[B, T, C]` through the layer; `mask` is Bool `[B, 1, 1, T]`, true for keys to attend to.
+    public func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor {
+        let (batch, steps, width) = (x.shape[0], x.shape[1], x.shape[2])
+        let d = width / heads
+        func splitHeads(_ y: Tensor) -> Tensor {
+            y.reshaped([batch, steps, heads, d]).permuted([0, 2, 1, 3])                      // [B, H, T, D]
+        }
+        let q = splitHeads(queryProjection(x)), k = splitHeads(keyProjection(x)), v = splitHeads(valueProjection(x))
+        let context = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: mask)  // [B, H, T, D]
+            .permuted([0, 2, 1, 3]).reshaped([batch, steps, width])                          // [B, T, C]
+        let attended = attentionNorm(x + attentionOutput(context))
+        return outputNorm(attended + output(activate(intermediate(attended))))
+    }
+
+    private func activate(_ x: Tensor) -> Tensor {
+        switch activation {
+        case .gelu: x.gelu(approximate: false)
+        case .geluNew: x.gelu(approximate: true)
+        case .relu: x.relu()
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import StrataCore
+import StrataData
+
+/// Sentence embeddings from a BERT (Reimers & Gurevych 2019, "Sentence-BERT"), as the
+/// sentence-transformers library computes them: tokenize, run BERT over padded batches with
+/// an attention mask, pool the token states (mean over the real tokens for MiniLM), and
+/// L2-normalise when the model folder asks for it.
+///
+/// Sentences are sorted by length and cut into batches, so little work goes into padding; a
+/// sentence's embedding does not depend on the other sentences of its batch.
+///
+/// ```swift
+/// let encoder = try SentenceEncoder(directory: "Models/all-MiniLM-L6-v2")
+/// let vectors = try encoder.encode(["A man is eating food.", "A man is eating a piece of bread."])
+/// SentenceEncoder.cosineSimilarity(vectors[0], vectors[1])   // 0.7553
+/// ```
+// @unchecked: the model and tokenizer are only read after init; `warnsOnTruncation` is a flag to set before use.
+public final class SentenceEncoder: @unchecked Sendable {
+    /// How token states become one vector; several modes are concatenated in the order
+    /// cls, max, mean, mean_sqrt_len (as sentence-transformers' `Pooling` does).
+    public enum PoolingMode: String, Sendable, CaseIterable {
+        /// The `[CLS]` token's state.
+        case cls = "pooling_mode_cls_token"
+        /// The element-wise maximum over the real tokens.
+        case max = "pooling_mode_max_tokens"
+        /// The mean over the real tokens.
+        case mean = "pooling_mode_mean_tokens"
+        /// The sum over the real tokens divided by √(token count).
+        case meanSquareRootLength = "pooling_mode_mean_sqrt_len_tokens"
+    }
+
+    public let model: BERT
+    public let tokenizer: WordPieceTokenizer
+    public let pooling: [PoolingMode]
+    /// Whether embeddings are scaled to unit length (a `Normalize` module in modules.json).
+    public let normalizes: Bool
+    /// The most tokens per sentence, `[CLS]` and `[SEP]` included (max_seq_length); longer sentences are cut.
+    public let maximumLength: Int
+    /// Lower-case the text before tokenizing (sentence_bert_config.json's do_lower_case).
+    public let lowercasesInput: Bool
+    /// Write a warning to standard error when a sentence is cut to `maximumLength`.
+    public var warnsOnTruncation = true
+
+    /// The length of each embedding.
+    public var dimension: Int { model.config.hiddenSize * pooling.count }
+
+    /// An encoder from parts. `maximumLength` must be in 2...max_position_embeddings and the
+    /// tokenizer's ids must fit the model's vocabulary (checked by `init(directory:)` for files).
+    public init(model: BERT, tokenizer: WordPieceTokenizer, pooling: [PoolingMode] = [.mean], normalizes: Bool = true,
+                maximumLength: Int, lowercasesInput: Bool = false) {
+        precondition(!pooling.isEmpty, "SentenceEncoder: at least one pooling mode is needed")
+        precondition((2...model.config.maximumPositions).contains(maximumLength),
+                     "SentenceEncoder: maximumLength \(maximumLength) must be in 2...\(model.config.maximumPositions)")
+        precondition(tokenizer.vocabularySize <= model.config.vocabularySize,
+                     "SentenceEncoder: the tokenizer's \(tokenizer.vocabularySize) tokens do not fit the model's \(model.config.vocabularySize)")
+        self.model = model
+        self.tokenizer = tokenizer
+        self.pooling = PoolingMode.allCases.filter(pooling.contains)
+        self.normalizes = normalizes
+        self.maximumLength = maximumLength
+        self.lowercasesInput = lowercasesInput
+        model.train(false)
+    }
+
+    /// The embedding of each sentence, in order; `dimension` floats each.
+    ///
+    /// Throws `SentenceEncoderError` when `batchSize` is not positive.
+    public func encode(_ sentences: [String], batchSize: Int = 32) throws -> [[Float]] {
+        guard batchSize > 0 else {
+            throw SentenceEncoderError(path: "", key: "batchSize", message: "\(batchSize); expected a positive batch size")
+        }
+        let ids = tokenize(sentences)
+        // Longest first, so that the batches hold sentences of similar length.
+        let order = ids.indices.sorted { ids[$0].count != ids[$1].count ? ids[$0].count > ids[$1].count : $0 < $1 }
+        var result = [[Float]](repeating: [], count: sentences.count)
+        var start = 0
+        while start < order.count {
+            let members = Array(order[start..<Swift.min(start + batchSize, order.count)])
+            let vectors = embedBatch(members.map { ids[$0] })
+            for (member, vector) in zip(members, vectors) { result[member] = vector }
+            start += batchSize
+        }
+        return result
+    }
+
+    /// The token ids of each sentence, cut to `maximumLength` (with a warning when asked).
+    public func tokenize(_ sentences: [String]) -> [[Int]] {
+        sentences.enumerated().map { index, sentence in
+            let (ids, original) = tokenizer.encode(lowercasesInput ? sentence.lowercased() : sentence, maximumLength: maximumLength)
+            if original > ids.count && warnsOnTruncation {
+                let preview = sentence.count > 40 ? String(sentence.prefix(40)) + "..." : sentence
+                FileHandle.standardError.write(Data(
+                    "warning: sentence \(index + 1) (\(preview.debugDescription)) has \(original) tokens; only the first \(maximumLength) are used (max_seq_length)\n".utf8))
+            }
+            return ids
+        }
+    }
+
+    /// Embeddings of one batch of token-id lists (each at most `maximumLength`), padded to the longest.
+    func embedBatch(_ batch: [[Int]]) -> [[Float]] {
+        let (rows, steps) = (batch.count, batch.map(\.count).max() ?? 0)
+        var flatIDs = [Int32](repeating: Int32(tokenizer.paddingID), count: rows * steps)
+        var flatMask = [Bool](repeating: false, count: rows * steps)
+        for (r, ids) in batch.enumerated() {
+            for (t, id) in ids.enumerated() {
+                flatIDs[r * steps + t] = Int32(id)
+                flatMask[r * steps + t] = true
+            }
+        }
+        let padded = batch.contains { $0.count < steps }
+        let pooled: Tensor = withoutGradients {
+            let ids = Tensor(flatIDs, shape: [rows, steps])                                   // [B, T]
+            let mask = Tensor(flatMask, shape: [rows, steps])                                 // [B, T]
+            let hidden = model(ids, attentionMask: padded ? mask : nil)                       // [B, T, C]
+            let vectors = Tensor.concatenated(pooling.map { pool(hidden, mask: mask, mode: $0) }, axis: 1)   // [B, C·modes]
+            return normalizes ? Self.l2Normalized(vectors) : vectors
+        }
+        let width = pooled.shape[1], values = pooled.floats
+        return (0..<rows).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+    }
+
+    /// One pooling mode over hidden states `[B, T, C]` with a Bool mask `[B, T]`: `[B, C]`.
+    func pool(_ hidden: Tensor, mask: Tensor, mode: PoolingMode) -> Tensor {
+        let (rows, steps, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
+        let weights = mask.cast(to: .float32).reshaped([rows, steps, 1])                      // [B, T, 1]
+        let counts = weights.sum(axis: 1).clamp(min: 1e-9)                                    // [B, 1]
+        switch mode {
+        case .cls:
+            return hidden.slice(axis: 1, start: 0, end: 1).reshaped([rows, width])
+        case .max:
+            // Padding gets -1e9, so it never wins (sentence-transformers does the same).
+            let masked = Tensor.where(weights.broadcasted(to: hidden.shape) .> 0, hidden, Tensor.full(hidden.shape, value: -1e9))
+            return masked.max(axes: [1])
+        case .mean:
+            return (hidden * weights).sum(axis: 1) / counts
+        case .meanSquareRootLength:
+            return (hidden * weights).sum(axis: 1) / counts.sqrt()
+        }
+    }
+
+    /// Each row divided by its Euclidean norm (at least 1e-12, as torch's `F.normalize`).
+    static func l2Normalized(_ x: Tensor) -> Tensor {
+        x / (x * x).sum(axis: 1, keepDims: true).sqrt().clamp(min: 1e-12)
+    }
+
+    /// The cosine of the angle between two vectors of the same length (0 when one is zero).
+    ///
+    /// ```swift
+    /// SentenceEncoder.cosineSimilarity([1, 0], [1, 1])   // 0.7071
+    /// ```
+    public static func cosineSimilarity(_ a: [Float], _ b: [Float]) -> Float {
+        precondition(a.count == b.count, "cosineSimilarity: lengths differ (\(a.count) and \(b.count))")
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for i in a.indices {
+            dot += Double(a[i]) * Double(b[i])
+            na += Double(a[i]) * Double(a[i])
+            nb += Double(b[i]) * Double(b[i])
+        }
+        let denominator = (na * nb).squareRoot()
+        return denominator > 0 ? Float(dot / denominator) : 0
+    }
+}
+
+/// A sentence-transformers folder (or an argument) that cannot be used: the file, the key,
+/// and what was expected.
+public struct SentenceEncoderError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
+    public let path: String
+    public let key: String
+    public let message: String
+
+    public init(path: String, key: String = "", message: String) {
+        self.path = path
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String {
+        let place = [path, key.isEmpty ? "" : "key '\(key)'"].filter { !$0.isEmpty }.joined(separator: ": ")
+        return place.isEmpty ? message : place + ": " + message
+    }
+    public var errorDescription: String? { description }
+}
