@@ -2,7 +2,8 @@ import Foundation
 import StrataCore
 
 /// A pretrained model's files do not hold what the loader expects: names the file, the key
-/// (metadata key or tensor name) and what was wrong.
+/// (a tensor name or metadata key) and what was wrong. Config values out of range are a
+/// `ConfigError` instead (see ``Llama/Config/validate(source:keys:)``).
 public struct ModelFileError: Error, CustomStringConvertible, LocalizedError, Equatable {
     public let path: String
     public let key: String?
@@ -38,40 +39,31 @@ extension Llama.Config {
             kvHeads: "num_key_value_heads", ropeBase: "rope_theta", rmsEpsilon: "rms_norm_eps")
     }
 
-    /// Checks that every size is positive and within sane bounds and that the sizes fit together
-    /// (width divisible by heads, heads by kv heads, an even head width); throws a
-    /// ``ModelFileError`` naming `path` and the offending key otherwise.
+    /// Checks that every size is positive and within sane bounds, that the sizes fit together
+    /// (width divisible by heads, heads by kv heads, an even head width) and that the parameters
+    /// stay within ``ConfigCheck/maxParameters``; throws a `ConfigError` naming `source` and the
+    /// file's own key otherwise.
     ///
     /// ```swift
-    /// try config.validate(path: "model.gguf", keys: .gguf("llama"))
+    /// try config.validate(source: "model.gguf", keys: .gguf("llama"))
     /// ```
-    public func validate(path: String, keys: Keys) throws {
-        func bound(_ value: Int, _ key: String, _ range: ClosedRange<Int>) throws {
-            guard range.contains(value) else {
-                throw ModelFileError(path: path, key: key, "\(value) is outside the supported range \(range.lowerBound)...\(range.upperBound)")
-            }
-        }
-        try bound(vocabularySize, keys.vocabularySize, 1...(1 << 22))
-        try bound(context, keys.context, 1...(1 << 20))
-        try bound(layers, keys.layers, 1...1024)
-        try bound(width, keys.width, 1...65_536)
-        try bound(hiddenWidth, keys.hiddenWidth, 1...(1 << 19))
-        try bound(heads, keys.heads, 1...1024)
-        try bound(kvHeads, keys.kvHeads, 1...1024)
-        guard width % heads == 0 else {
-            throw ModelFileError(path: path, key: keys.heads, "\(heads) heads do not divide the width \(width) (\(keys.width))")
-        }
-        guard heads % kvHeads == 0 else {
-            throw ModelFileError(path: path, key: keys.kvHeads, "\(kvHeads) key/value heads do not divide the \(heads) query heads")
-        }
-        guard headWidth % 2 == 0 else {
-            throw ModelFileError(path: path, key: keys.heads, "the head width \(width) / \(heads) = \(headWidth) is odd; rotary embeddings need pairs")
-        }
-        guard ropeBase.isFinite && ropeBase > 0 else {
-            throw ModelFileError(path: path, key: keys.ropeBase, "the rotary base must be a positive finite number, got \(ropeBase)")
-        }
-        guard rmsEpsilon.isFinite && rmsEpsilon > 0 && rmsEpsilon < 1 else {
-            throw ModelFileError(path: path, key: keys.rmsEpsilon, "the RMSNorm epsilon must be in (0, 1), got \(rmsEpsilon)")
-        }
+    public func validate(source: String, keys: Keys) throws {
+        let check = ConfigCheck(source: source)
+        try check.int(vocabularySize, keys.vocabularySize, in: 1...(1 << 22))
+        try check.int(context, keys.context, in: 1...(1 << 20))
+        try check.int(layers, keys.layers, in: 1...1024)
+        try check.int(width, keys.width, in: 1...65_536)
+        try check.int(hiddenWidth, keys.hiddenWidth, in: 1...(1 << 19))
+        try check.int(heads, keys.heads, in: 1...1024)
+        try check.int(kvHeads, keys.kvHeads, in: 1...1024)
+        try check.require(width % heads == 0, keys.heads, "\(heads) heads do not divide the width \(width) (\(keys.width))")
+        try check.require(heads % kvHeads == 0, keys.kvHeads, "\(kvHeads) key/value heads do not divide the \(heads) query heads")
+        try check.require(headWidth % 2 == 0, keys.heads,
+                          "the head width \(width) / \(heads) = \(headWidth) is odd; rotary embeddings turn pairs")
+        try check.double(ropeBase, keys.ropeBase, in: Double.leastNormalMagnitude...1e12)
+        try check.double(rmsEpsilon, keys.rmsEpsilon, in: Double.leastNormalMagnitude...1, upperOpen: true)
+        let (c, d, f) = (Double(width), Double(headWidth), Double(hiddenWidth))
+        let perLayer = c * d * Double(2 * heads + 2 * kvHeads) + 3 * c * f + 2 * c
+        try check.parameters(Double(vocabularySize) * c * (tiedOutput ? 1 : 2) + Double(layers) * perLayer + c, key: keys.width)
     }
 }

@@ -67,17 +67,14 @@ extension Llama {
         if FileManager.default.fileExists(atPath: single) {
             files = [single]
         } else if FileManager.default.fileExists(atPath: index) {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: index)) } catch {
-                throw ModelFileError(path: index, "cannot read: \(error.localizedDescription)")
-            }
-            struct Index: Decodable { var weight_map: [String: String] }
-            guard let map = try? JSONDecoder().decode(Index.self, from: data).weight_map else {
-                throw ModelFileError(path: index, key: "weight_map", "expected an object of tensor name -> shard file name")
-            }
-            let shards = Set(map.values)
-            for shard in shards where shard.contains("/") || shard.hasPrefix(".") {
-                throw ModelFileError(path: index, key: "weight_map", "shard \(shard.debugDescription) is not a file name in the folder")
+            let map = try JSONDocument(path: index, maximumBytes: 64 << 20).root.member("weight_map")
+            var shards = Set<String>()
+            for (_, file) in try map.members() {
+                let name = try file.string()
+                guard !name.contains("/"), !name.hasPrefix("."), !name.isEmpty else {
+                    throw file.error("\(name.debugDescription) is not a file name in the folder")
+                }
+                shards.insert(name)
             }
             files = shards.sorted().map { dir + "/" + $0 }
         } else {
@@ -93,102 +90,36 @@ extension Llama {
         return tensors
     }
 
-    /// The fields of `config.json` a Llama needs, validated.
+    /// The fields of `config.json` a Llama needs, validated. Keys whose values would change the
+    /// model in ways not supported here (rope scaling, biases, another activation, a head width
+    /// other than hidden_size / heads) are errors rather than ignored.
     static func huggingFaceConfig(path: String) throws -> Config {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelFileError(path: path, "cannot read: \(error.localizedDescription)")
+        let root = try JSONDocument(path: path, maximumBytes: 1 << 20).root
+        if let type = try root.optionalMember("model_type"), try type.string() != "llama" {
+            throw type.error("\(try type.string().debugDescription) is not a Llama (expected \"llama\")")
         }
-        let file: HuggingFaceLlamaConfig
-        do { file = try JSONDecoder().decode(HuggingFaceLlamaConfig.self, from: data) } catch let error as DecodingError {
-            throw ModelFileError(path: path, key: error.keyPath, error.reason)
-        } catch let error as ModelFileError {
-            throw ModelFileError(path: path, key: error.key, error.message)
+        if let act = try root.optionalMember("hidden_act"), try act.string() != "silu" {
+            throw act.error("\(try act.string().debugDescription) is not supported (only \"silu\")")
         }
-        let keys = Config.Keys.huggingFace
-        let config = Config(vocabularySize: file.vocab_size, context: file.max_position_embeddings,
-                            layers: file.num_hidden_layers, width: file.hidden_size,
-                            hiddenWidth: file.intermediate_size, heads: file.num_attention_heads,
-                            kvHeads: file.num_key_value_heads ?? file.num_attention_heads,
-                            ropeBase: file.rope_theta ?? 10_000, ropePairing: .halves,
-                            rmsEpsilon: file.rms_norm_eps ?? 1e-6, tiedOutput: file.tie_word_embeddings ?? false)
-        try config.validate(path: path, keys: keys)
-        if let headDim = file.head_dim, headDim != config.headWidth {
-            throw ModelFileError(path: path, key: "head_dim", "\(headDim) differs from hidden_size / num_attention_heads = \(config.headWidth); not supported")
+        if let scaling = try root.optionalMember("rope_scaling") {
+            throw scaling.error("rope scaling is not supported")
+        }
+        for key in ["attention_bias", "mlp_bias"] {
+            if let bias = try root.optionalMember(key), try bias.bool() { throw bias.error("biases are not supported") }
+        }
+        let heads = try root.member("num_attention_heads").int()
+        let config = Config(
+            vocabularySize: try root.member("vocab_size").int(), context: try root.member("max_position_embeddings").int(),
+            layers: try root.member("num_hidden_layers").int(), width: try root.member("hidden_size").int(),
+            hiddenWidth: try root.member("intermediate_size").int(), heads: heads,
+            kvHeads: try root.optionalMember("num_key_value_heads")?.int() ?? heads,
+            ropeBase: try root.optionalMember("rope_theta")?.double() ?? 10_000, ropePairing: .halves,
+            rmsEpsilon: try root.optionalMember("rms_norm_eps")?.double() ?? 1e-6,
+            tiedOutput: try root.optionalMember("tie_word_embeddings")?.bool() ?? false)
+        try config.validate(source: path, keys: .huggingFace)
+        if let headDim = try root.optionalMember("head_dim"), try headDim.int() != config.headWidth {
+            throw headDim.error("\(try headDim.int()) differs from hidden_size / num_attention_heads = \(config.headWidth); not supported")
         }
         return config
-    }
-}
-
-/// `config.json` of a Hugging Face Llama: the keys Strata reads, and those whose presence
-/// changes the model in ways it does not support (checked in `init(from:)`).
-private struct HuggingFaceLlamaConfig: Decodable {
-    var vocab_size: Int
-    var max_position_embeddings: Int
-    var num_hidden_layers: Int
-    var hidden_size: Int
-    var intermediate_size: Int
-    var num_attention_heads: Int
-    var num_key_value_heads: Int?
-    var head_dim: Int?
-    var rope_theta: Double?
-    var rms_norm_eps: Double?
-    var tie_word_embeddings: Bool?
-
-    enum CodingKeys: String, CodingKey {
-        case vocab_size, max_position_embeddings, num_hidden_layers, hidden_size, intermediate_size
-        case num_attention_heads, num_key_value_heads, head_dim, rope_theta, rms_norm_eps, tie_word_embeddings
-        case model_type, hidden_act, rope_scaling, attention_bias, mlp_bias
-    }
-
-    init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        vocab_size = try c.decode(Int.self, forKey: .vocab_size)
-        max_position_embeddings = try c.decode(Int.self, forKey: .max_position_embeddings)
-        num_hidden_layers = try c.decode(Int.self, forKey: .num_hidden_layers)
-        hidden_size = try c.decode(Int.self, forKey: .hidden_size)
-        intermediate_size = try c.decode(Int.self, forKey: .intermediate_size)
-        num_attention_heads = try c.decode(Int.self, forKey: .num_attention_heads)
-        num_key_value_heads = try c.decodeIfPresent(Int.self, forKey: .num_key_value_heads)
-        head_dim = try c.decodeIfPresent(Int.self, forKey: .head_dim)
-        rope_theta = try c.decodeIfPresent(Double.self, forKey: .rope_theta)
-        rms_norm_eps = try c.decodeIfPresent(Double.self, forKey: .rms_norm_eps)
-        tie_word_embeddings = try c.decodeIfPresent(Bool.self, forKey: .tie_word_embeddings)
-        if let type = try c.decodeIfPresent(String.self, forKey: .model_type), type != "llama" {
-            throw ModelFileError(path: "", key: "model_type", "\(type.debugDescription) is not a Llama (expected \"llama\")")
-        }
-        if let act = try c.decodeIfPresent(String.self, forKey: .hidden_act), act != "silu" {
-            throw ModelFileError(path: "", key: "hidden_act", "\(act.debugDescription) is not supported (only \"silu\")")
-        }
-        if c.contains(.rope_scaling), try !c.decodeNil(forKey: .rope_scaling) {
-            throw ModelFileError(path: "", key: "rope_scaling", "rope scaling is not supported")
-        }
-        for key in [CodingKeys.attention_bias, .mlp_bias] where try c.decodeIfPresent(Bool.self, forKey: key) == true {
-            throw ModelFileError(path: "", key: key.rawValue, "biases are not supported")
-        }
-    }
-}
-
-extension DecodingError {
-    /// The dotted path of the key the error is about.
-    var keyPath: String? {
-        let path: [CodingKey]
-        switch self {
-        case let .typeMismatch(_, c), let .valueNotFound(_, c), let .dataCorrupted(c): path = c.codingPath
-        case let .keyNotFound(key, c): path = c.codingPath + [key]
-        @unknown default: return nil
-        }
-        return path.isEmpty ? nil : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-    }
-
-    /// What was wrong, in words.
-    var reason: String {
-        switch self {
-        case let .typeMismatch(type, _): return "expected a value of type \(type)"
-        case .valueNotFound: return "missing value"
-        case .keyNotFound: return "missing key"
-        case let .dataCorrupted(c): return c.debugDescription
-        @unknown default: return "\(self)"
-        }
     }
 }
