@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A tiny random Llama in Hugging Face's layout, and its logits computed with numpy.
+"""A tiny random Llama in Hugging Face's layout, the same weights as GGUF, and its logits.
 
 Writes Tests/StrataModelsTests/Fixtures/tiny-llama/{config.json, model.safetensors} (the names
 and shapes of transformers' LlamaForCausalLM: model.embed_tokens.weight,
@@ -13,6 +13,12 @@ The forward pass is written out in float64 from the definitions, with Hugging Fa
 pairing: each head's first half i is rotated with its second half i + d/2 ("rotate_half",
 GPT-NeoX style), at angle position · theta^(-2i/d). Grouped-query attention: 4 query heads share
 2 key/value heads (query head h reads kv head h // 2). The output head is separate (untied).
+
+It also writes the same model as GGUF with gguf-py's GGUFWriter (tiny-llama.gguf, float32), the
+way llama.cpp's converter does: llama.* metadata, ggml tensor names, and the rows of q_proj and
+k_proj permuted within each head so that the halves pairing (i, i + d/2) becomes the adjacent
+pairing (2i, 2i+1) of ggml's normal rope. Loaded with adjacent pairing it must give the same
+logits. Three small malformed GGUFs (tiny-llama-bad-*.gguf) exercise the loader's errors.
 
     python3 Scripts/make_tiny_llama.py
 """
@@ -137,6 +143,57 @@ def forward(w, ids):
     return x @ w["lm_head.weight"].T
 
 
+GGUF_NAMES = {
+    "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+    "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+    "mlp.down_proj": "ffn_down", "input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+}
+
+
+def permute_rows(w, heads):
+    """Hugging Face q/k rows -> GGUF order: within each head, row j of the first half and row j
+    of the second half become rows 2j and 2j+1 (what llama.cpp's converter does)."""
+    rows = w.shape[0]
+    return w.reshape(heads, 2, rows // heads // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def gguf_tensors(weights):
+    """The weights under ggml names, q/k permuted."""
+    out = {"token_embd.weight": weights["model.embed_tokens.weight"],
+           "output_norm.weight": weights["model.norm.weight"],
+           "output.weight": weights["lm_head.weight"]}
+    for i in range(CONFIG["num_hidden_layers"]):
+        for hf, gg in GGUF_NAMES.items():
+            w = weights[f"model.layers.{i}.{hf}.weight"]
+            if gg == "attn_q":
+                w = permute_rows(w, CONFIG["num_attention_heads"])
+            elif gg == "attn_k":
+                w = permute_rows(w, CONFIG["num_key_value_heads"])
+            out[f"blk.{i}.{gg}.weight"] = w
+    return out
+
+
+def write_gguf(path, tensors, layers=None, heads=None):
+    import gguf
+    w = gguf.GGUFWriter(path, "llama")
+    w.add_block_count(layers if layers is not None else CONFIG["num_hidden_layers"])
+    w.add_context_length(CONFIG["max_position_embeddings"])
+    w.add_embedding_length(CONFIG["hidden_size"])
+    w.add_feed_forward_length(CONFIG["intermediate_size"])
+    w.add_head_count(heads if heads is not None else CONFIG["num_attention_heads"])
+    w.add_head_count_kv(CONFIG["num_key_value_heads"])
+    w.add_rope_freq_base(CONFIG["rope_theta"])
+    w.add_layer_norm_rms_eps(CONFIG["rms_norm_eps"])
+    w.add_rope_dimension_count(CONFIG["hidden_size"] // CONFIG["num_attention_heads"])
+    w.add_vocab_size(CONFIG["vocab_size"])
+    for name, t in tensors.items():
+        w.add_tensor(name, np.ascontiguousarray(t, dtype=np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
 def main():
     rng = np.random.default_rng(20241128)
     weights = make_weights(rng)
@@ -146,6 +203,16 @@ def main():
         json.dump(CONFIG, f, indent=2)
         f.write("\n")
     write_safetensors(os.path.join(folder, "model.safetensors"), weights)
+    tensors = gguf_tensors(weights)
+    write_gguf(os.path.join(FIXTURES, "tiny-llama.gguf"), tensors)
+    first = {k: tensors[k] for k in ["token_embd.weight", "blk.0.attn_norm.weight", "blk.0.attn_q.weight"]}
+    # 5 heads do not divide the width 32.
+    write_gguf(os.path.join(FIXTURES, "tiny-llama-bad-heads.gguf"), {"token_embd.weight": tensors["token_embd.weight"]}, heads=5)
+    # blk.0.attn_k.weight is missing.
+    write_gguf(os.path.join(FIXTURES, "tiny-llama-bad-missing.gguf"), first, layers=1)
+    # blk.0.attn_k.weight has the query's shape [32, 32] instead of [16, 32].
+    write_gguf(os.path.join(FIXTURES, "tiny-llama-bad-shape.gguf"),
+               dict(first, **{"blk.0.attn_k.weight": tensors["blk.0.attn_q.weight"]}), layers=1)
     logits = forward(weights, IDS)
     out = {"source": "Scripts/make_tiny_llama.py", "ids": IDS,
            "logits": {"shape": list(logits.shape), "values": [round(float(v), 7) for v in logits.reshape(-1)]}}
