@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Run a benchmark workload and print its figures.",
         discussion: "Workloads: \(BenchCommand.workloads.keys.sorted().joined(separator: ", "))")
 
-    static let workloads: [String: (BenchCommand) -> BenchmarkReport] = [
+    static let workloads: [String: (BenchCommand) throws -> BenchmarkReport] = [
         "gemm": { $0.gemm() },
         "elementwise": { $0.elementwise() },
         "mlp-mnist": { $0.mlpMNIST() },
@@ -21,6 +21,7 @@ struct BenchCommand: ParsableCommand {
         "fused": { $0.fused() },
         "qmatmul": { $0.qmatmul() },
         "minilm-embed": { $0.minilmEmbed() },
+        "smollm2-generate": { try $0.smolLM2Generate() },
     ]
 
     @Argument(help: "The workload to run.") var name: String
@@ -31,7 +32,7 @@ struct BenchCommand: ParsableCommand {
         guard let workload = Self.workloads[name] else {
             throw ValidationError("unknown workload '\(name)'; choose one of: \(Self.workloads.keys.sorted().joined(separator: ", "))")
         }
-        var report = workload(self)
+        var report = try workload(self)
         report.peak_rss_mb = Measure.peakResidentMB()
         report.printTable()
         if let json {

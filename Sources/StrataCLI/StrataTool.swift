@@ -9,7 +9,8 @@ public struct StrataTool: ParsableCommand {
         abstract: "Strata: build, train and run neural networks in Swift.",
         version: strataVersion,
         subcommands: [InfoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self,
-                      TokenizeCommand.self, GenerateCommand.self, EmbedCommand.self, RecommendCommand.self, PredictRatingCommand.self]
+                      TokenizeCommand.self, GenerateCommand.self, PerplexityCommand.self, EmbedCommand.self, RecommendCommand.self,
+                      PredictRatingCommand.self]
     )
     public init() {}
 }

@@ -189,7 +189,7 @@ struct TokenStream {
 
     mutating func write(_ id: Int) {
         fflush(stdout)
-        if let bpe = tokenizer as? GPT2Tokenizer {
+        if let bpe = tokenizer as? ByteTokenizer {
             pending += (try? bpe.decodeBytes([id])) ?? []
         } else {
             pending += Array(((try? tokenizer.decode([id])) ?? "").utf8)

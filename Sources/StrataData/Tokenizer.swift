@@ -3,7 +3,7 @@ import Foundation
 /// Turns text into integer token ids and back.
 ///
 /// Implementations: ``CharacterTokenizer`` (one id per Unicode scalar) and
-/// ``GPT2Tokenizer`` (GPT-2's byte-level BPE).
+/// ``ByteLevelBPETokenizer`` (byte-level BPE: GPT-2, SmolLM, Llama 3) with ``GPT2Tokenizer``.
 public protocol Tokenizer: Sendable {
     /// The number of distinct ids: every id from `encode` is in `0..<vocabularySize`
     /// (for vocabularies with gaps, one more than the largest id).
@@ -12,6 +12,13 @@ public protocol Tokenizer: Sendable {
     func encode(_ text: String) throws -> [Int]
     /// The text of `ids`.
     func decode(_ ids: [Int]) throws -> String
+}
+
+/// A tokenizer whose tokens are byte strings (byte-level BPE): a token may end inside a
+/// multi-byte character, so streamed output should join the bytes before decoding UTF-8.
+public protocol ByteTokenizer: Tokenizer {
+    /// The raw bytes of `ids`.
+    func decodeBytes(_ ids: [Int]) throws -> [UInt8]
 }
 
 /// Why a tokenizer could not be loaded, or could not encode or decode.

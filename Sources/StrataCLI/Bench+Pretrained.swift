@@ -1,0 +1,42 @@
+import Foundation
+import Strata
+
+extension BenchCommand {
+    /// SmolLM2-135M-Instruct (Q4_1 GGUF, weights used in place): greedy decoding of 128 tokens
+    /// after a 16-token prompt, batch 1, with the key/value cache. `prefill` is the prompt's
+    /// forward pass, `decode` the new tokens alone, `generate` both; `load` opens and checks the
+    /// file. The model is Models/SmolLM2-135M-Instruct.Q4_1.gguf (or under $STRATA_MODELS).
+    func smolLM2Generate() throws -> BenchmarkReport {
+        let name = "SmolLM2-135M-Instruct.Q4_1.gguf"
+        let path = ProcessInfo.processInfo.environment["STRATA_MODELS"].map { $0 + "/" + name } ?? "Models/" + name
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let (model, tokenizer, _) = try PretrainedLlama.load(path)
+        let loadMS = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        let text = "The history of the lighthouse begins with fires lit on hills near harbours, and"
+        let prompt = Array(try tokenizer.encode(text).prefix(16))
+        guard prompt.count == 16 else { throw UserFacingError("the benchmark prompt is only \(prompt.count) tokens") }
+        let newTokens = 128
+        var prefill: [Double] = [], decode: [Double] = [], total: [Double] = []
+        for run in 0...Swift.max(1, runs / 2) {
+            let decoder = model.decoder()
+            var sampler = TokenSampler(temperature: 0)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var logits = decoder.nextLogits(after: prompt)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<newTokens { logits = decoder.nextLogits(after: [sampler.sample(logits)]) }
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            guard run > 0 else { continue }   // the first run warms up
+            prefill.append(Double(t1 - t0) / 1e6)
+            decode.append(Double(newTokens) / (Double(t2 - t1) / 1e9))
+            total.append(Double(newTokens) / (Double(t2 - t0) / 1e9))
+        }
+        var report = BenchmarkReport(workload: "smollm2-generate")
+        report.results = [
+            BenchmarkFigure(name: "generate", unit: "tokens/s", values: total),
+            BenchmarkFigure(name: "decode", unit: "tokens/s", values: decode),
+            BenchmarkFigure(name: "prefill", unit: "ms", values: prefill, higherIsBetter: false),
+            BenchmarkFigure(name: "load", unit: "ms", values: [loadMS], higherIsBetter: false),
+        ]
+        return report
+    }
+}

@@ -1,0 +1,268 @@
+import Foundation
+
+/// A byte-level BPE tokenizer (GPT-2's scheme, used by GPT-2, SmolLM, Llama 3, Qwen...):
+/// a vocabulary of token spellings, a ranked merge list, a pre-tokenizer and special tokens.
+///
+/// Encoding: split the text into pieces with the ``ByteLevelPreTokenizer``, spell each piece's
+/// UTF-8 bytes with ``ByteLevelAlphabet``, apply the merges by rank (lowest first, each merge
+/// everywhere it applies), and look the resulting tokens up in the vocabulary. Decoding maps
+/// tokens back to bytes and decodes UTF-8, replacing invalid sequences with U+FFFD.
+/// Special tokens (such as `<|im_start|>`) are recognised only with `allowSpecial: true`.
+///
+/// ```swift
+/// let tok = try ByteLevelBPETokenizer(tokens: ["a", "b", "ab"], merges: ["a b"], preTokenizer: .gpt2)
+/// try tok.encode("abba")   // [2, 1, 0]
+/// ```
+public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
+    // @unchecked Sendable: every stored property is immutable except `cache`, which `lock` guards.
+
+    /// Special tokens recognised by `encode(_:allowSpecial: true)`: text to id.
+    public let specialTokens: [String: Int]
+    public let vocabularySize: Int
+    /// The number of merges read.
+    public let mergeCount: Int
+    public let preTokenizer: ByteLevelPreTokenizer
+
+    // Symbols: every token spelling seen in the vocabulary or the merges, interned.
+    private let byteSymbol: [Int32]                 // byte -> symbol
+    private let symbolVocabID: [Int]                // symbol -> vocab id, or -1
+    private let symbolSpelling: [String]            // symbol -> spelling (for errors)
+    private let merges: [UInt64: Merge]             // (left << 32 | right) -> merge
+    private let idBytes: [[UInt8]?]                 // vocab id -> bytes
+    private let idOfSpelling: [String: Int]
+    private let specialFirstScalars: Set<Unicode.Scalar>
+    private let specialPatterns: [([Unicode.Scalar], Int)]    // longest first
+
+    private struct Merge { var rank: Int32; var result: Int32 }
+
+    private let lock = NSLock()
+    private var cache: [[UInt8]: [Int]] = [:]
+    private static let cacheLimit = 200_000
+
+    /// One merge rule as read from a file: its two tokens and where it came from (for errors).
+    struct MergeRule {
+        var left: String
+        var right: String
+        /// 1-based line in `source`, or 0.
+        var line: Int
+        /// What to call the rule in an error ("merge 12"); nil: the line says it.
+        var label: String?
+    }
+
+    /// A tokenizer over `tokens` (token `i` has id `i`, as in GGUF's `tokenizer.ggml.tokens`) and
+    /// `merges`, each two token spellings separated by one space, highest priority first. The
+    /// spellings use ``ByteLevelAlphabet``. `specialTokens` are ids whose text `encode` matches
+    /// literally when special tokens are allowed. `source` names the origin in errors.
+    ///
+    /// Throws when a token appears twice, a merge is not two tokens, or a merge names a token
+    /// (or makes one) that the vocabulary lacks.
+    public convenience init(tokens: [String], merges: [String], preTokenizer: ByteLevelPreTokenizer,
+                            specialTokens: [Int] = [], source: String = "<memory>", mergesKey: String = "merges") throws {
+        var rules: [MergeRule] = []
+        rules.reserveCapacity(merges.count)
+        for (i, m) in merges.enumerated() {
+            let parts = m.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw TokenizerError.malformedFile(path: source, line: 0,
+                    reason: "\(mergesKey)[\(i)]: expected two tokens separated by one space, found \(m.debugDescription)")
+            }
+            rules.append(MergeRule(left: String(parts[0]), right: String(parts[1]), line: 0, label: "\(mergesKey)[\(i)]"))
+        }
+        var special: [String: Int] = [:]
+        for id in specialTokens {
+            guard tokens.indices.contains(id) else {
+                throw TokenizerError.malformedFile(path: source, line: 0, reason: "special token id \(id) is outside the vocabulary of \(tokens.count)")
+            }
+            special[tokens[id]] = id
+        }
+        try self.init(vocabulary: tokens.enumerated().map { ($1, $0) }, merges: rules, preTokenizer: preTokenizer,
+                      specialTokens: special, source: source, vocabularySource: source)
+    }
+
+    /// The designated initializer: `vocabulary` as (spelling, id) pairs, ids unique and ≥ 0.
+    init(vocabulary: [(String, Int)], merges mergeRules: [MergeRule], preTokenizer: ByteLevelPreTokenizer,
+         specialTokens: [String: Int], source: String, vocabularySource: String) throws {
+        self.preTokenizer = preTokenizer
+        guard !vocabulary.isEmpty else {
+            throw TokenizerError.malformedFile(path: vocabularySource, line: 0, reason: "the vocabulary is empty")
+        }
+        var symbolOf: [String: Int32] = [:]
+        var symbolVocabID: [Int] = []
+        var spelling: [String] = []
+        func intern(_ s: String) -> Int32 {
+            if let id = symbolOf[s] { return id }
+            let id = Int32(spelling.count)
+            symbolOf[s] = id
+            spelling.append(s)
+            symbolVocabID.append(-1)
+            return id
+        }
+        var maxID = -1
+        var idOfSpelling: [String: Int] = [:]
+        idOfSpelling.reserveCapacity(vocabulary.count)
+        for (token, id) in vocabulary {
+            guard id >= 0, id <= Int(Int32.max) else {
+                throw TokenizerError.malformedFile(path: vocabularySource, line: 0, reason: "token \(token.debugDescription) has the invalid id \(id)")
+            }
+            if let other = idOfSpelling[token] {
+                throw TokenizerError.malformedFile(path: vocabularySource, line: 0,
+                    reason: "token \(token.debugDescription) appears twice (ids \(other) and \(id))")
+            }
+            idOfSpelling[token] = id
+            symbolVocabID[Int(intern(token))] = id
+            maxID = max(maxID, id)
+        }
+        var idBytes = [[UInt8]?](repeating: nil, count: maxID + 1)
+        for (token, id) in vocabulary {
+            guard idBytes[id] == nil else {
+                throw TokenizerError.malformedFile(path: vocabularySource, line: 0, reason: "id \(id) is given to two tokens")
+            }
+            var bytes: [UInt8] = []
+            for s in token.unicodeScalars {
+                if let b = ByteLevelAlphabet.byte(for: s) { bytes.append(b) } else { bytes.append(contentsOf: Array(String(s).utf8)) }
+            }
+            idBytes[id] = bytes
+        }
+        byteSymbol = ByteLevelAlphabet.scalars.map { intern(String($0)) }
+        var merges: [UInt64: Merge] = [:]
+        merges.reserveCapacity(mergeRules.count)
+        for (rank, m) in mergeRules.enumerated() {
+            for part in [m.left, m.right, m.left + m.right] where idOfSpelling[part] == nil {
+                let what = part == m.left + m.right ? "makes" : "names"
+                throw TokenizerError.malformedFile(path: source, line: m.line,
+                    reason: "\(m.label.map { $0 + ": " } ?? "")the merge \"\(m.left) \(m.right)\" \(what) the token \(part.debugDescription), which the vocabulary lacks")
+            }
+            let a = intern(m.left), b = intern(m.right), r = intern(m.left + m.right)
+            let key = UInt64(UInt32(a)) << 32 | UInt64(UInt32(b))
+            if merges[key] == nil { merges[key] = Merge(rank: Int32(rank), result: r) }
+        }
+        self.merges = merges
+        self.symbolVocabID = symbolVocabID
+        self.symbolSpelling = spelling
+        self.idBytes = idBytes
+        self.idOfSpelling = idOfSpelling
+        mergeCount = mergeRules.count
+        vocabularySize = maxID + 1
+        for (text, id) in specialTokens where text.isEmpty || idOfSpelling[text] != id {
+            throw TokenizerError.malformedFile(path: vocabularySource, line: 0,
+                reason: "special token \(text.debugDescription) (id \(id)) is not that vocabulary entry")
+        }
+        self.specialTokens = specialTokens
+        specialPatterns = specialTokens.map { (Array($0.key.unicodeScalars), $0.value) }.sorted { $0.0.count > $1.0.count }
+        specialFirstScalars = Set(specialPatterns.map { $0.0[0] })
+    }
+
+    /// The id of the token spelled `token` (byte-level spelling), if the vocabulary has it.
+    public func id(of token: String) -> Int? { idOfSpelling[token] }
+
+    /// `text` as token ids; special tokens are ordinary text.
+    public func encode(_ text: String) throws -> [Int] {
+        try encode(text, allowSpecial: false)
+    }
+
+    /// `text` as token ids. With `allowSpecial`, each occurrence of a special token
+    /// (such as `<|endoftext|>`) becomes its single id; otherwise it is ordinary text.
+    public func encode(_ text: String, allowSpecial: Bool) throws -> [Int] {
+        let scalars = Array(text.unicodeScalars)
+        var out: [Int] = []
+        out.reserveCapacity(scalars.count / 3 + 1)
+        guard allowSpecial, !specialTokens.isEmpty else {
+            try encodeOrdinary(scalars[...], into: &out)
+            return out
+        }
+        var segmentStart = 0
+        var i = 0
+        while i < scalars.count {
+            if specialFirstScalars.contains(scalars[i]), let (pattern, id) = specialPatterns.first(where: { p in
+                i + p.0.count <= scalars.count && scalars[i..<(i + p.0.count)].elementsEqual(p.0)
+            }) {
+                try encodeOrdinary(scalars[segmentStart..<i], into: &out)
+                out.append(id)
+                i += pattern.count
+                segmentStart = i
+            } else {
+                i += 1
+            }
+        }
+        try encodeOrdinary(scalars[segmentStart...], into: &out)
+        return out
+    }
+
+    private func encodeOrdinary(_ scalars: ArraySlice<Unicode.Scalar>, into out: inout [Int]) throws {
+        guard !scalars.isEmpty else { return }
+        let array = Array(scalars)
+        var failure: Error?
+        var bytes: [UInt8] = []
+        preTokenizer.split(array) { start, end in
+            guard failure == nil else { return }
+            bytes.removeAll(keepingCapacity: true)
+            for s in array[start..<end] {
+                if s.value < 0x80 { bytes.append(UInt8(s.value)) } else { bytes.append(contentsOf: UTF8.encode(s)!) }
+            }
+            do { out.append(contentsOf: try self.piece(bytes)) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// The ids of one pre-tokenized piece, from the cache or by BPE.
+    private func piece(_ bytes: [UInt8]) throws -> [Int] {
+        lock.lock()
+        let cached = cache[bytes]
+        lock.unlock()
+        if let cached { return cached }
+        let ids = try bpe(bytes)
+        lock.lock()
+        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        cache[bytes] = ids
+        lock.unlock()
+        return ids
+    }
+
+    private func bpe(_ bytes: [UInt8]) throws -> [Int] {
+        var word = bytes.map { byteSymbol[Int($0)] }
+        var next: [Int32] = []
+        while word.count > 1 {
+            var best = Merge(rank: .max, result: -1)
+            var bestIndex = -1
+            for i in 0..<(word.count - 1) {
+                let key = UInt64(UInt32(word[i])) << 32 | UInt64(UInt32(word[i + 1]))
+                if let m = merges[key], m.rank < best.rank { best = m; bestIndex = i }
+            }
+            if bestIndex < 0 { break }
+            let left = word[bestIndex], right = word[bestIndex + 1]
+            next.removeAll(keepingCapacity: true)
+            var i = 0
+            while i < word.count {
+                if i + 1 < word.count && word[i] == left && word[i + 1] == right {
+                    next.append(best.result); i += 2
+                } else {
+                    next.append(word[i]); i += 1
+                }
+            }
+            swap(&word, &next)
+        }
+        return try word.map { symbol in
+            let id = symbolVocabID[Int(symbol)]
+            guard id >= 0 else { throw TokenizerError.tokenNotInVocabulary(symbolSpelling[Int(symbol)]) }
+            return id
+        }
+    }
+
+    /// The text of `ids`: their bytes, decoded as UTF-8 with invalid sequences replaced by U+FFFD.
+    public func decode(_ ids: [Int]) throws -> String {
+        String(decoding: try decodeBytes(ids), as: UTF8.self)
+    }
+
+    /// The raw bytes of `ids` (useful when a sequence may stop inside a multi-byte character).
+    public func decodeBytes(_ ids: [Int]) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ids.count * 4)
+        for id in ids {
+            guard id >= 0, id < idBytes.count, let b = idBytes[id] else {
+                throw TokenizerError.unknownTokenID(id, vocabularySize: vocabularySize)
+            }
+            bytes.append(contentsOf: b)
+        }
+        return bytes
+    }
+}

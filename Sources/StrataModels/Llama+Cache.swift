@@ -1,0 +1,87 @@
+import Foundation
+import StrataCore
+
+extension Llama {
+    /// The keys and values of the positions a model has seen, per layer, for incremental
+    /// decoding: each call to `hiddenStates`/`logits` with the cache appends its positions.
+    ///
+    /// Stored as float32 `[kvHeads, capacity, headWidth]` per layer, so that one head's keys are
+    /// contiguous; the capacity doubles as positions arrive, up to the model's context.
+    ///
+    /// ```swift
+    /// let cache = Llama.Cache(model.config)
+    /// _ = model.logits(promptIDs, cache: cache)
+    /// let next = model.logits([id], cache: cache)     // attends to the prompt too
+    /// ```
+    public final class Cache {
+        public let layers: Int
+        public let kvHeads: Int
+        public let headWidth: Int
+        /// The most positions it can hold (the model's context).
+        public let maximumLength: Int
+        /// Positions cached so far.
+        public internal(set) var length = 0
+        private(set) var capacity = 0
+        private(set) var keys: [UnsafeMutablePointer<Float>] = []
+        private(set) var values: [UnsafeMutablePointer<Float>] = []
+
+        public init(_ config: Config) {
+            layers = config.layers
+            kvHeads = config.kvHeads
+            headWidth = config.headWidth
+            maximumLength = config.context
+        }
+
+        deinit {
+            for p in keys { p.deallocate() }
+            for p in values { p.deallocate() }
+        }
+
+        /// Forgets every position.
+        public func reset() { length = 0 }
+
+        /// Keeps the first `count` positions (to recompute the rest).
+        public func truncate(to count: Int) {
+            ensure(count >= 0 && count <= length, "Llama.Cache: cannot truncate \(length) positions to \(count)")
+            length = count
+        }
+
+        /// Makes room for `count` positions in every layer.
+        func reserve(_ count: Int) {
+            ensure(count <= maximumLength, "Llama.Cache: \(count) positions exceed the context of \(maximumLength)")
+            guard count > capacity else { return }
+            let newCapacity = Swift.min(maximumLength, Swift.max(count, Swift.max(64, capacity * 2)))
+            let d = headWidth
+            func grown(_ old: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * newCapacity * d)
+                if let old {
+                    for g in 0..<kvHeads {
+                        (p + g * newCapacity * d).update(from: old + g * capacity * d, count: length * d)
+                    }
+                    old.deallocate()
+                }
+                return p
+            }
+            keys = (0..<layers).map { grown(keys.isEmpty ? nil : keys[$0]) }
+            values = (0..<layers).map { grown(values.isEmpty ? nil : values[$0]) }
+            capacity = newCapacity
+        }
+
+        /// Stores `[T, kvHeads·D]` keys and values of positions `start ..< start + T` of `layer`.
+        func write(layer: Int, keys k: Tensor, values v: Tensor, at start: Int) {
+            let t = k.shape[0], d = headWidth
+            ensure(k.shape == Shape([t, kvHeads * d]) && v.shape == k.shape && start + t <= capacity,
+                   "Llama.Cache: keys \(k.shape) and values \(v.shape) do not fit at \(start) (capacity \(capacity))")
+            for (source, target) in [(k, keys[layer]), (v, values[layer])] {
+                source.withUnsafeBuffer(as: Float.self) { src in
+                    for row in 0..<t {
+                        for g in 0..<kvHeads {
+                            (target + (g * capacity + start + row) * d)
+                                .update(from: src.baseAddress! + (row * kvHeads + g) * d, count: d)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import StrataData
+import StrataModels
+
+// Byte-level BPE pieces and errors. The pre-tokenizers, written by hand, are compared with the
+// pieces Hugging Face `tokenizers` makes (Scripts/pretokenizer_reference.py).
+
+private struct PreTokenizerReference: Decodable {
+    struct Case: Decodable { var text: String; var gpt2: [String]; var smollm: [String]; var llama3: [String] }
+    var cases: [Case]
+}
+
+@Suite("Byte-level BPE")
+struct ByteLevelBPETests {
+    @Test("pre-tokenizers split like Hugging Face tokenizers")
+    func preTokenizers() throws {
+        let reference = try LlamaFixtures.decode(PreTokenizerReference.self, from: "pretokenizer_reference.json")
+        #expect(reference.cases.count > 10)
+        for c in reference.cases {
+            #expect(ByteLevelPreTokenizer.gpt2.pieces(c.text) == c.gpt2, "gpt2: \(c.text.debugDescription)")
+            #expect(ByteLevelPreTokenizer.smollm.pieces(c.text) == c.smollm, "smollm: \(c.text.debugDescription)")
+            #expect(ByteLevelPreTokenizer.llama3.pieces(c.text) == c.llama3, "llama3: \(c.text.debugDescription)")
+        }
+    }
+
+    @Test("llama.cpp's pre-tokenizer names")
+    func names() {
+        #expect(ByteLevelPreTokenizer(ggmlName: "smollm") == .smollm)
+        #expect(ByteLevelPreTokenizer(ggmlName: "llama-bpe") == .llama3)
+        #expect(ByteLevelPreTokenizer(ggmlName: "gpt2") == .gpt2)
+        #expect(ByteLevelPreTokenizer(ggmlName: "qwen2") == nil)
+    }
+
+    private let tokens = ["a", "b", "ab", "Ġ", "Ġab", "<|x|>"]
+
+    @Test("a small vocabulary encodes, decodes and recognises special tokens only when asked")
+    func small() throws {
+        let tok = try ByteLevelBPETokenizer(tokens: tokens, merges: ["a b", "Ġ ab"], preTokenizer: .gpt2, specialTokens: [5])
+        #expect(try tok.encode("ab ab") == [2, 4])
+        #expect(try tok.encode("ab<|x|>", allowSpecial: true) == [2, 5])
+        #expect(throws: TokenizerError.self) { try tok.encode("ab<|x|>") }     // "<" is not a token
+        #expect(try tok.decode([2, 4, 5]) == "ab ab<|x|>")
+        #expect(tok.id(of: "Ġab") == 4)
+    }
+
+    @Test("duplicate tokens, malformed merges and merges over unknown tokens are errors")
+    func errors() {
+        func message(_ tokens: [String], _ merges: [String], special: [Int] = []) -> String {
+            do {
+                _ = try ByteLevelBPETokenizer(tokens: tokens, merges: merges, preTokenizer: .gpt2, specialTokens: special,
+                                              source: "m.gguf", mergesKey: "tokenizer.ggml.merges")
+                return ""
+            } catch { return "\(error)" }
+        }
+        let dup = message(["a", "b", "a"], [])
+        #expect(dup.contains("m.gguf") && dup.contains("twice"), "\(dup)")
+        let unknown = message(tokens, ["a c"])
+        #expect(unknown.contains("tokenizer.ggml.merges[0]") && unknown.contains("\"c\""), "\(unknown)")
+        let result = message(["a", "b"], ["a b"])
+        #expect(result.contains("makes") && result.contains("\"ab\""), "\(result)")
+        let format = message(tokens, ["a b", "ab"])
+        #expect(format.contains("tokenizer.ggml.merges[1]") && format.contains("two tokens"), "\(format)")
+        let special = message(tokens, [], special: [9])
+        #expect(special.contains("9"), "\(special)")
+    }
+}
