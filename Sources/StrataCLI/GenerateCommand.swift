@@ -86,6 +86,10 @@ enum PretrainedLlama {
             throw UserFacingError("\(path): no such file (Scripts/fetch_models.sh fetches Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
         }
         let file = try GGUFFile(path: path)
-        return (try Llama(gguf: file), try GGUFTokenizer(gguf: file), file)
+        let (model, tokenizer) = (try Llama(gguf: file), try GGUFTokenizer(gguf: file))
+        guard tokenizer.vocabularySize <= model.config.vocabularySize else {
+            throw UserFacingError("\(path): the tokenizer has \(tokenizer.vocabularySize) tokens, more than the model's \(model.config.vocabularySize) embeddings")
+        }
+        return (model, tokenizer, file)
     }
 }

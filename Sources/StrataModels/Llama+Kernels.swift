@@ -15,33 +15,50 @@ struct RotaryTable: Sendable {
         frequencies = (0..<(headWidth / 2)).map { Foundation.pow(base, -2 * Double($0) / Double(headWidth)) }
     }
 
-    /// Rotates every head of `x` `[T, heads·d]` in place; row t is at position `start + t`.
-    func apply(_ x: Tensor, heads: Int, start: Int) {
+    /// cos and sin of every pair's angle at positions `start ..< start + count`, `[count, d/2]` each.
+    func angles(start: Int, count: Int) -> RotaryAngles {
+        let half = headWidth / 2
+        var cos = [Float](repeating: 0, count: count * half), sin = cos
+        for row in 0..<count {
+            let position = Double(start + row)
+            for i in 0..<half {
+                let angle = position * frequencies[i]
+                cos[row * half + i] = Float(Foundation.cos(angle))
+                sin[row * half + i] = Float(Foundation.sin(angle))
+            }
+        }
+        return RotaryAngles(cos: cos, sin: sin, count: count)
+    }
+
+    /// Rotates every head of `x` `[T, heads·d]` in place, row t by `angles` row t.
+    func apply(_ x: Tensor, heads: Int, angles: RotaryAngles) {
         let t = x.shape[0], d = headWidth, half = d / 2
-        ensure(x.rank == 2 && x.shape[1] == heads * d, "rotary: expected [T, \(heads)·\(d)], got \(x.shape)")
-        var cos = [Float](repeating: 0, count: half), sin = cos
+        ensure(x.rank == 2 && x.shape[1] == heads * d && t == angles.count,
+               "rotary: expected [\(angles.count), \(heads)·\(d)], got \(x.shape)")
         x.withUnsafeMutableBuffer(as: Float.self) { buffer in
             let p = buffer.baseAddress!
             for row in 0..<t {
-                let position = Double(start + row)
-                for i in 0..<half {
-                    let angle = position * frequencies[i]
-                    cos[i] = Float(Foundation.cos(angle))
-                    sin[i] = Float(Foundation.sin(angle))
-                }
                 for h in 0..<heads {
                     let v = p + (row * heads + h) * d
                     for i in 0..<half {
+                        let (c, s) = (angles.cos[row * half + i], angles.sin[row * half + i])
                         // adjacent: (v[2i], v[2i+1]); halves: (v[i], v[i + d/2])
                         let (ia, ib) = pairing == .adjacent ? (2 * i, 2 * i + 1) : (i, i + half)
                         let a = v[ia], b = v[ib]
-                        v[ia] = a * cos[i] - b * sin[i]
-                        v[ib] = a * sin[i] + b * cos[i]
+                        v[ia] = a * c - b * s
+                        v[ib] = a * s + b * c
                     }
                 }
             }
         }
     }
+}
+
+/// The rotation of each position of one forward pass (shared by every layer).
+struct RotaryAngles {
+    let cos: [Float]
+    let sin: [Float]
+    let count: Int
 }
 
 /// Inference kernels of the Llama blocks, on float32 rows.

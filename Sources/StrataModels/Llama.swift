@@ -146,9 +146,10 @@ public final class Llama: @unchecked Sendable {
                "Llama: \(start + ids.count) positions exceed the context of \(config.context)")
         return withoutGradients {
             cache.reserve(start + ids.count)
+            let angles = rotary.angles(start: start, count: ids.count)
             var x = embedding.gatherRows(ids)                                     // [T, C]
             for (layer, block) in blocks.enumerated() {
-                x = self.block(block, x, layer: layer, start: start, cache: cache)
+                x = self.block(block, x, layer: layer, start: start, angles: angles, cache: cache)
             }
             cache.length = start + ids.count
             return LlamaKernels.rmsNorm(x, weight: finalNorm, epsilon: config.rmsEpsilon)
@@ -166,20 +167,20 @@ public final class Llama: @unchecked Sendable {
     }
 
     /// One block: attention then feed-forward, each on a normalised copy of the residual stream.
-    private func block(_ b: Block, _ x: Tensor, layer: Int, start: Int, cache: Cache) -> Tensor {
+    private func block(_ b: Block, _ x: Tensor, layer: Int, start: Int, angles: RotaryAngles, cache: Cache) -> Tensor {
         let n = LlamaKernels.rmsNorm(x, weight: b.attentionNorm, epsilon: config.rmsEpsilon)     // [T, C]
-        let h = x + b.output(attention(b, n, layer: layer, start: start, cache: cache))       // [T, C]
+        let h = x + b.output(attention(b, n, layer: layer, start: start, angles: angles, cache: cache))   // [T, C]
         let m = LlamaKernels.rmsNorm(h, weight: b.feedForwardNorm, epsilon: config.rmsEpsilon)
         return h + b.down(LlamaKernels.swiGLU(gate: b.gate(m), up: b.up(m)))                 // [T, F] -> [T, C]
     }
 
     /// Grouped-query causal self-attention of normalised `n` `[T, C]`; result `[T, H·D]`.
-    private func attention(_ b: Block, _ n: Tensor, layer: Int, start: Int, cache: Cache) -> Tensor {
+    private func attention(_ b: Block, _ n: Tensor, layer: Int, start: Int, angles: RotaryAngles, cache: Cache) -> Tensor {
         let q = b.query(n)                                                 // [T, H·D]
         let k = b.key(n)                                                   // [T, Hkv·D]
         let v = b.value(n)                                                 // [T, Hkv·D]
-        rotary.apply(q, heads: config.heads, start: start)
-        rotary.apply(k, heads: config.kvHeads, start: start)
+        rotary.apply(q, heads: config.heads, angles: angles)
+        rotary.apply(k, heads: config.kvHeads, angles: angles)
         cache.write(layer: layer, keys: k, values: v, at: start)
         return LlamaKernels.attention(query: q, cache: cache, layer: layer, start: start, heads: config.heads)
     }
