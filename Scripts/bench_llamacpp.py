@@ -47,7 +47,7 @@ def main():
 
     t0 = time.perf_counter()
     llm = Llama(model_path=args.model, n_ctx=512, n_threads=args.threads, n_threads_batch=args.threads,
-                n_batch=512, logits_all=False, verbose=False)
+                n_batch=512, logits_all=True, verbose=False)
     load_ms = (time.perf_counter() - t0) * 1e3
     prompt = llm.tokenize(PROMPT.encode(), add_bos=False, special=False)[:PROMPT_TOKENS]
     prefill, decode, generated = [], [], []
