@@ -60,6 +60,20 @@ public enum AtomicFile {
             throw error
         }
         syncDirectory(directory)
+        removeStaleTemporaries(of: base, in: directory)
+    }
+
+    /// Removes the temporary files of `base` (`.BASE.tmp-PID-HEX`) left by writers that were
+    /// killed mid-write: only those whose process no longer exists, so a concurrent writer's
+    /// file is never touched.
+    static func removeStaleTemporaries(of base: String, in directory: String) {
+        let marker = ".\(base).tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(marker) {
+            let rest = name.dropFirst(marker.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = pid_t(rest[..<dash]), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(directory + "/" + name) }
+        }
     }
 
     /// The directory part of `path`, or "." when it has none.
