@@ -25,11 +25,7 @@ struct PerplexityCommand: ParsableCommand {
 
     func run() throws {
         let (llama, tokenizer, _) = try PretrainedLlama.load(model)
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: data)) } catch {
-            throw UserFacingError("\(data): cannot read: \(error.localizedDescription)")
-        }
-        guard let text = String(data: bytes, encoding: .utf8) else { throw UserFacingError("\(data): not valid UTF-8 text") }
+        let text = try TextCorpus.read(path: data)   // regular file, gzip or plain, UTF-8 checked with the offset
         let ids = try tokenizer.encode(text, allowSpecial: false)
         let window = context ?? llama.config.context
         guard window <= llama.config.context else {
