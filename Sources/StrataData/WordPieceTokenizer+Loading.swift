@@ -178,14 +178,14 @@ extension WordPieceTokenizer {
     }
 
     private static func readFile(_ path: String) throws -> Data {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maximumFileBytes {
-            throw TokenizerError.malformedFile(path: path, line: 0, reason: "file is \(size) bytes; expected at most \(maximumFileBytes)")
-        }
         do {
-            return try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TokenizerError.unreadableFile(path: path, reason: error.localizedDescription)
+            let size = try FileBytes.checkRegularFile(path: path)
+            guard size <= maximumFileBytes else {
+                throw TokenizerError.malformedFile(path: path, line: 0, reason: "file is \(size) bytes; expected at most \(maximumFileBytes)")
+            }
+            return try FileBytes.map(path: path)
+        } catch let error as FileBytes.ReadError {
+            throw TokenizerError.unreadableFile(path: path, reason: error.message)
         }
     }
 }

@@ -22,18 +22,15 @@ public struct JSONDocument: Sendable {
     /// Throws `JSONDocumentError` when the file cannot be read, is larger than `maximumBytes`,
     /// is not UTF-8, or is not valid JSON (with the byte offset of the problem).
     public init(path: String, maximumBytes: Int = JSONDocument.defaultMaximumBytes) throws {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = (attributes?[.size] as? NSNumber)?.intValue, size > maximumBytes {
-            throw JSONDocumentError(path: path, keyPath: "", message: "file is \(size) bytes; expected at most \(maximumBytes)")
-        }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw JSONDocumentError(path: path, keyPath: "", message: "cannot read file: \(error.localizedDescription)")
-        }
-        guard data.count <= maximumBytes else {
-            throw JSONDocumentError(path: path, keyPath: "", message: "file is \(data.count) bytes; expected at most \(maximumBytes)")
+            let size = try FileBytes.checkRegularFile(path: path)
+            guard size <= maximumBytes else {
+                throw JSONDocumentError(path: path, keyPath: "", message: "file is \(size) bytes; expected at most \(maximumBytes)")
+            }
+            data = try FileBytes.map(path: path)
+        } catch let error as FileBytes.ReadError {
+            throw JSONDocumentError(path: path, keyPath: "", message: error.message)
         }
         try self.init(data: data, path: path)
     }
