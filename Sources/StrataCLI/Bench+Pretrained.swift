@@ -10,7 +10,8 @@ extension BenchCommand {
         let name = "SmolLM2-135M-Instruct.Q4_1.gguf"
         let path = ProcessInfo.processInfo.environment["STRATA_MODELS"].map { $0 + "/" + name } ?? "Models/" + name
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let (model, tokenizer, _) = try PretrainedLlama.load(path)
+        let pretrained = try PretrainedLlama(path: path)
+        let (model, tokenizer) = (pretrained.model, pretrained.tokenizer)
         let loadMS = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         let text = "The history of the lighthouse begins with fires lit on hills near harbours, and"
         let prompt = Array(try tokenizer.encode(text).prefix(16))

@@ -2,30 +2,6 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// Rebuilds an image classifier from a `strata train mnist` checkpoint.
-struct ImageClassifierCheckpoint {
-    let model: Layer
-    let kind: ImageModelKind
-    let dataset: ImageDatasetKind
-    let normalization: MNIST.Normalization
-
-    init(path: String) throws {
-        let checkpoint = try TrainingCheckpoint.load(path: path)
-        let meta = checkpoint.metadata
-        guard let kindName = meta["model"], let kind = ImageModelKind(rawValue: kindName) else {
-            throw CheckpointError(path: path, message: "metadata 'model' is \(meta["model"].map { "'\($0)'" } ?? "missing"); expected mlp or cnn (a checkpoint from 'strata train mnist')")
-        }
-        do { model = try kind.make(configJSON: meta["model_config"]) }
-        catch { throw CheckpointError(path: path, message: "metadata 'model_config' is not a valid \(kind.rawValue) configuration: \(error)") }
-        try checkpoint.loadWeights(into: model)
-        model.train(false)
-        self.kind = kind
-        dataset = ImageDatasetKind(rawValue: meta["dataset"] ?? "mnist") ?? .mnist
-        normalization = MNIST.Normalization(mean: Double(meta["normalization_mean"] ?? "") ?? dataset.normalization.mean,
-                                            std: Double(meta["normalization_std"] ?? "") ?? dataset.normalization.std)
-    }
-}
-
 /// `strata evaluate`: test-set loss and accuracy of a checkpoint.
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Evaluate a checkpoint on its dataset's test set.")
@@ -63,21 +39,10 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try ImageClassifierCheckpoint(path: checkpoint)
-        var picture = try GrayImage.read(path: image)
-        if picture.width != 28 || picture.height != 28 { picture = picture.resized(width: 28, height: 28) }
-        let mean = Double(picture.pixels.reduce(0) { $0 + Int($1) }) / Double(picture.pixels.count)
-        if mean > 127 { picture = picture.inverted() }
-        let n = loaded.normalization
-        let pixels = picture.pixels.map { Float((Double($0) / 255 - n.mean) / n.std) }
-        let probabilities = withoutGradients { loaded.model(Tensor(pixels, shape: [1, 1, 28, 28])).softmax(axis: 1) }.floats
+        let probabilities = loaded.probabilities(try GrayImage.read(path: image))
         let ranked = probabilities.enumerated().sorted { $0.element > $1.element }
-        let names = loaded.dataset == .mnist ? (0..<10).map(String.init) : FashionMNISTLabels.names
+        let names = loaded.dataset.classNames
         print("\(image): \(names[ranked[0].offset])")
         for (label, p) in ranked.prefix(top) { print(String(format: "  %@  %.4f", names[label], p)) }
     }
-}
-
-/// Fashion-MNIST's class names, by label.
-enum FashionMNISTLabels {
-    static let names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 }

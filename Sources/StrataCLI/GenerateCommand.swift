@@ -47,7 +47,7 @@ struct GenerateCommand: ParsableCommand {
         guard !ids.isEmpty else { throw UserFacingError("the prompt is empty; give at least one character") }
         var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP, seed: seed)
         print(prompt, terminator: "")
-        var stream = TokenStream(tokenizer: tokenizer)
+        var stream = StandardOutputTokens(tokenizer: tokenizer)
         generate(model.decoder(), prompt: ids, maxTokens: maxTokens, sampler: &sampler) { id in
             stream.write(id)
             return true
@@ -60,7 +60,8 @@ extension GenerateCommand {
     /// Generation from a GGUF file: its tokenizer, special tokens in chat prompts, and a stop at
     /// the end-of-generation tokens (not printed).
     func runPretrained(path: String) throws {
-        let (model, tokenizer, file) = try PretrainedLlama.load(path)
+        let pretrained = try PretrainedLlama(path: path)
+        let (model, tokenizer, file) = (pretrained.model, pretrained.tokenizer, pretrained.file)
         let text = chat ? try ChatTemplate(gguf: file).render([ChatMessage(role: "user", content: prompt)]) : prompt
         let ids = try tokenizer.encode(text, allowSpecial: chat)
         guard !ids.isEmpty else { throw UserFacingError("the prompt is empty; give at least one character") }
@@ -69,27 +70,12 @@ extension GenerateCommand {
         }
         var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP, seed: seed)
         if !chat { print(prompt, terminator: "") }
-        var stream = TokenStream(tokenizer: tokenizer)
+        var stream = StandardOutputTokens(tokenizer: tokenizer)
         generate(model.decoder(), prompt: ids, maxTokens: maxTokens, sampler: &sampler) { id in
             if tokenizer.endOfGeneration.contains(id) { return false }
             stream.write(id)
             return true
         }
         stream.finish()
-    }
-}
-
-/// Opening a GGUF language model for the commands: the model, its tokenizer and the file.
-enum PretrainedLlama {
-    static func load(_ path: String) throws -> (Llama, GGUFTokenizer, GGUFFile) {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw UserFacingError("\(path): no such file (Scripts/fetch_models.sh fetches Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
-        }
-        let file = try GGUFFile(path: path)
-        let (model, tokenizer) = (try Llama(gguf: file), try GGUFTokenizer(gguf: file))
-        guard tokenizer.vocabularySize <= model.config.vocabularySize else {
-            throw UserFacingError("\(path): the tokenizer has \(tokenizer.vocabularySize) tokens, more than the model's \(model.config.vocabularySize) embeddings")
-        }
-        return (model, tokenizer, file)
     }
 }

@@ -24,7 +24,8 @@ struct PerplexityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (llama, tokenizer, _) = try PretrainedLlama.load(model)
+        let pretrained = try PretrainedLlama(path: model)
+        let (llama, tokenizer) = (pretrained.model, pretrained.tokenizer)
         let text = try TextCorpus.read(path: data)   // regular file, gzip or plain, UTF-8 checked with the offset
         let ids = try tokenizer.encode(text, allowSpecial: false)
         let window = context ?? llama.config.context

@@ -101,53 +101,15 @@ struct TrainMNISTCommand: ParsableCommand {
     }
 }
 
-/// The image models `strata train mnist` can build.
-enum ImageModelKind: String, ExpressibleByArgument, CaseIterable {
-    case mlp, cnn
-
+extension ImageModelKind: ExpressibleByArgument {
     var defaultEpochs: Int { self == .mlp ? 10 : 4 }
 
-    func make(configJSON: String? = nil) throws -> Layer {
-        let data = configJSON.map { Data($0.utf8) }
-        switch self {
-        case .mlp:
-            let config = try data.map { try decodeConfig(MLP.Config.self, from: $0) } ?? MLP.Config()
-            try config.validate(source: "checkpoint metadata 'config'")
-            return MLP(config)
-        case .cnn:
-            let config = try data.map { try decodeConfig(ConvNet.Config.self, from: $0) } ?? ConvNet.Config()
-            try config.validate(source: "checkpoint metadata 'config'")
-            return ConvNet(config)
-        }
-    }
-
+    /// The default model (its configuration always validates).
     func make() -> Layer { try! make(configJSON: nil) }
-
-    private func decodeConfig<C: Decodable>(_ type: C.Type, from data: Data) throws -> C {
-        do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
-            throw ConfigError(source: "checkpoint metadata 'config'", key: "\(rawValue)", message: DecodingErrorText.describe(error))
-        }
-    }
-
-    func configJSON(_ model: Layer) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let data: Data?
-        switch model {
-        case let m as MLP: data = try? encoder.encode(m.config)
-        case let m as ConvNet: data = try? encoder.encode(m.config)
-        default: data = nil
-        }
-        return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
 }
 
 /// The MNIST-format datasets and where to find them.
-enum ImageDatasetKind: String, ExpressibleByArgument, CaseIterable {
-    case mnist, fashionMNIST = "fashion-mnist"
-
-    var normalization: MNIST.Normalization { self == .mnist ? .mnist : .fashionMNIST }
-
+extension ImageDatasetKind: ExpressibleByArgument {
     /// The directory to read: the one given, or the first default that holds the files.
     func locate(_ given: String?) throws -> String {
         if let given { return given }

@@ -132,7 +132,7 @@ struct TrainLMCommand: ParsableCommand {
             print("\nSample (temperature 0.8, top-k 40):")
             var sampler = TokenSampler(temperature: 0.8, topK: 40, seed: seed)
             let prompt = [try tok.encode("\n").first ?? 0]
-            var stream = TokenStream(tokenizer: tok)
+            var stream = StandardOutputTokens(tokenizer: tok)
             generate(model.decoder(), prompt: prompt, maxTokens: sampleTokens, sampler: &sampler) { id in
                 stream.write(id)
                 return true
@@ -179,43 +179,17 @@ enum TokenizerKind: String, ExpressibleByArgument, CaseIterable {
     case char, gpt2
 }
 
-/// Writes generated tokens to standard output as they come. Bytes of a character split over
-/// several BPE tokens are held back until the character is complete.
-struct TokenStream {
-    let tokenizer: Tokenizer
-    var pending: [UInt8] = []
+/// Prints generated tokens to standard output as they come (through ``TokenStream``, which holds
+/// back the bytes of an incomplete character).
+struct StandardOutputTokens {
+    var stream: TokenStream
 
-    init(tokenizer: Tokenizer) { self.tokenizer = tokenizer }
+    init(tokenizer: Tokenizer) { stream = TokenStream(tokenizer: tokenizer) }
 
     mutating func write(_ id: Int) {
+        print(stream.append(id), terminator: "")
         fflush(stdout)
-        if let bpe = tokenizer as? ByteTokenizer {
-            pending += (try? bpe.decodeBytes([id])) ?? []
-        } else {
-            pending += Array(((try? tokenizer.decode([id])) ?? "").utf8)
-        }
-        let complete = Self.completePrefix(pending)
-        guard complete > 0 else { return }
-        FileHandle.standardOutput.write(Data(pending[..<complete]))
-        pending.removeFirst(complete)
     }
 
-    mutating func finish() {
-        if !pending.isEmpty { FileHandle.standardOutput.write(Data(String(decoding: pending, as: UTF8.self).utf8)) }
-        pending = []
-        FileHandle.standardOutput.write(Data("\n".utf8))
-    }
-
-    /// How many leading bytes form whole UTF-8 characters (an incomplete sequence at the end waits).
-    static func completePrefix(_ bytes: [UInt8]) -> Int {
-        var i = bytes.count
-        var back = 0
-        while i > 0 && back < 4 {
-            let b = bytes[i - 1]
-            if b & 0xC0 == 0x80 { i -= 1; back += 1; continue }      // continuation byte
-            let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
-            return need > back + 1 ? i - 1 : bytes.count
-        }
-        return bytes.count
-    }
+    mutating func finish() { print(stream.flush()) }
 }

@@ -92,6 +92,24 @@ struct TokenizerGPT2Tests {
         #expect(try tok.decode([15496, 127]) == "Hello\u{FFFD}")
     }
 
+    @Test("TokenStream holds back a character split over tokens until it is complete")
+    func tokenStream() throws {
+        let tok = try requireGPT2()
+        for text in ["Hello, wörld 😀 日本", "é", "a 😀"] {
+            var stream = TokenStream(tokenizer: tok)
+            var pieces: [String] = []
+            for id in try tok.encode(text) { pieces.append(stream.append(id)) }
+            pieces.append(stream.flush())
+            #expect(pieces.joined() == text)
+            #expect(!pieces.contains { $0.contains("\u{FFFD}") })
+        }
+        // A lone lead byte waits, then comes out as U+FFFD when flushed.
+        var stream = TokenStream(tokenizer: tok)
+        #expect(stream.append(127) == "")
+        #expect(stream.flush() == "\u{FFFD}")
+        #expect(stream.flush() == "")
+    }
+
     @Test("an unknown id is an error")
     func unknownID() throws {
         let tok = try requireGPT2()

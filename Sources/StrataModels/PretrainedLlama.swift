@@ -1,0 +1,33 @@
+import Foundation
+import StrataCore
+import StrataIO
+
+/// A Llama-family GGUF file opened for generation: the model, its tokenizer, and the file
+/// (for the chat template and other metadata). The weights stay mapped from the file.
+///
+/// ```swift
+/// let pretrained = try PretrainedLlama(path: "Models/SmolLM2-135M-Instruct.Q4_1.gguf")
+/// let prompt = try ChatTemplate(gguf: pretrained.file).render([ChatMessage(role: "user", content: "Hi")])
+/// let ids = try pretrained.tokenizer.encode(prompt, allowSpecial: true)
+/// ```
+public struct PretrainedLlama: @unchecked Sendable {
+    // @unchecked Sendable: all three are read-only after loading.
+    public let model: Llama
+    public let tokenizer: GGUFTokenizer
+    public let file: GGUFFile
+
+    /// Opens `path`; throws a `GGUFError`, `ConfigError` or `ModelFileError` naming the file when it
+    /// is missing or malformed, or when its tokenizer has more tokens than the model has embeddings.
+    public init(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ModelFileError(path: path, "no such file (Scripts/fetch_models.sh fetches Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
+        }
+        file = try GGUFFile(path: path)
+        model = try Llama(gguf: file)
+        tokenizer = try GGUFTokenizer(gguf: file)
+        guard tokenizer.vocabularySize <= model.config.vocabularySize else {
+            throw ModelFileError(path: path, key: "tokenizer.ggml.tokens",
+                                 "the tokenizer has \(tokenizer.vocabularySize) tokens, more than the model's \(model.config.vocabularySize) embeddings")
+        }
+    }
+}
