@@ -50,6 +50,17 @@ public enum ImageDatasetKind: String, CaseIterable, Sendable {
 
     public var normalization: MNIST.Normalization { self == .mnist ? .mnist : .fashionMNIST }
 
+    /// One split of the dataset from `directory` (see `MNIST.load`), checked to hold the 28x28
+    /// images that ``ImageModelKind``'s models take.
+    public func load(directory: String, split: MNIST.Split, normalization: MNIST.Normalization? = nil) throws -> TensorDataset {
+        let data = try MNIST.load(directory: directory, split: split, normalization: normalization ?? self.normalization)
+        let shape = data.inputs.shape
+        guard shape[2] == 28 && shape[3] == 28 else {
+            throw DatasetError.invalid(directory, "the \(split) images are \(shape[2])x\(shape[3]) pixels; the \(rawValue) models take 28x28")
+        }
+        return data
+    }
+
     /// The name of each class, by label.
     public var classNames: [String] {
         switch self {

@@ -13,7 +13,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let loaded = try ImageClassifierCheckpoint(path: checkpoint)
         let directory = try loaded.dataset.locate(data)
-        let test = try MNIST.load(directory: directory, split: .test, normalization: loaded.normalization)
+        let test = try loaded.dataset.load(directory: directory, split: .test, normalization: loaded.normalization)
         let trainer = Trainer(model: loaded.model, optimizer: SGD(loaded.model.parameters(), learningRate: 0))
         let scores = trainer.evaluate(DataLoader(test, batchSize: 1000))
         print(String(format: "%@ on %@ test set (%d images): accuracy %.2f%%, loss %.4f", loaded.kind.rawValue,

@@ -49,8 +49,8 @@ struct TrainMNISTCommand: ParsableCommand {
         let directory = try dataset.locate(data)
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads · GEMM: \(BLAS.description)")
         print("Loading \(dataset.rawValue) from \(directory)")
-        let full = try MNIST.load(directory: directory, split: .train, normalization: dataset.normalization)
-        let test = try MNIST.load(directory: directory, split: .test, normalization: dataset.normalization)
+        let full = try dataset.load(directory: directory, split: .train)
+        let test = try dataset.load(directory: directory, split: .test)
         let (train, validation) = validationSplit > 0 ? full.split(validationFraction: validationSplit) : (full, nil)
 
         Tensor.manualSeed(seed)

@@ -131,7 +131,7 @@ struct TrainLMCommand: ParsableCommand {
         if sampleTokens > 0 {
             print("\nSample (temperature 0.8, top-k 40):")
             var sampler = TokenSampler(temperature: 0.8, topK: 40, seed: seed)
-            let prompt = [try tok.encode("\n").first ?? 0]
+            let prompt = [(try? tok.encode("\n"))?.first ?? 0]      // a corpus without newlines starts from id 0
             var stream = StandardOutputTokens(tokenizer: tok)
             generate(model.decoder(), prompt: prompt, maxTokens: sampleTokens, sampler: &sampler) { id in
                 stream.write(id)

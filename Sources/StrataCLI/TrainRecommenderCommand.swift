@@ -68,6 +68,9 @@ struct TrainRecommenderCommand: ParsableCommand {
         reportSkipped(table.skipped)
         let (train, test) = try table.split(split.split(fraction: testFraction, seed: seed))
         guard !train.ratings.isEmpty else { throw UserFacingError("\(ratings): the split left no training ratings") }
+        guard !test.ratings.isEmpty else {
+            throw UserFacingError("\(ratings): \(table.ratings.count) rating\(table.ratings.count == 1 ? "" : "s") are too few to hold out any at --test-fraction \(testFraction); give more ratings or a larger fraction")
+        }
         print("\(ratings): \(table.ratings.count) ratings · \(table.users.count) users · \(table.items.count) items · "
               + "\(train.ratings.count) training, \(test.ratings.count) held out (\(split.rawValue) split)")
 

@@ -7,11 +7,7 @@ enum VocabularyJSON {
     struct Result { var entries: [(String, Int)] }
 
     static func parse(path: String) throws -> Result {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TokenizerError.unreadableFile(path: path, reason: error.localizedDescription)
-        }
-        var parser = Parser(bytes: [UInt8](data), path: path)
+        var parser = Parser(bytes: try TokenizerError.readFile(path), path: path)
         return Result(entries: try parser.object())
     }
 

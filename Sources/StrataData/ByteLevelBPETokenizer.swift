@@ -101,8 +101,8 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         var idOfSpelling: [String: Int] = [:]
         idOfSpelling.reserveCapacity(vocabulary.count)
         for (token, id) in vocabulary {
-            guard id >= 0, id <= Int(Int32.max) else {
-                throw TokenizerError.malformedFile(path: vocabularySource, line: 0, reason: "token \(token.debugDescription) has the invalid id \(id)")
+            guard id >= 0, id < 1 << 24 else {
+                throw TokenizerError.malformedFile(path: vocabularySource, line: 0, reason: "token \(token.debugDescription) has the id \(id), outside 0..<16777216")
             }
             if let other = idOfSpelling[token] {
                 throw TokenizerError.malformedFile(path: vocabularySource, line: 0,

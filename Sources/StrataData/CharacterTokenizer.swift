@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// A tokenizer with one token per Unicode scalar (code point), its vocabulary the
 /// sorted unique scalars of a corpus.
@@ -73,7 +74,7 @@ public struct CharacterTokenizer: Tokenizer, Equatable {
     /// Writes ``jsonData()`` to `path`.
     public func save(to path: String) throws {
         do {
-            try jsonData().write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(Array(try jsonData()), to: path)
         } catch {
             throw TokenizerError.unreadableFile(path: path, reason: "cannot write: \(error.localizedDescription)")
         }
@@ -81,12 +82,7 @@ public struct CharacterTokenizer: Tokenizer, Equatable {
 
     /// Reads a tokenizer written by ``save(to:)``.
     public static func load(path: String) throws -> CharacterTokenizer {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TokenizerError.unreadableFile(path: path, reason: error.localizedDescription)
-        }
+        let data = Data(try TokenizerError.readFile(path))
         let stored: Stored
         do {
             stored = try JSONDecoder().decode(Stored.self, from: data)

@@ -39,6 +39,10 @@ public enum MNIST {
         guard images.dimensions.count == 3 else {
             throw DatasetError.invalid(imagesPath, "expected 3 dimensions (count, rows, columns), found \(images.dimensions)")
         }
+        guard images.dimensions[0] > 0 else { throw DatasetError.invalid(imagesPath, "the file holds no images") }
+        guard images.dimensions[1] > 0 && images.dimensions[2] > 0 else {
+            throw DatasetError.invalid(imagesPath, "images are \(images.dimensions[1])x\(images.dimensions[2]) pixels")
+        }
         guard labels.dimensions.count == 1 else {
             throw DatasetError.invalid(labelsPath, "expected 1 dimension (count), found \(labels.dimensions)")
         }

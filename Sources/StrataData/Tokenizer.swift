@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// Turns text into integer token ids and back.
 ///
@@ -19,6 +20,16 @@ public protocol Tokenizer: Sendable {
 public protocol ByteTokenizer: Tokenizer {
     /// The raw bytes of `ids`.
     func decodeBytes(_ ids: [Int]) throws -> [UInt8]
+}
+
+extension TokenizerError {
+    /// The bytes of a tokenizer file through `FileBytes` (regular file, at most 1 GiB); a failure
+    /// is `.unreadableFile` naming the path.
+    static func readFile(_ path: String) throws -> [UInt8] {
+        do { return try FileBytes.read(path: path, maxBytes: 1 << 30) } catch let error as FileBytes.ReadError {
+            throw TokenizerError.unreadableFile(path: path, reason: error.message)
+        }
+    }
 }
 
 /// Why a tokenizer could not be loaded, or could not encode or decode.

@@ -41,10 +41,7 @@ public final class GPT2Tokenizer: ByteLevelBPETokenizer, @unchecked Sendable {
     // MARK: - merges.txt
 
     private static func readMerges(path: String) throws -> [MergeRule] {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw TokenizerError.unreadableFile(path: path, reason: error.localizedDescription)
-        }
+        let data = Data(try TokenizerError.readFile(path))
         guard let text = String(data: data, encoding: .utf8) else {
             throw TokenizerError.malformedFile(path: path, line: 0, reason: "not valid UTF-8")
         }

@@ -95,7 +95,7 @@ public enum LanguageModelCheckpoint {
             for (name, source) in [("vocab.json", bpe.vocabularyPath), ("merges.txt", bpe.mergesPath)] {
                 let target = directory + "/" + name
                 guard source != target else { continue }
-                try AtomicFile.write(Array(try Data(contentsOf: URL(fileURLWithPath: source))), to: target)
+                try AtomicFile.write(try FileBytes.read(path: source), to: target)
             }
         default:
             throw LanguageModelCheckpointError(path: directory, reason: "cannot save a tokenizer of type \(type(of: tokenizer))")

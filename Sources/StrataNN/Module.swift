@@ -119,6 +119,9 @@ open class Module {
             guard value.shape == tensor.shape else {
                 throw StateDictError.shapeMismatch(name, expected: tensor.shape, found: value.shape)
             }
+            guard value.dtype == tensor.dtype else {
+                throw StateDictError.dtypeMismatch(name, expected: tensor.dtype, found: value.dtype)
+            }
             tensor.assign(value)
         }
         if strict, let extra = state.keys.sorted().first(where: { !ownKeys.contains($0) }) {
@@ -132,12 +135,14 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
     case missingKey(String, expected: Shape)
     case unexpectedKey(String)
     case shapeMismatch(String, expected: Shape, found: Shape)
+    case dtypeMismatch(String, expected: DType, found: DType)
 
     public var description: String {
         switch self {
         case .missingKey(let k, let s): return "missing tensor '\(k)' (expected shape \(s))"
         case .unexpectedKey(let k): return "unexpected tensor '\(k)': the model has no parameter or buffer with this key"
         case .shapeMismatch(let k, let e, let f): return "tensor '\(k)' has shape \(f), the model expects \(e)"
+        case .dtypeMismatch(let k, let e, let f): return "tensor '\(k)' has dtype \(f), the model expects \(e)"
         }
     }
 }

@@ -80,6 +80,10 @@ open class Optimizer {
     /// Restores state saved by `stateDict()`; throws when it does not fit these parameters.
     public func loadStateDict(_ state: [String: Tensor]) throws {
         guard let step = state["step"], let lr = state["lr"] else { throw OptimizerStateError.missing("step or lr") }
+        let stepValue = try Self.count(step, key: "step")
+        guard lr.count == 1, lr.item().isFinite, lr.item() >= 0 else {
+            throw OptimizerStateError.unexpected("lr", "expected one finite learning rate ≥ 0, found shape \(lr.shape)\(lr.count == 1 ? " value \(lr.item())" : "")")
+        }
         var restored = Array(repeating: ParameterState(), count: parameters.count)
         for (key, value) in state where key.hasPrefix("state.") {
             let parts = key.split(separator: ".", maxSplits: 2)
@@ -87,18 +91,28 @@ open class Optimizer {
                 throw OptimizerStateError.unexpected(key, "no parameter with that index (the optimizer has \(parameters.count))")
             }
             if parts[2] == "step" {
-                guard value.count == 1 else { throw OptimizerStateError.unexpected(key, "expected one step count, found shape \(value.shape)") }
-                restored[i].step = Int(value.item())
+                restored[i].step = try Self.count(value, key: key)
                 continue
             }
             guard value.shape == parameters[i].shape else {
                 throw OptimizerStateError.unexpected(key, "shape \(value.shape), parameter \(i) has shape \(parameters[i].shape)")
             }
-            restored[i].buffers[String(parts[2])] = value.cast(to: parameters[i].dtype).copy()
+            guard value.dtype == parameters[i].dtype else {
+                throw OptimizerStateError.unexpected(key, "dtype \(value.dtype), parameter \(i) has dtype \(parameters[i].dtype)")
+            }
+            restored[i].buffers[String(parts[2])] = value.copy()
         }
         states = restored
-        stepCount = Int(step.item())
+        stepCount = stepValue
         learningRate = lr.item()
+    }
+
+    /// A step count stored as a one-element tensor: a whole number in 0...2^53.
+    private static func count(_ value: Tensor, key: String) throws -> Int {
+        guard value.count == 1, case let v = value.item(), v.isFinite, v >= 0, v <= 9_007_199_254_740_992, v == v.rounded() else {
+            throw OptimizerStateError.unexpected(key, "expected one whole step count in 0...2^53, found shape \(value.shape)\(value.count == 1 ? " value \(value.item())" : "")")
+        }
+        return Int(v)
     }
 
     /// Runs `body` over the parameter's, gradient's and named buffers' elements as `T`.

@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// The layouts of rating files that `RatingTable.read` understands.
 public enum RatingFormat: String, Sendable, CaseIterable {
@@ -15,6 +16,13 @@ public struct RatingFileError: Error, CustomStringConvertible, Equatable {
     public let path: String
     public let message: String
     public var description: String { "\(path): \(message)" }
+
+    /// The bytes of `path` through `FileBytes` (regular file, at most 4 GiB); failures name the file.
+    static func readFile(_ path: String) throws -> [UInt8] {
+        do { return try FileBytes.read(path: path, maxBytes: 1 << 32) } catch let error as FileBytes.ReadError {
+            throw RatingFileError(path: path, message: error.message)
+        }
+    }
 }
 
 extension RatingTable {
@@ -27,9 +35,7 @@ extension RatingTable {
     /// for row in table.skipped { print("skipped \(row)") }
     /// ```
     public static func read(path: String, format: RatingFormat? = nil) throws -> RatingTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RatingFileError(path: path, message: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
+        let data = try RatingFileError.readFile(path)
         return try parse(String(decoding: data, as: UTF8.self), path: path, format: format ?? guessFormat(path: path))
     }
 
@@ -83,6 +89,12 @@ extension RatingTable {
         guard !table.ratings.isEmpty else {
             let hint = table.skipped.first.map { " (first problem: line \($0.line): \($0.reason))" } ?? ""
             throw RatingFileError(path: path, message: "no valid rating rows\(hint)")
+        }
+        // A file where most rows fail is not a ratings file that has a few bad rows.
+        guard table.skipped.count <= table.ratings.count else {
+            let first = table.skipped[0]
+            throw RatingFileError(path: path, message: "\(table.skipped.count) of \(table.skipped.count + table.ratings.count) rows cannot be read "
+                                  + "(first problem: line \(first.line): \(first.reason)); is this a ratings file?")
         }
         return table
     }

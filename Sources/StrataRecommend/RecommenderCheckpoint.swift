@@ -73,6 +73,11 @@ public struct RecommenderCheckpoint {
             model = LightGCN(decoded)
         }
         var state = tensors
+        for (key, dtype) in [(Self.seenStartKey, DType.int64), (Self.seenItemsKey, .int32)] {
+            if let found = state[key]?.dtype, found != dtype {
+                throw RecommenderError("\(modelPath): tensor '\(key)' has dtype \(found), expected \(dtype)")
+            }
+        }
         guard let starts = state.removeValue(forKey: Self.seenStartKey)?.toArray(as: Int64.self),
               let seenItems = state.removeValue(forKey: Self.seenItemsKey)?.toArray(as: Int32.self),
               starts.count == model.userCount + 1, starts.first == 0, starts.last.map({ Int($0) == seenItems.count - 1 }) == true,
@@ -84,8 +89,9 @@ public struct RecommenderCheckpoint {
         model.train(false)
         seen = (0..<model.userCount).map { Array(seenItems[Int(starts[$0])..<Int(starts[$0 + 1])]) }
 
-        guard let idsData = FileManager.default.contents(atPath: idsPath),
-              let ids = try? JSONSerialization.jsonObject(with: idsData) as? [String: [String]],
+        let idsData: Data
+        do { idsData = Data(try FileBytes.read(path: idsPath, maxBytes: 1 << 30)) } catch { throw RecommenderError("\(error)") }
+        guard let ids = try? JSONSerialization.jsonObject(with: idsData) as? [String: [String]],
               let userIds = ids["users"], let itemIds = ids["items"] else {
             throw RecommenderError("\(idsPath): expected a JSON object with string arrays 'users' and 'items'")
         }

@@ -24,9 +24,7 @@ public struct SideFeatures: Sendable, Equatable {
 
     /// Reads attributes for the ids of `ids`; see the type's description.
     public static func read(path: String, ids: IDMap) throws -> SideFeatures {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RatingFileError(path: path, message: FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
-        }
+        let data = try RatingFileError.readFile(path)
         return try parse(String(decoding: data, as: UTF8.self), path: path, ids: ids)
     }
 

@@ -109,6 +109,13 @@ struct ModuleTests {
         } catch {
             #expect("\(error)".contains("layers.2.weight"))
         }
+
+        // A float weight relabelled as integers in a file: refused, not cast to nonsense.
+        var wrongType = model.stateDict()
+        wrongType["layers.0.weight"] = Tensor.zeros([8, 4], dtype: .int32)
+        #expect(throws: StateDictError.dtypeMismatch("layers.0.weight", expected: .float32, found: .int32)) {
+            try model.loadStateDict(wrongType)
+        }
     }
 
     @Test("train(false) reaches every sub-module; train() turns it back on")

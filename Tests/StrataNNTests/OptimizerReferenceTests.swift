@@ -222,6 +222,16 @@ struct OptimizerStateTests {
         state = adam.stateDict()
         state["step"] = nil
         #expect(throws: OptimizerStateError.self) { try adam.loadStateDict(state) }
+        // Hostile values from a checkpoint file: a non-scalar, NaN or huge step, a NaN learning
+        // rate, a buffer relabelled to another dtype. Each is an error, not a trap.
+        for (key, value) in [("step", Tensor.zeros([2], dtype: .float64)), ("step", Tensor([Double.nan])),
+                             ("state.0.step", Tensor([9.3e18])), ("step", Tensor([-1.0])), ("lr", Tensor([Double.nan])),
+                             ("state.0.exp_avg", Tensor.zeros([2, 3], dtype: .int32))] {
+            state = adam.stateDict()
+            state[key] = value
+            let error = #expect(throws: OptimizerStateError.self) { try adam.loadStateDict(state) }
+            #expect(error.map { "\($0)".contains(key) } == true, "\(key)")
+        }
         #expect(adam.stepCount == 1)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import StrataCore
 import StrataRecommend
 
 @Suite struct RatingDataTests {
@@ -22,9 +23,9 @@ import StrataRecommend
     }
 
     @Test func reportsBadRowsWithLineNumbers() throws {
-        let text = "user,item,rating\nu1,i1,4\nu2,i2\nu3,i3,great\nu4,,2\nu5,i5,5\n"
+        let text = "user,item,rating\nu1,i1,4\nu2,i2\nu3,i3,great\nu4,,2\nu5,i5,5\nu6,i6,3\nu7,i7,1\n"
         let table = try RatingTable.parse(text, path: "r.csv", format: .csv)
-        #expect(table.ratings.count == 2)
+        #expect(table.ratings.count == 4)
         #expect(table.skipped.map(\.line) == [3, 4, 5])
         #expect(table.skipped[1].description == "r.csv:4: rating 'great' is not a number")
     }
@@ -33,6 +34,24 @@ import StrataRecommend
         let error = #expect(throws: RatingFileError.self) { try RatingTable.parse("a,b,x\nc,d,y\ne\n", path: "bad.csv", format: .csv) }
         #expect(error?.description.hasPrefix("bad.csv: no valid rating rows (first problem: line 2") == true)
         #expect(throws: RatingFileError.self) { try RatingTable.read(path: "/nonexistent/ratings.csv") }
+    }
+
+    @Test func aFileWhereMostRowsFailIsAnError() throws {
+        // Random bytes split into a few "rows" of two fields and many of one: not a ratings file.
+        var generator = RandomGenerator(seed: 7)
+        let bytes = (0..<3000).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let error = #expect(throws: RatingFileError.self) {
+            try RatingTable.parse(String(decoding: bytes, as: UTF8.self), path: "noise.csv", format: .csv)
+        }
+        #expect(error?.description.contains("rows cannot be read") == true)
+        #expect(error?.description.contains("is this a ratings file?") == true)
+    }
+
+    @Test func aDirectoryOrDeviceIsNamedAsNotAFile() throws {
+        let dir = #expect(throws: RatingFileError.self) { try RatingTable.read(path: NSTemporaryDirectory()) }
+        #expect(dir?.description.contains("is a directory; expected a file") == true)
+        let device = #expect(throws: RatingFileError.self) { try RatingTable.read(path: "/dev/zero") }
+        #expect(device?.description.contains("not a regular file") == true)
     }
 
     @Test func splitsRandomlyLeaveLastAndPerUser() throws {
