@@ -265,12 +265,37 @@ extension Tensor {
 
     /// Elementwise negation.
     public static prefix func - (x: Tensor) -> Tensor { x.apply(NegFunction()) }
-    public static func + (x: Tensor, c: Double) -> Tensor { x.apply(AffineFunction(scale: 1, shift: c)) }
-    public static func + (c: Double, x: Tensor) -> Tensor { x.apply(AffineFunction(scale: 1, shift: c)) }
-    public static func - (x: Tensor, c: Double) -> Tensor { x.apply(AffineFunction(scale: 1, shift: -c)) }
-    public static func - (c: Double, x: Tensor) -> Tensor { x.apply(AffineFunction(scale: -1, shift: c)) }
-    public static func * (x: Tensor, c: Double) -> Tensor { x.apply(AffineFunction(scale: c, shift: 0)) }
-    public static func * (c: Double, x: Tensor) -> Tensor { x.apply(AffineFunction(scale: c, shift: 0)) }
-    public static func / (x: Tensor, c: Double) -> Tensor { x.apply(AffineFunction(scale: 1 / c, shift: 0)) }
-    public static func / (c: Double, x: Tensor) -> Tensor { x.apply(ScalarDivideFunction(c: c)) }
+    // With a Double scalar. An integer or Bool tensor is promoted as ``DType/promoted(_:_:)`` says:
+    // a whole scalar keeps integers integral, a fractional one (or a division) gives float32.
+    public static func + (x: Tensor, c: Double) -> Tensor { x.dtype.isFloatingPoint ? x.apply(AffineFunction(scale: 1, shift: c)) : x + x.scalarTensor(c) }
+    public static func + (c: Double, x: Tensor) -> Tensor { x.dtype.isFloatingPoint ? x.apply(AffineFunction(scale: 1, shift: c)) : x.scalarTensor(c) + x }
+    public static func - (x: Tensor, c: Double) -> Tensor { x.dtype.isFloatingPoint ? x.apply(AffineFunction(scale: 1, shift: -c)) : x - x.scalarTensor(c) }
+    public static func - (c: Double, x: Tensor) -> Tensor { x.dtype.isFloatingPoint ? x.apply(AffineFunction(scale: -1, shift: c)) : x.scalarTensor(c) - x }
+    public static func * (x: Tensor, c: Double) -> Tensor { x.dtype.isFloatingPoint ? x.apply(AffineFunction(scale: c, shift: 0)) : x * x.scalarTensor(c) }
+    public static func * (c: Double, x: Tensor) -> Tensor { x.dtype.isFloatingPoint ? x.apply(AffineFunction(scale: c, shift: 0)) : x.scalarTensor(c) * x }
+    public static func / (x: Tensor, c: Double) -> Tensor { x.dtype.isFloatingPoint ? x.apply(AffineFunction(scale: 1 / c, shift: 0)) : x / x.scalarTensor(c) }
+    public static func / (c: Double, x: Tensor) -> Tensor { x.dtype.isFloatingPoint ? x.apply(ScalarDivideFunction(c: c)) : x.scalarTensor(c) / x }
+
+    // Float and Int scalars combine as Double ones do (`x * Float(0.5)`, `x + n`).
+    public static func + (x: Tensor, c: Float) -> Tensor { x + Double(c) }
+    public static func + (c: Float, x: Tensor) -> Tensor { Double(c) + x }
+    public static func - (x: Tensor, c: Float) -> Tensor { x - Double(c) }
+    public static func - (c: Float, x: Tensor) -> Tensor { Double(c) - x }
+    public static func * (x: Tensor, c: Float) -> Tensor { x * Double(c) }
+    public static func * (c: Float, x: Tensor) -> Tensor { Double(c) * x }
+    public static func / (x: Tensor, c: Float) -> Tensor { x / Double(c) }
+    public static func / (c: Float, x: Tensor) -> Tensor { Double(c) / x }
+    public static func + (x: Tensor, c: Int) -> Tensor { x + Double(c) }
+    public static func + (c: Int, x: Tensor) -> Tensor { Double(c) + x }
+    public static func - (x: Tensor, c: Int) -> Tensor { x - Double(c) }
+    public static func - (c: Int, x: Tensor) -> Tensor { Double(c) - x }
+    public static func * (x: Tensor, c: Int) -> Tensor { x * Double(c) }
+    public static func * (c: Int, x: Tensor) -> Tensor { Double(c) * x }
+    public static func / (x: Tensor, c: Int) -> Tensor { x / Double(c) }
+    public static func / (c: Int, x: Tensor) -> Tensor { Double(c) / x }
+
+    /// `c` as a rank-0 tensor to combine with this integer or Bool tensor: int64 when whole, else float32.
+    func scalarTensor(_ c: Double) -> Tensor {
+        Tensor.full([], value: c, dtype: c == c.rounded() && Swift.abs(c) < 0x1p53 ? .int64 : .float32)
+    }
 }

@@ -131,6 +131,21 @@ extension Tensor {
         return t
     }
 
+    /// Standard normal samples from the global generator (PyTorch's `torch.randn`).
+    ///
+    /// ```swift
+    /// Tensor.manualSeed(0)
+    /// let w = Tensor.randn([3, 4], requiresGrad: true)     // float32
+    /// ```
+    public static func randn(_ shape: Shape, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+        normal(shape, dtype: dtype, requiresGrad: requiresGrad)
+    }
+
+    /// Uniform samples in [0, 1) from the global generator (PyTorch's `torch.rand`).
+    public static func rand(_ shape: Shape, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+        uniform(shape, dtype: dtype, requiresGrad: requiresGrad)
+    }
+
     /// Uniform samples in [low, high).
     ///
     /// ```swift

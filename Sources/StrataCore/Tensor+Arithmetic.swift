@@ -29,6 +29,7 @@ extension Tensor {
 
     /// A broadcasting binary op with its gradient; each input's gradient is summed back to its shape.
     static func binary(_ a: Tensor, _ b: Tensor, _ op: BinaryOperation) -> Tensor {
+        if a.dtype != b.dtype || !a.dtype.isFloatingPoint { return promotedBinary(a, b, op) }
         let out = binaryForward(a, b, op)
         let x = a.detached(), y = b.detached(), z = out.detached()
         return record(out, op.rawValue, [a, b]) { g in
@@ -66,9 +67,23 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .subtract) }
     public static func * (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .multiply) }
     public static func / (a: Tensor, b: Tensor) -> Tensor { binary(a, b, .divide) }
-    public static func += (a: inout Tensor, b: Tensor) { a = a + b }
-    public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
-    public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+    // Compound assignment. A leaf that requires gradients (a parameter) is updated in place and
+    // off the tape, as PyTorch's `with torch.no_grad(): w -= lr * w.grad` does, so a hand-written
+    // update changes the model's own parameter; any other tensor is rebound to the (recorded) result.
+    //
+    //     for var p in model.parameters() { p -= 0.1 * p.grad! }   // updates the model's parameters
+    public static func += (a: inout Tensor, b: Tensor) { compound(&a, b, .add) }
+    public static func -= (a: inout Tensor, b: Tensor) { compound(&a, b, .subtract) }
+    public static func *= (a: inout Tensor, b: Tensor) { compound(&a, b, .multiply) }
+    public static func /= (a: inout Tensor, b: Tensor) { compound(&a, b, .divide) }
+
+    static func compound(_ a: inout Tensor, _ b: Tensor, _ op: BinaryOperation) {
+        guard a.isLeaf && a.requiresGrad else { a = binary(a, b, op); return }
+        let result = withoutGradients { binary(a, b, op) }
+        ensure(result.shape == a.shape,
+               "in-place \(op.rawValue) on a parameter of shape \(a.shape): the result would have shape \(result.shape)")
+        a.assign(result)
+    }
 
     /// Elementwise self^exponent with broadcasting (self must be positive where the exponent's gradient is needed).
     ///
@@ -92,7 +107,10 @@ extension Tensor {
     enum Comparison { case eq, ne, lt, le, gt, ge }
 
     static func compare(_ a: Tensor, _ b: Tensor, _ c: Comparison) -> Tensor {
-        a.requireSameDType(b, "comparison")
+        if a.dtype != b.dtype {
+            let t = DType.promoted(a.dtype, b.dtype)
+            return compare(a.castValues(to: t), b.castValues(to: t), c)
+        }
         let outShape = a.shape == b.shape ? a.shape : broadcastShapes(a.shape, b.shape, op: "comparison")
         let out = Tensor(uninitialized: outShape, dtype: .bool)
         let plan = BroadcastPlan(a.shape, b.shape, out: outShape)

@@ -96,6 +96,15 @@ extension Tensor {
     /// ```
     public func cast(to target: DType) -> Tensor {
         if target == dtype { return self }
+        let out = castValues(to: target)
+        guard dtype.isFloatingPoint && target.isFloatingPoint else { return out }
+        let source = dtype
+        return Tensor.record(out, "cast", [self]) { g in [g.cast(to: source)] }
+    }
+
+    /// The values converted to `target`, not recorded.
+    func castValues(to target: DType) -> Tensor {
+        if target == dtype { return self }
         let out = Tensor(uninitialized: shape, dtype: target)
         let n = count
         func convert<S: TensorScalar, D: TensorScalar>(_: S.Type, _: D.Type) {

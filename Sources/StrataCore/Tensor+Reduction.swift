@@ -133,6 +133,10 @@ extension Tensor {
     /// x.sum(axes: [1], keepDims: true)     // [[3], [7]]
     /// ```
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        if !dtype.isFloatingPoint {
+            // As PyTorch: the sum of Bool or integer values is int64 (exact below 2^53).
+            return castValues(to: .float64).sum(axes: axes, keepDims: keepDims).castValues(to: .int64)
+        }
         let ax = normalizedAxes(axes, op: "sum")
         let kept = reduceForward(.sum, axes: ax, op: "sum")
         let out = keepDims ? kept : kept.reshapedNoGrad(reducedShape(ax, keepDims: false))
@@ -149,6 +153,8 @@ extension Tensor {
     /// x.mean(axes: [0])   // column means
     /// ```
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        // The mean of Bool or integer values is float32 (PyTorch asks for a cast first).
+        if !dtype.isFloatingPoint { return castValues(to: .float32).mean(axes: axes, keepDims: keepDims) }
         let ax = normalizedAxes(axes, op: "mean")
         let n = ax.reduce(1) { $0 * shape[$1] }
         return sum(axes: ax, keepDims: keepDims) * (1.0 / Double(Swift.max(n, 1)))

@@ -48,6 +48,7 @@ public final class Tensor: @unchecked Sendable {
     /// ```swift
     /// let t = Tensor([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3])
     /// ```
+    @_disfavoredOverload
     public convenience init<T: TensorScalar>(_ values: [T], shape: Shape? = nil, requiresGrad: Bool = false) {
         let shape = shape ?? Shape([values.count])
         ensure(shape.elementCount == values.count,
@@ -64,12 +65,48 @@ public final class Tensor: @unchecked Sendable {
     /// ```swift
     /// let m = Tensor([[1, 2], [3, 4]] as [[Double]])   // shape [2, 2], float64
     /// ```
+    @_disfavoredOverload
     public convenience init<T: TensorScalar>(_ rows: [[T]], requiresGrad: Bool = false) {
         let cols = rows.first?.count ?? 0
         for (i, r) in rows.enumerated() {
             ensure(r.count == cols, "Tensor(rows): row \(i) has \(r.count) values, row 0 has \(cols)")
         }
         self.init(rows.flatMap { $0 }, shape: [rows.count, cols], requiresGrad: requiresGrad)
+    }
+
+    // Literals, as PyTorch reads them: floating literals make float32 tensors, integer literals
+    // int64 ones. Typed arrays keep their type (`[Double]` gives float64).
+    //
+    //     Tensor([[1.5, 2], [3, 4]])   // float32, shape [2, 2]
+    //     Tensor([1, 2, 3])            // int64
+    //     Tensor(doubles)              // float64
+
+    /// A float32 tensor from `values` (floating literals land here).
+    public convenience init(_ values: [Float], shape: Shape? = nil, requiresGrad: Bool = false) {
+        self.init(values as [Float], shape: shape, requiresGrad: requiresGrad, typed: ())
+    }
+
+    /// A float32 matrix from nested rows (floating literals land here).
+    public convenience init(_ rows: [[Float]], requiresGrad: Bool = false) {
+        self.init(rows as [[Float]], requiresGrad: requiresGrad, typed: ())
+    }
+
+    /// An int64 tensor from `values` (integer literals land here).
+    public convenience init(_ values: [Int], shape: Shape? = nil) {
+        self.init(values.map(Int64.init), shape: shape, requiresGrad: false, typed: ())
+    }
+
+    /// An int64 matrix from nested rows (integer literals land here).
+    public convenience init(_ rows: [[Int]]) {
+        self.init(rows.map { $0.map(Int64.init) }, requiresGrad: false, typed: ())
+    }
+
+    private convenience init<T: TensorScalar>(_ values: [T], shape: Shape?, requiresGrad: Bool, typed: Void) {
+        self.init(values, shape: shape, requiresGrad: requiresGrad)
+    }
+
+    private convenience init<T: TensorScalar>(_ rows: [[T]], requiresGrad: Bool, typed: Void) {
+        self.init(rows, requiresGrad: requiresGrad)
     }
 
     /// A rank-0 tensor holding one value.

@@ -11,7 +11,7 @@ import StrataCore
 ///     let loss = crossEntropy(logits: model(batch.inputs), targets: batch.targets)
 /// }
 /// ```
-public struct DataLoader: Sendable {
+public struct DataLoader: Sequence, Sendable {
     public let dataset: any Dataset
     public let batchSize: Int
     public let shuffle: Bool
@@ -47,6 +47,18 @@ public struct DataLoader: Sendable {
         }
         return worldSize == 1 ? order : stride(from: rank, to: order.count, by: worldSize).map { order[$0] }
     }
+
+    /// Iterating the loader itself runs one epoch after another, as PyTorch's DataLoader does:
+    /// the first `for batch in loader` is epoch 0, the next epoch 1 (a new shuffle), and so on.
+    /// Copies of a loader share the count. Use `epoch(_:)` to pick the epoch explicitly.
+    ///
+    /// ```swift
+    /// for _ in 0..<3 { for batch in loader { step(batch) } }    // epochs 0, 1, 2
+    /// ```
+    public func makeIterator() -> EpochBatches { epoch(passes.next()) }
+
+    /// How many times the loader has been iterated (shared by copies).
+    private let passes = PassCounter()
 
     /// The batches of one epoch.
     public func epoch(_ epoch: Int) -> EpochBatches {
@@ -124,5 +136,19 @@ public final class EpochBatches: Sequence, IteratorProtocol, @unchecked Sendable
         condition.broadcast()
         condition.unlock()
         return batch
+    }
+}
+
+/// A counter shared by the copies of a ``DataLoader``.
+final class PassCounter: @unchecked Sendable {
+    // @unchecked Sendable: `count` is only touched under `lock`.
+    private let lock = NSLock()
+    private var count = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count - 1
     }
 }

@@ -95,8 +95,14 @@ open class Module {
         for (_, child) in namedChildren() { child.train(on) }
     }
 
+    /// Evaluation mode, PyTorch's name for `train(false)`: dropout off, running statistics used.
+    public func eval() { train(false) }
+
     /// Clears every parameter's gradient.
     public func zeroGradients() { for p in parameters() { p.grad = nil } }
+
+    /// PyTorch's name for ``zeroGradients()``.
+    public func zeroGrad() { zeroGradients() }
 
     /// All tensors by key, sharing storage with the module (a snapshot of names, not values).
     public func stateDict() -> [String: Tensor] {
@@ -119,7 +125,10 @@ open class Module {
             guard value.shape == tensor.shape else {
                 throw StateDictError.shapeMismatch(name, expected: tensor.shape, found: value.shape)
             }
-            guard value.dtype == tensor.dtype else {
+            // Float widths convert, as PyTorch's load_state_dict copies; integer or Bool data
+            // into a float parameter (or the reverse) is a mislabelled tensor.
+            func isFloat(_ t: DType) -> Bool { t.isFloatingPoint || t == .float16 }
+            guard value.dtype == tensor.dtype || (isFloat(value.dtype) && isFloat(tensor.dtype)) else {
                 throw StateDictError.dtypeMismatch(name, expected: tensor.dtype, found: value.dtype)
             }
             tensor.assign(value)

@@ -67,6 +67,9 @@ open class Optimizer {
     /// Clears every parameter's gradient.
     public func zeroGradients() { for p in parameters { p.grad = nil } }
 
+    /// PyTorch's name for ``zeroGradients()``.
+    public func zeroGrad() { zeroGradients() }
+
     /// The optimizer's state as tensors (`state.3.exp_avg`, ...) plus `step` and `lr`, for checkpoints.
     public func stateDict() -> [String: Tensor] {
         var out: [String: Tensor] = ["step": Tensor(scalar: Int64(stepCount)), "lr": Tensor(scalar: learningRate)]

@@ -127,24 +127,30 @@ struct Tally {
     let metrics: [Metric]
     var lossSum = 0.0
     var samples = 0
-    var correct: [Int]
+    /// Each metric's running sum and term count (0: it has not applied to any batch).
+    var sums: [Double], terms: [Int]
 
     init(metrics: [Metric]) {
         self.metrics = metrics
-        correct = Array(repeating: 0, count: metrics.count)
+        sums = Array(repeating: 0, count: metrics.count)
+        terms = Array(repeating: 0, count: metrics.count)
     }
 
     mutating func add(loss: Double, outputs: Tensor, targets: Tensor) {
         let n = outputs.shape.first ?? 1
         lossSum += loss * Double(n)
         samples += n
-        guard outputs.rank == 2, targets.rank == 1, targets.dtype.isInteger else { return }
         let scores = outputs.detached()
-        for (i, m) in metrics.enumerated() { correct[i] += m.correctCount(outputs: scores, targets: targets) }
+        for (i, m) in metrics.enumerated() {
+            guard let (sum, count) = m.batchSum(outputs: scores, targets: targets) else { continue }
+            sums[i] += sum
+            terms[i] += count
+        }
     }
 
+    /// The loss and every metric that applied, averaged.
     func figures() -> [(String, Double)] {
         let n = Double(Swift.max(samples, 1))
-        return [("loss", lossSum / n)] + zip(metrics, correct).map { ($0.name, Double($1) / n) }
+        return [("loss", lossSum / n)] + metrics.indices.filter { terms[$0] > 0 }.map { (metrics[$0].name, sums[$0] / Double(terms[$0])) }
     }
 }

@@ -88,9 +88,11 @@ struct ErrorTests {
         expectMessage(result, contains: ["[1, 3, 5, 5]", "[2, 4, 3, 3]"])
     }
 
+    // Elementwise ops promote mixed dtypes (FamiliarAPITests); a matrix product, as in PyTorch,
+    // asks for one dtype.
     @Test func dtypeMismatch() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            _ = Tensor.zeros([2]) + Tensor.zeros([2], dtype: .float64)
+            _ = Tensor.zeros([2, 2]).matmul(Tensor.zeros([2, 2], dtype: .float64))
         }
         expectMessage(result, contains: ["float32", "float64"])
     }

@@ -65,6 +65,20 @@ struct TensorDatasetTests {
 
 @Suite("DataLoader")
 struct DataLoaderTests {
+    @Test("for batch in loader runs epoch 0, then epoch 1 (a new shuffle), as PyTorch's loader does")
+    func loaderIsASequence() {
+        let loader = DataLoader(numberedDataset(12), batchSize: 5, shuffle: true, seed: 4, prefetch: 0)
+        var passes: [[[Int]]] = []
+        for _ in 0..<2 {
+            var pass: [[Int]] = []
+            for batch in loader { pass.append(batch.targets.toArray(as: Int64.self).map(Int.init)) }
+            passes.append(pass)
+        }
+        #expect(passes[0] == batchIndices(loader, epoch: 0))
+        #expect(passes[1] == batchIndices(loader, epoch: 1))
+        #expect(passes[0] != passes[1])
+    }
+
     @Test("batchCount rounds up, or down with dropLast; the last batch is short unless dropped")
     func batchCount() {
         let data = numberedDataset(10)
