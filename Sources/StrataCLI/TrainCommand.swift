@@ -107,6 +107,8 @@ struct TrainMNISTCommand: ParsableCommand {
         let scores = trainer.evaluate(DataLoader(test, batchSize: 1000, rank: rank, worldSize: ranks))
         let testAccuracy = scores["accuracy"] ?? .nan, testLoss = scores["loss"] ?? .nan
         print(String(format: "Test accuracy %.2f%% · test loss %.4f · trained %d epochs in %.1f s", testAccuracy * 100, testLoss, trainer.epoch, seconds))
+        let exchangeSeconds = trainer.dataParallel?.communicationSeconds ?? 0
+        if ranks > 1 { print(String(format: "Gradient exchange (allreduce, waits included): %.2f s, %.0f%% of the training time", exchangeSeconds, 100 * exchangeSeconds / seconds)) }
         print("Saved \(checkpointPath), \(out)/metrics.csv, \(out)/curves.svg")
         if let json, distributed.isMain {
             let epochSeconds = trainer.history["seconds"]
@@ -116,6 +118,7 @@ struct TrainMNISTCommand: ParsableCommand {
                 "train_seconds": JSONValue(seconds), "samples_per_second": JSONValue(samplesPerSecond),
                 "model": JSONValue(model.rawValue), "dataset": JSONValue(dataset.rawValue),
                 "checkpoint": JSONValue(checkpointPath), "world_size": JSONValue(ranks),
+                "exchange_seconds": JSONValue(exchangeSeconds),
             ], to: json)
             print("Wrote \(json)")
         }

@@ -141,6 +141,11 @@ struct TrainLMCommand: ParsableCommand {
         let validationLoss = trainer.validationLoss()
         print(String(format: "Validation loss %.4f nats/token (%.4f on the last estimate) · final train loss %.4f · %.0f tokens/s · %@",
                      validationLoss, last.validationLoss, last.trainLoss, last.tokensPerSecond, ProgressBar.formatElapsed(last.elapsedSeconds)))
+        let exchangeSeconds = trainer.dataParallel?.communicationSeconds ?? 0
+        if distributed.worldSize > 1 {
+            print(String(format: "Gradient exchange (allreduce, waits included): %.2f s, %.0f%% of the training time", exchangeSeconds,
+                         100 * exchangeSeconds * last.tokensPerSecond / Double(Swift.max(1, last.step * config.batchSize * config.context))))
+        }
         print("Saved \(out)/\(LanguageModelCheckpoint.weightsFile), tokenizer, metrics.csv, loss.svg")
 
         if sampleTokens > 0 && distributed.isMain {
@@ -162,7 +167,7 @@ struct TrainLMCommand: ParsableCommand {
                 "tokens_per_second": JSONValue(last.tokensPerSecond), "train_seconds": JSONValue(last.elapsedSeconds),
                 "arch": JSONValue(arch.rawValue), "tokenizer": JSONValue(tokenizer.rawValue),
                 "parameters": JSONValue(model.module.parameterCount), "checkpoint": JSONValue(out),
-                "world_size": JSONValue(distributed.worldSize),
+                "world_size": JSONValue(distributed.worldSize), "exchange_seconds": JSONValue(exchangeSeconds),
                 "history": .array(rows.map { ["step": JSONValue($0.step), "train_loss": JSONValue($0.trainLoss), "val_loss": JSONValue($0.validationLoss)] }),
             ], to: json)
             print("Wrote \(json)")
