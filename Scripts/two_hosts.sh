@@ -43,7 +43,9 @@ for ns in "$h1" "$h2"; do
 done
 ip -n "$h1" link set strata-v1 up
 ip -n "$h2" link set strata-v2 up
-ip netns exec "$h1" ping -c 1 -W 2 "$a2" > /dev/null && echo "$h1 reaches $h2 over the veth pair"
+if command -v ping > /dev/null; then
+    ip netns exec "$h1" ping -c 1 -W 2 "$a2" > /dev/null && echo "$h1 reaches $h2 over the veth pair"
+fi
 
 # mpirun starts its daemon on a remote host through a "remote shell" agent called like ssh:
 # AGENT [options] HOST COMMAND... Here the agent enters that host's namespace instead.
@@ -71,10 +73,10 @@ case "$job" in
         ip netns exec "$h1" "${mpi[@]}" "$strata" collectives-check --out "$work"
         cat "$work/rank-1.json" ;;
     mnist)
-        ip netns exec "$h1" "${mpi[@]}" "$strata" train mnist --epochs 1 --validation-split 0.9 --out "$work/mnist" --json "$work/mnist.json"
+        ip netns exec "$h1" "${mpi[@]}" "$strata" train mnist --epochs 1 --validation-split 0.9 "${@:2}" --out "$work/mnist" --json "$work/mnist.json"
         cat "$work/mnist.json" ;;
     lm)
-        ip netns exec "$h1" "${mpi[@]}" "$strata" train lm --steps 60 --eval-interval 30 --sample-tokens 0 \
+        ip netns exec "$h1" "${mpi[@]}" "$strata" train lm --steps 60 --eval-interval 30 --sample-tokens 0 "${@:2}" \
             --out "$work/lm" --json "$work/lm.json"
         cat "$work/lm.json" ;;
     *) echo "usage: $0 [lm|mnist|check]" >&2; exit 64 ;;
