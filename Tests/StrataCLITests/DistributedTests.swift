@@ -167,6 +167,18 @@ struct DistributedTests {
         Self.expectEqualLosses(Array(single.suffix(20)), try Self.losses("\(dir)/resumed.csv"), count: 20)
     }
 
+    @Test("strata info says which MPI is available, or why none is")
+    func info() throws {
+        let result = try StrataBinary.run(["info"])
+        #expect(result.status == 0)
+        let line = result.standardOutput.split(separator: "\n").first { $0.hasPrefix("mpi:") }.map(String.init) ?? ""
+        if Self.mpirun != nil {
+            #expect(line.contains("Open MPI v"), "\(result.standardOutput)")
+        } else {
+            #expect(line.contains("not available") || line.contains("Open MPI v"), "\(result.standardOutput)")
+        }
+    }
+
     @Test("a global batch that does not divide over the processes is refused", .enabled(if: mpirun != nil))
     func unevenBatch() throws {
         let result = try Self.run(processes: 2, ["train", "mnist", "--batch-size", "31", "--epochs", "1", "--out", "/tmp/strata-never"])
