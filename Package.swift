@@ -21,12 +21,13 @@ let package = Package(
         .target(name: "StrataNN", dependencies: ["StrataCore"]),
         .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
         .target(name: "StrataData", dependencies: ["StrataCore", "StrataIO", "CZlib"]),
-        .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO"]),
+        .target(name: "StrataDistributed", dependencies: ["StrataCore"]),
+        .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO", "StrataDistributed"]),
         .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN", "StrataData", "StrataIO"]),
         .target(name: "StrataRecommend", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataIO"]),
         .target(name: "Strata", dependencies: [
             "StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataTrain", "StrataModels", "StrataIO",
-            "StrataRecommend",
+            "StrataRecommend", "StrataDistributed",
         ]),
         .target(name: "StrataCLI", dependencies: [
             "Strata", .product(name: "ArgumentParser", package: "swift-argument-parser"),

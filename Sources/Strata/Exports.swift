@@ -7,3 +7,4 @@
 @_exported import StrataModels
 @_exported import StrataIO
 @_exported import StrataRecommend
+@_exported import StrataDistributed

@@ -8,17 +8,20 @@ import Foundation
 public enum ImageModelKind: String, CaseIterable, Sendable {
     case mlp, cnn
 
-    /// The model from its JSON configuration (a checkpoint's `model_config`), or the default one.
-    /// A configuration that does not decode or fails validation throws a `ConfigError`.
-    public func make(configJSON: String? = nil) throws -> Layer {
+    /// The model from its JSON configuration (a checkpoint's `model_config`), or the default one,
+    /// with its dropout replaced when `dropout` is given. A configuration that does not decode or
+    /// fails validation throws a `ConfigError`.
+    public func make(configJSON: String? = nil, dropout: Double? = nil) throws -> Layer {
         let data = configJSON.map { Data($0.utf8) }
         switch self {
         case .mlp:
-            let config = try data.map { try decodeConfig(MLP.Config.self, from: $0) } ?? MLP.Config()
+            var config = try data.map { try decodeConfig(MLP.Config.self, from: $0) } ?? MLP.Config()
+            if let dropout { config.dropout = dropout }
             try config.validate(source: "checkpoint metadata 'config'")
             return MLP(config)
         case .cnn:
-            let config = try data.map { try decodeConfig(ConvNet.Config.self, from: $0) } ?? ConvNet.Config()
+            var config = try data.map { try decodeConfig(ConvNet.Config.self, from: $0) } ?? ConvNet.Config()
+            if let dropout { config.dropout = dropout }
             try config.validate(source: "checkpoint metadata 'config'")
             return ConvNet(config)
         }

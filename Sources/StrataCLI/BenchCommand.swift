@@ -22,6 +22,7 @@ struct BenchCommand: ParsableCommand {
         "qmatmul": { $0.qmatmul() },
         "minilm-embed": { $0.minilmEmbed() },
         "smollm2-generate": { try $0.smolLM2Generate() },
+        "allreduce": { try $0.allreduce() },
     ]
 
     @Argument(help: "The workload to run.") var name: String

@@ -4,7 +4,7 @@ import Strata
 
 /// `strata info`: version, threads, and which matrix-multiply backend is active.
 struct InfoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "info", abstract: "Show the version, cores in use and the active GEMM.")
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Show the version, cores in use, the active GEMM and whether MPI is available.")
 
     func run() throws {
         print("Strata \(strataVersion)")
@@ -17,5 +17,10 @@ struct InfoCommand: ParsableCommand {
                 print("         OpenBLAS not found; for full speed: \(BLAS.installHint)")
             }
         }
+        switch DistributedRuntime.availability {
+        case .success(let version): print("mpi:     \(version) (distributed training: mpirun -np N strata train ...)")
+        case .failure(let reason): print("mpi:     not available: \(reason)")
+        }
+        if let size = DistributedRuntime.launcherWorldSize { print("         started by a launcher as one of \(size) processes") }
     }
 }

@@ -34,29 +34,44 @@ struct TrainMNISTCommand: ParsableCommand {
     @Option(help: "Fraction of the training set held out for validation.") var validationSplit = 0.1
     @Option(help: "Random seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
     @Option(help: "Write the final metrics as JSON to this path.") var json: String?
+    @Option(help: "Dropout (default: the model's, 0.2 for mlp and 0.25 for cnn).") var dropout: Double?
+    @Option(help: "Write every step's loss to this CSV file.") var stepLog: String?
+    @Option(help: "Gradient bucket size in MB for data-parallel training under mpirun.") var bucketMb: Double = 25
 
     func validate() throws {
         try OptionCheck.int(epochs, "--epochs", in: 1...100_000)
         try OptionCheck.int(batchSize, "--batch-size", in: 1...65_536)
         try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
         try OptionCheck.double(validationSplit, "--validation-split", in: 0...1, open: .upper)
+        try OptionCheck.double(dropout, "--dropout", in: 0...1, open: .upper)
+        try OptionCheck.double(bucketMb, "--bucket-mb", in: 0.001...4096)
     }
 
     func run() throws {
         let epochs = self.epochs ?? model.defaultEpochs
+        let distributed = try DistributedContext.start()
+        let ranks = distributed.worldSize, rank = distributed.group.rank
+        guard batchSize % ranks == 0 else {
+            throw UserFacingError("--batch-size \(batchSize) is the global batch and must divide evenly over the \(ranks) processes")
+        }
         let out = self.out ?? "runs/\(dataset.rawValue)-\(model.rawValue)"
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        if distributed.isMain { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         let directory = try dataset.locate(data)
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads · GEMM: \(BLAS.description)")
+        if let banner = distributed.banner { print(banner) }
         print("Loading \(dataset.rawValue) from \(directory)")
         let full = try dataset.load(directory: directory, split: .train)
         let test = try dataset.load(directory: directory, split: .test)
         let (train, validation) = validationSplit > 0 ? full.split(validationFraction: validationSplit) : (full, nil)
 
         Tensor.manualSeed(seed)
-        let network = model.make()
+        let network = model.make(dropout: dropout)
+        // Rank 0's initial weights are broadcast; the other ranks draw their own dropout masks.
+        if rank > 0 { Tensor.manualSeed(seed &+ UInt64(rank)) }
         let optimizer = self.optimizer.make(network.parameters(), learningRate: lr)
         let trainer = Trainer(model: network, optimizer: optimizer, metrics: [.accuracy])
+        trainer.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
+        trainer.verbose = distributed.isMain
         let checkpointPath = "\(out)/checkpoint.safetensors"
         var metadata = ["model": model.rawValue, "dataset": dataset.rawValue,
                         "normalization_mean": String(dataset.normalization.mean), "normalization_std": String(dataset.normalization.std),
@@ -73,28 +88,37 @@ struct TrainMNISTCommand: ParsableCommand {
         }
         print("\(model.rawValue): \(network.parameterCount) parameters · \(train.count) training, \(validation?.count ?? 0) validation, \(test.count) test images")
 
-        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
-        let validationLoader = validation.map { DataLoader($0, batchSize: 1000) }
+        // --batch-size is the global batch: each of the processes takes its share of every batch.
+        let loader = DataLoader(train, batchSize: batchSize / ranks, shuffle: true, seed: seed, rank: rank, worldSize: ranks)
+        let validationLoader = validation.map { DataLoader($0, batchSize: 1000, rank: rank, worldSize: ranks) }
+        // Every rank follows the schedule; only rank 0 writes files.
+        var callbacks: [Callback] = [schedule.callback(base: optimizer.learningRate, epochs: epochs, stepsPerEpoch: loader.globalBatchCount)]
+        if distributed.isMain {
+            callbacks += [
+                ModelCheckpoint(path: checkpointPath, metadata: metadata),
+                MetricsLogger(path: "\(out)/metrics.csv"),
+                TrainingCurvesWriter(path: "\(out)/curves.svg", title: "\(dataset.rawValue) \(model.rawValue)"),
+            ]
+            if let stepLog { callbacks.append(StepLossLogger(path: stepLog)) }
+        }
         let started = Date()
-        try trainer.fit(loader, epochs: epochs, validation: validationLoader, callbacks: [
-            schedule.callback(base: optimizer.learningRate, epochs: epochs, stepsPerEpoch: loader.batchCount),
-            ModelCheckpoint(path: checkpointPath, metadata: metadata),
-            MetricsLogger(path: "\(out)/metrics.csv"),
-            TrainingCurvesWriter(path: "\(out)/curves.svg", title: "\(dataset.rawValue) \(model.rawValue)"),
-        ])
+        try trainer.fit(loader, epochs: epochs, validation: validationLoader, callbacks: callbacks)
         let seconds = Date().timeIntervalSince(started)
-        let scores = trainer.evaluate(DataLoader(test, batchSize: 1000))
+        let scores = trainer.evaluate(DataLoader(test, batchSize: 1000, rank: rank, worldSize: ranks))
         let testAccuracy = scores["accuracy"] ?? .nan, testLoss = scores["loss"] ?? .nan
         print(String(format: "Test accuracy %.2f%% · test loss %.4f · trained %d epochs in %.1f s", testAccuracy * 100, testLoss, trainer.epoch, seconds))
+        let exchangeSeconds = trainer.dataParallel?.communicationSeconds ?? 0
+        if ranks > 1 { print(String(format: "Gradient exchange (allreduce, waits included): %.2f s, %.0f%% of the training time", exchangeSeconds, 100 * exchangeSeconds / seconds)) }
         print("Saved \(checkpointPath), \(out)/metrics.csv, \(out)/curves.svg")
-        if let json {
+        if let json, distributed.isMain {
             let epochSeconds = trainer.history["seconds"]
             let samplesPerSecond = epochSeconds.isEmpty ? 0 : Double(train.count) * Double(epochSeconds.count) / epochSeconds.reduce(0, +)
             try MetricsLog.writeResult([
                 "test_accuracy": JSONValue(testAccuracy), "test_loss": JSONValue(testLoss), "epochs": JSONValue(trainer.epoch),
                 "train_seconds": JSONValue(seconds), "samples_per_second": JSONValue(samplesPerSecond),
                 "model": JSONValue(model.rawValue), "dataset": JSONValue(dataset.rawValue),
-                "checkpoint": JSONValue(checkpointPath),
+                "checkpoint": JSONValue(checkpointPath), "world_size": JSONValue(ranks),
+                "exchange_seconds": JSONValue(exchangeSeconds),
             ], to: json)
             print("Wrote \(json)")
         }
@@ -104,8 +128,8 @@ struct TrainMNISTCommand: ParsableCommand {
 extension ImageModelKind: ExpressibleByArgument {
     var defaultEpochs: Int { self == .mlp ? 10 : 4 }
 
-    /// The default model (its configuration always validates).
-    func make() -> Layer { try! make(configJSON: nil) }
+    /// The default model, with `dropout` when given (the default configuration always validates).
+    func make(dropout: Double? = nil) -> Layer { try! make(configJSON: nil, dropout: dropout) }
 }
 
 /// The MNIST-format datasets and where to find them.

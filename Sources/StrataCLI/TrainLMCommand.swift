@@ -34,6 +34,8 @@ struct TrainLMCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 1337
     @Option(help: "Write the final figures as JSON to this path.") var json: String?
     @Option(help: "Characters/tokens of sample text to print at the end (0: none).") var sampleTokens: Int = 300
+    @Option(help: "Write every step's loss to this CSV file.") var stepLog: String?
+    @Option(help: "Gradient bucket size in MB for data-parallel training under mpirun.") var bucketMb: Double = 25
 
     func validate() throws {
         try OptionCheck.int(layers, "--layers", in: 1...256)
@@ -48,6 +50,7 @@ struct TrainLMCommand: ParsableCommand {
         try OptionCheck.double(dropout, "--dropout", in: 0...1, open: .upper)
         try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
         try OptionCheck.double(weightDecay, "--weight-decay", in: 0...10)
+        try OptionCheck.double(bucketMb, "--bucket-mb", in: 0.001...4096)
         if arch == .gpt, let width, width % heads != 0 {
             throw ValidationError("--width \(width) must be a multiple of --heads \(heads)")
         } else if arch == .gpt, width == nil, 128 % heads != 0 {
@@ -56,9 +59,11 @@ struct TrainLMCommand: ParsableCommand {
     }
 
     func run() throws {
+        let distributed = try DistributedContext.start()
         let out = self.out ?? "runs/lm-\(arch.rawValue)"
         let dataPath = try data ?? Self.locateShakespeare()
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads · GEMM: \(BLAS.description)")
+        if let banner = distributed.banner { print(banner) }
         let text: String
         do { text = try TextCorpus.read(path: dataPath) } catch { throw UserFacingError("\(error)") }
         let tok: Tokenizer = tokenizer == .char ? CharacterTokenizer(corpus: text)
@@ -88,15 +93,20 @@ struct TrainLMCommand: ParsableCommand {
             .lstm(LSTMLanguageModel(LSTMLanguageModel.Config(vocabularySize: tok.vocabularySize, hidden: width ?? 256,
                                                              layers: layers ?? 1, dropout: dropout)))
         }
+        // Rank 0's initial weights are broadcast; the other ranks draw their own dropout masks.
+        if distributed.group.rank > 0 { Tensor.manualSeed(seed &+ UInt64(distributed.group.rank)) }
         print("Corpus \(dataPath): \(corpus.train.count) training and \(corpus.validation.count) validation tokens, vocabulary \(tok.vocabularySize) (\(tokenizer.rawValue))")
         print("\(arch.rawValue): \(model.module.parameterCount) parameters · \(config.steps) steps × \(config.batchSize) × \(config.context) tokens · lr \(config.learningRate)")
 
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let log = try MetricsLog(path: "\(out)/metrics.csv")
+        // Only rank 0 writes files.
+        if distributed.isMain { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+        let log = distributed.isMain ? try MetricsLog(path: "\(out)/metrics.csv") : nil
+        let stepRows = try stepLog.flatMap { distributed.isMain ? try MetricsLog(path: $0) : nil }
         var rows: [LanguageModelProgress] = []
         var metadata = ["seed": String(seed), "corpus": dataPath]
         if let encoded = try? JSONEncoder().encode(config) { metadata["training"] = String(decoding: encoded, as: UTF8.self) }
         let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: config) { model.logits($0) }
+        trainer.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
         func makeBar(after step: Int) -> ProgressBar {
             let bar = ProgressBar(totalSteps: Swift.min(config.evaluationInterval, config.steps - step))
             bar.label = "Steps \(step + 1)-\(step + bar.totalSteps)"
@@ -104,7 +114,9 @@ struct TrainLMCommand: ParsableCommand {
             return bar
         }
         var bar = makeBar(after: 0)
+        var stepLogError: Error?
         let last = try trainer.train(onStep: { step, loss in
+            do { try stepRows?.log([("step", .int(step)), ("loss", .double(loss))]) } catch { stepLogError = stepLogError ?? error }
             let inInterval = (step - 1) % config.evaluationInterval + 1
             bar.update(step: inInterval, metrics: [("loss", loss)], samples: inInterval * config.batchSize * config.context)
         }, onEvaluation: { row in
@@ -114,21 +126,29 @@ struct TrainLMCommand: ParsableCommand {
                          ProgressBar.formatElapsed(row.elapsedSeconds)))
             fflush(stdout)
             rows.append(row)
-            try log.log([("step", .int(row.step)), ("train_loss", .double(row.trainLoss)), ("val_loss", .double(row.validationLoss)),
+            if let stepLogError { throw stepLogError }
+            guard distributed.isMain else { return }
+            try log?.log([("step", .int(row.step)), ("train_loss", .double(row.trainLoss)), ("val_loss", .double(row.validationLoss)),
                          ("lr", .double(row.learningRate)), ("tokens_per_second", .double(row.tokensPerSecond)),
                          ("seconds", .double(row.elapsedSeconds))])
             try LanguageModelCheckpoint.save(model, tokenizer: tok, to: out, metadata: metadata.merging(["step": String(row.step)]) { $1 })
             try Self.lossChart(rows, title: "\(arch.rawValue) on \(URL(fileURLWithPath: dataPath).lastPathComponent)").write(to: "\(out)/loss.svg")
             if row.step < config.steps { bar = makeBar(after: row.step) }
         })
-        log.close()
+        log?.close()
+        stepRows?.close()
         print("Computing the loss over the whole validation part...")
         let validationLoss = trainer.validationLoss()
         print(String(format: "Validation loss %.4f nats/token (%.4f on the last estimate) · final train loss %.4f · %.0f tokens/s · %@",
                      validationLoss, last.validationLoss, last.trainLoss, last.tokensPerSecond, ProgressBar.formatElapsed(last.elapsedSeconds)))
+        let exchangeSeconds = trainer.dataParallel?.communicationSeconds ?? 0
+        if distributed.worldSize > 1 {
+            print(String(format: "Gradient exchange (allreduce, waits included): %.2f s, %.0f%% of the training time", exchangeSeconds,
+                         100 * exchangeSeconds * last.tokensPerSecond / Double(Swift.max(1, last.step * config.batchSize * config.context))))
+        }
         print("Saved \(out)/\(LanguageModelCheckpoint.weightsFile), tokenizer, metrics.csv, loss.svg")
 
-        if sampleTokens > 0 {
+        if sampleTokens > 0 && distributed.isMain {
             print("\nSample (temperature 0.8, top-k 40):")
             var sampler = TokenSampler(temperature: 0.8, topK: 40, seed: seed)
             let prompt = [(try? tok.encode("\n"))?.first ?? 0]      // a corpus without newlines starts from id 0
@@ -140,13 +160,14 @@ struct TrainLMCommand: ParsableCommand {
             stream.finish()
         }
 
-        if let json {
+        if let json, distributed.isMain {
             try MetricsLog.writeResult([
                 "train_loss": JSONValue(last.trainLoss), "val_loss": JSONValue(validationLoss),
                 "val_loss_estimate": JSONValue(last.validationLoss), "steps": JSONValue(last.step),
                 "tokens_per_second": JSONValue(last.tokensPerSecond), "train_seconds": JSONValue(last.elapsedSeconds),
                 "arch": JSONValue(arch.rawValue), "tokenizer": JSONValue(tokenizer.rawValue),
                 "parameters": JSONValue(model.module.parameterCount), "checkpoint": JSONValue(out),
+                "world_size": JSONValue(distributed.worldSize), "exchange_seconds": JSONValue(exchangeSeconds),
                 "history": .array(rows.map { ["step": JSONValue($0.step), "train_loss": JSONValue($0.trainLoss), "val_loss": JSONValue($0.validationLoss)] }),
             ], to: json)
             print("Wrote \(json)")

@@ -54,6 +54,9 @@ struct TrainRecommenderCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let size = DistributedRuntime.launcherWorldSize, size > 1 {
+            throw UserFacingError("train recommender has no data-parallel mode yet: run it as one process, without mpirun (started as one of \(size))")
+        }
         try RecommenderCommandSupport.userFacing { try train() }
     }
 

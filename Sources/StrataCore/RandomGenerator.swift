@@ -65,15 +65,38 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     }
 }
 
-/// The process-wide generator used when no generator is passed (seed it with `Tensor.manualSeed`).
+/// The generator used when no generator is passed (seed it with `Tensor.manualSeed`): the
+/// process-wide one, or inside `isolated(seed:_:)` one private to the current task, so that
+/// concurrent work (tests running in parallel, requests in a server) neither races on the
+/// process-wide stream nor changes each other's numbers.
+///
+/// ```swift
+/// let a = GlobalRandom.isolated(seed: 1) { Tensor.randn([3]) }    // the same in any company
+/// ```
 public enum GlobalRandom {
     nonisolated(unsafe) static var generator = RandomGenerator(seed: 0x5EED)
     static let lock = NSLock()
 
-    /// Runs `body` with exclusive access to the global generator.
+    /// A generator owned by one task (and the synchronous code it calls).
+    final class Scoped: @unchecked Sendable {
+        // @unchecked Sendable: only the task that bound it uses it (see `isolated`).
+        var generator: RandomGenerator
+        init(seed: UInt64) { generator = RandomGenerator(seed: seed) }
+    }
+    @TaskLocal static var scoped: Scoped?
+
+    /// Runs `body` with exclusive access to the generator in effect.
     public static func with<R>(_ body: (inout RandomGenerator) -> R) -> R {
+        if let scoped { return body(&scoped.generator) }
         lock.lock(); defer { lock.unlock() }
         return body(&generator)
+    }
+
+    /// Runs `body` with a generator of its own, seeded with `seed`: draws, `Tensor.manualSeed`
+    /// and checkpointed generator states inside it touch neither the process-wide stream nor
+    /// other tasks'. Work that `body` hands to other threads uses the process-wide generator.
+    public static func isolated<R>(seed: UInt64 = 0x5EED, _ body: () throws -> R) rethrows -> R {
+        try $scoped.withValue(Scoped(seed: seed)) { try body() }
     }
 }
 

@@ -36,6 +36,21 @@ public struct DataLoader: Sequence, Sendable {
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
     }
 
+    /// Samples per batch summed over the processes (`batchSize * worldSize`): the batch one
+    /// process would take to train the same model.
+    public var globalBatchSize: Int { batchSize * worldSize }
+
+    /// Batches per epoch of the whole dataset at `globalBatchSize`: the steps every process takes
+    /// (a process whose shard runs out first contributes an empty batch to the last step).
+    public var globalBatchCount: Int {
+        dropLast ? dataset.count / globalBatchSize : (dataset.count + globalBatchSize - 1) / globalBatchSize
+    }
+
+    /// Samples in global batch `index` over all processes.
+    public func globalSamples(inBatch index: Int) -> Int {
+        Swift.max(0, Swift.min(globalBatchSize, dataset.count - index * globalBatchSize))
+    }
+
     private var shardSize: Int { dataset.count / worldSize + (rank < dataset.count % worldSize ? 1 : 0) }
 
     /// The example order of `epoch`: a seeded permutation (Fisher-Yates), or 0..<n, then this rank's shard.

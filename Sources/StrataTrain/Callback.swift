@@ -161,3 +161,24 @@ public final class ModelCheckpoint: Callback {
         try TrainingCheckpoint.save(trainer: trainer, metadata: metadata, to: path)
     }
 }
+
+/// Logs the loss of every step (`epoch`, `step`, `loss`) to a CSV or JSON-lines file; under data
+/// parallelism the loss is that of the global batch.
+///
+/// ```swift
+/// StepLossLogger(path: "runs/mnist/steps.csv")
+/// ```
+public final class StepLossLogger: Callback {
+    public let path: String
+    private var log: MetricsLog?
+    private var epoch = 0
+
+    public init(path: String) { self.path = path }
+
+    override public func trainingBegan(trainer: Trainer) throws { log = try MetricsLog(path: path) }
+    override public func epochBegan(_ epoch: Int, trainer: Trainer) throws { self.epoch = epoch }
+    override public func batchEnded(_ step: Int, loss: Double, trainer: Trainer) throws {
+        try log?.log([("epoch", .int(epoch + 1)), ("step", .int(step)), ("loss", .double(loss))])
+    }
+    override public func trainingEnded(trainer: Trainer) throws { log?.close() }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import StrataCore
 import StrataData
+import StrataDistributed
 import StrataNN
 import StrataOptim
 
@@ -63,6 +64,8 @@ public final class LanguageModelTrainer {
     let schedule: WarmupCosine
     var generator: RandomGenerator
     public private(set) var step = 0
+    /// Data-parallel training over several processes, set with `distribute(over:)`.
+    public internal(set) var dataParallel: DistributedDataParallel?
 
     public init(model: Module, corpus: TextCorpus, config: LanguageModelTrainingConfig, logits: @escaping (Tensor) -> Tensor) {
         self.model = model
@@ -93,10 +96,28 @@ public final class LanguageModelTrainer {
         let lr = schedule.learningRate(at: step)
         decayed.learningRate = lr
         undecayed.learningRate = lr
-        let l = loss(x, y)
-        let value = l.item()
-        try NonFiniteLossError.check(value, step: step + 1)
-        l.backward()
+        let value: Double
+        if let dataParallel {
+            // Every process draws the same global batch and takes its rows of it; each mean loss
+            // is weighted by its share, so the summed gradients are those of the global batch.
+            let rows = Self.rows(of: config.batchSize, rank: dataParallel.group.rank, worldSize: dataParallel.group.worldSize)
+            var local: Tensor?, localSum = 0.0
+            if !rows.isEmpty {
+                let l = loss(x.slice(axis: 0, start: rows.lowerBound, end: rows.upperBound),   // [rows, T]
+                             y.slice(axis: 0, start: rows.lowerBound, end: rows.upperBound))
+                localSum = l.item() * Double(rows.count)
+                local = l
+            }
+            value = dataParallel.group.allReduce([localSum], .sum)[0] / Double(config.batchSize)
+            try NonFiniteLossError.check(value, step: step + 1)
+            (local.map { $0 * (Double(rows.count) / Double(config.batchSize)) })?.backward()
+            dataParallel.allReduceGradients(.sum)
+        } else {
+            let l = loss(x, y)
+            value = l.item()
+            try NonFiniteLossError.check(value, step: step + 1)
+            l.backward()
+        }
         if config.gradientClip > 0 { clipGradientNorm(parameters, maxNorm: config.gradientClip) }
         decayed.step()
         undecayed.step()
@@ -116,8 +137,17 @@ public final class LanguageModelTrainer {
             var total = 0.0
             for _ in 0..<batches {
                 let (x, y) = corpus.batch(split, size: config.batchSize, context: config.context, generator: &rng)
-                total += loss(x, y).item()
+                if let group = dataParallel?.group {
+                    let rows = Self.rows(of: config.batchSize, rank: group.rank, worldSize: group.worldSize)
+                    guard !rows.isEmpty else { continue }
+                    total += loss(x.slice(axis: 0, start: rows.lowerBound, end: rows.upperBound),   // [rows, T]
+                                  y.slice(axis: 0, start: rows.lowerBound, end: rows.upperBound)).item()
+                        * Double(rows.count) / Double(config.batchSize)
+                } else {
+                    total += loss(x, y).item()
+                }
             }
+            if let group = dataParallel?.group { total = group.allReduce([total], .sum)[0] }
             return total / Double(batches)
         }
     }
@@ -131,9 +161,12 @@ public final class LanguageModelTrainer {
         ensure(windows > 0, "LanguageModelTrainer: the validation part is shorter than one context window")
         return withoutGradients {
             var total = 0.0
-            var start = 0
+            var start = 0, chunk = 0
+            let rank = dataParallel?.group.rank ?? 0, worldSize = dataParallel?.group.worldSize ?? 1
             while start < windows {
                 let count = Swift.min(config.batchSize * 4, windows - start)
+                defer { start += count; chunk += 1 }
+                guard chunk % worldSize == rank else { continue }   // processes take turns
                 var x = [Int64](), y = [Int64]()
                 for w in start..<(start + count) {
                     let base = w * context
@@ -141,8 +174,8 @@ public final class LanguageModelTrainer {
                     y += ids[(base + 1)...(base + context)].map(Int64.init)
                 }
                 total += loss(Tensor(x, shape: [count, context]), Tensor(y, shape: [count, context])).item() * Double(count)
-                start += count
             }
+            if let group = dataParallel?.group { total = group.allReduce([total], .sum)[0] }
             return total / Double(windows)
         }
     }

@@ -3,6 +3,7 @@ import StrataCore
 import StrataNN
 import StrataOptim
 import StrataData
+import StrataDistributed
 
 /// A Keras-like training loop: `fit` over epochs with validation, callbacks and a live
 /// progress bar, `evaluate`, and `predict`.
@@ -34,6 +35,8 @@ public final class Trainer {
     public internal(set) var epoch = 0
     /// Number of optimizer updates so far.
     public internal(set) var globalStep = 0
+    /// Data-parallel training over several processes, set with `distribute(over:)`.
+    public internal(set) var dataParallel: DistributedDataParallel?
 
     public init(model: Layer, optimizer: Optimizer,
                 loss: @escaping (Tensor, Tensor) -> Tensor = { crossEntropy(logits: $0, targets: $1) },
@@ -50,30 +53,53 @@ public final class Trainer {
     public func fit(_ train: DataLoader, epochs: Int, validation: DataLoader? = nil, callbacks: [Callback] = []) throws -> History {
         ensure(accumulationSteps >= 1, "Trainer: accumulationSteps must be >= 1")
         stopTraining = false
+        dataParallel?.broadcastParameters()
         for c in callbacks { try c.trainingBegan(trainer: self) }
         while epoch < epochs && !stopTraining {
             let e = epoch
             for c in callbacks { try c.epochBegan(e, trainer: self) }
             let started = DispatchTime.now().uptimeNanoseconds
-            let bar = verbose ? ProgressBar(totalSteps: train.batchCount, epoch: e + 1, totalEpochs: epochs) : nil
+            let bar = verbose ? ProgressBar(totalSteps: dataParallel == nil ? train.batchCount : train.globalBatchCount,
+                                            epoch: e + 1, totalEpochs: epochs) : nil
             var tally = Tally(metrics: metrics)
             model.train(true)
             optimizer.zeroGradients()
-            var step = 0
-            for batch in train.epoch(e) {
-                let output = model(batch.inputs)
-                let loss = lossFunction(output, batch.targets)
-                let value = loss.item()
-                try NonFiniteLossError.check(value, epoch: e + 1, step: step + 1)
-                (accumulationSteps > 1 ? loss / Double(accumulationSteps) : loss).backward()
-                step += 1
-                if step % accumulationSteps == 0 || step == train.batchCount {
+            let batches = train.epoch(e)
+            // Data parallel: every process takes the steps of the global batch; a process whose
+            // shard ran out contributes nothing to the last one.
+            let stepCount = dataParallel == nil ? train.batchCount : train.globalBatchCount
+            for index in 0..<stepCount {
+                let step = index + 1
+                var local = Tally(metrics: metrics)
+                var loss: Tensor?
+                var value = 0.0
+                if let batch = batches.next() {
+                    let output = model(batch.inputs)
+                    let l = lossFunction(output, batch.targets)
+                    value = l.item()
+                    local.add(loss: value, outputs: output, targets: batch.targets)
+                    loss = l
+                }
+                let stepTally = combined(local)   // over the processes
+                if dataParallel != nil { value = stepTally.lossSum / Double(Swift.max(stepTally.samples, 1)) }
+                try NonFiniteLossError.check(value, epoch: e + 1, step: step)
+                if let loss {
+                    // Each process's mean loss weighted by its share of the global batch: the
+                    // summed gradients are those of the global batch's mean loss.
+                    if dataParallel == nil {
+                        (accumulationSteps > 1 ? loss / Double(accumulationSteps) : loss).backward()
+                    } else {
+                        (loss * (Double(local.samples) / Double(stepTally.samples) / Double(accumulationSteps))).backward()
+                    }
+                }
+                if step % accumulationSteps == 0 || step == stepCount {
+                    dataParallel?.allReduceGradients(.sum)
                     if let gradientClipNorm { clipGradientNorm(optimizer.parameters, maxNorm: gradientClipNorm) }
                     optimizer.step()
                     optimizer.zeroGradients()
                     globalStep += 1
                 }
-                tally.add(loss: value, outputs: output, targets: batch.targets)
+                tally.add(stepTally)
                 bar?.update(step: step, metrics: tally.figures(), samples: tally.samples)
                 for c in callbacks { try c.batchEnded(step, loss: value, trainer: self) }
             }
@@ -104,6 +130,8 @@ public final class Trainer {
                 tally.add(loss: lossFunction(output, batch.targets).item(), outputs: output, targets: batch.targets)
             }
         }
+        // A shard of a dataset (one of several processes): the figures of the whole dataset.
+        if loader.worldSize > 1 { tally = combined(tally) }
         return Dictionary(uniqueKeysWithValues: tally.figures())
     }
 
@@ -146,6 +174,23 @@ struct Tally {
             sums[i] += sum
             terms[i] += count
         }
+    }
+
+    mutating func add(_ other: Tally) {
+        lossSum += other.lossSum
+        samples += other.samples
+        for i in sums.indices { sums[i] += other.sums[i]; terms[i] += other.terms[i] }
+    }
+
+    /// The sums as numbers to all-reduce, and back.
+    var totals: [Double] { [lossSum, Double(samples)] + sums + terms.map(Double.init) }
+    init(metrics: [Metric], totals: [Double]) {
+        self.init(metrics: metrics)
+        let m = metrics.count
+        lossSum = totals[0]
+        samples = Int(totals[1].rounded())
+        sums = Array(totals[2..<(2 + m)])
+        terms = totals[(2 + m)...].map { Int($0.rounded()) }
     }
 
     /// The loss and every metric that applied, averaged.

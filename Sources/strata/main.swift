@@ -1,3 +1,3 @@
 import StrataCLI
 
-StrataTool.main()
+StrataTool.runFinalizingMPI()

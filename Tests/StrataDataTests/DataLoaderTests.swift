@@ -236,3 +236,29 @@ private func liveThreadCount() -> Int? {
     }
     return nil
 }
+
+@Suite("DataLoader for data-parallel training")
+struct DataLoaderGlobalBatchTests {
+    /// For every global step, the union of the ranks' batches (a rank whose shard ran out gives
+    /// none) is the batch one process takes with the global batch size: what makes N processes
+    /// train like one.
+    @Test("the ranks' batches of each step together are the one-process batch",
+          arguments: [(9, 2, 2), (10, 2, 2), (11, 2, 3), (17, 3, 2), (25, 3, 4), (7, 2, 1)])
+    func ranksMakeTheGlobalBatch(count: Int, worldSize: Int, perRank: Int) {
+        let data = numberedDataset(count)
+        for dropLast in [false, true] {
+            let single = DataLoader(data, batchSize: perRank * worldSize, shuffle: true, seed: 5, dropLast: dropLast)
+            let ranks = (0..<worldSize).map {
+                DataLoader(data, batchSize: perRank, shuffle: true, seed: 5, dropLast: dropLast, rank: $0, worldSize: worldSize)
+            }
+            let expected = batchIndices(single, epoch: 3)
+            #expect(ranks.allSatisfy { $0.globalBatchCount == expected.count && $0.globalBatchSize == perRank * worldSize })
+            let perRankBatches = ranks.map { batchIndices($0, epoch: 3) }
+            for step in expected.indices {
+                let union = perRankBatches.flatMap { step < $0.count ? $0[step] : [] }
+                #expect(union.sorted() == expected[step].sorted(), "count \(count), \(worldSize) ranks, step \(step), dropLast \(dropLast)")
+                #expect(ranks[0].globalSamples(inBatch: step) == expected[step].count)
+            }
+        }
+    }
+}

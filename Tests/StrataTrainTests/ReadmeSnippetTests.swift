@@ -5,7 +5,8 @@ import _StrataTestSupport
 
 // Every Swift snippet of README.md, copied here so that it compiles, and run, each once the data
 // or model it reads is present (paths are relative to the package root, where `swift test`
-// runs). `readmeSnippetsAreHere` fails when a README snippet and its copy here differ.
+// runs). `readmeSnippetsAreHere` fails when a README snippet and its copy here differ. Snippets
+// that draw random numbers run with a generator of their own (`GlobalRandom.isolated`).
 
 /// Whether `paths` (relative to the working directory) all exist; prints why a snippet is skipped.
 private func present(_ paths: String...) -> Bool {
@@ -42,72 +43,78 @@ struct ReadmeSnippetTests {
 
     @Test("Tensors and gradients")
     func tensorsAndGradients() {
-        let x = Tensor([[1, 2], [3, 4]] as [[Float]], requiresGrad: true)
-        let w = Tensor([0.5, -1] as [Float], requiresGrad: true)
-        let y = (x * w).sum(axes: [1]).tanh()      // broadcasting, reduction, activation
-        y.sum().backward()
-        print(x.grad!)                             // d(sum y)/dx
-        print(w.grad!)
+        GlobalRandom.isolated {          // no other test changes these numbers
+            let x = Tensor([[1, 2], [3, 4]] as [[Float]], requiresGrad: true)
+            let w = Tensor([0.5, -1] as [Float], requiresGrad: true)
+            let y = (x * w).sum(axes: [1]).tanh()      // broadcasting, reduction, activation
+            y.sum().backward()
+            print(x.grad!)                             // d(sum y)/dx
+            print(w.grad!)
 
-        let probs = Tensor.normal([4, 10]).softmax(axis: -1)
-        let rows = probs[1..<3, .all]              // numpy-style slicing
-        #expect(rows.shape == [2, 10] && x.grad?.shape == [2, 2])
+            let probs = Tensor.normal([4, 10]).softmax(axis: -1)
+            let rows = probs[1..<3, .all]              // numpy-style slicing
+            #expect(rows.shape == [2, 10] && x.grad?.shape == [2, 2])
+        }
     }
 
     @Test("Strata as a library: a custom module, a hand-written loop, saving and loading")
     func customModuleAndLoop() throws {
-        final class TwoLayer: Layer {
-            let hidden = Linear(784, 128), output = Linear(128, 10)
-            override func callAsFunction(_ x: Tensor) -> Tensor { output(hidden(x.flattened(from: 1)).relu()) }
-        }
-        guard present("Data/mnist") else { return }
-
-        Tensor.manualSeed(0)
-        let train = try MNIST.load(directory: "Data/mnist", split: .train).subset(0..<6000)
-        let model = TwoLayer()
-        let optimizer = Adam(model.parameters(), learningRate: 1e-3)
-        let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
-        var means: [Double] = []
-        for epoch in 0..<2 {
-            var total = 0.0
-            for batch in loader {                                     // epoch 0, then a new shuffle
-                optimizer.zeroGrad()
-                let loss = crossEntropy(logits: model(batch.inputs), targets: batch.targets)
-                loss.backward()
-                optimizer.step()
-                total += loss.item()
+        try GlobalRandom.isolated {          // no other test changes these numbers
+            final class TwoLayer: Layer {
+                let hidden = Linear(784, 128), output = Linear(128, 10)
+                override func callAsFunction(_ x: Tensor) -> Tensor { output(hidden(x.flattened(from: 1)).relu()) }
             }
-            print("epoch \(epoch): mean loss \(total / Double(loader.batchCount))")
-            means.append(total / Double(loader.batchCount))
-        }
-        #expect(means[1] < means[0])
+            guard present("Data/mnist") else { return }
 
-        try FileManager.default.createDirectory(atPath: "runs", withIntermediateDirectories: true)
-        try SafeTensors.save(model.stateDict(), to: "runs/two-layer.safetensors")
-        let restored = TwoLayer()
-        try restored.loadStateDict(SafeTensors.load(path: "runs/two-layer.safetensors").tensors)   // checks keys, shapes, dtypes
-        restored.eval()                                               // dropout off, running statistics
-        let probe = train.batch([0, 1, 2]).inputs
-        #expect(maxAbsDifference(restored(probe), model(probe)) == 0)
+            Tensor.manualSeed(0)
+            let train = try MNIST.load(directory: "Data/mnist", split: .train).subset(0..<6000)
+            let model = TwoLayer()
+            let optimizer = Adam(model.parameters(), learningRate: 1e-3)
+            let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 0)
+            var means: [Double] = []
+            for epoch in 0..<2 {
+                var total = 0.0
+                for batch in loader {                                     // epoch 0, then a new shuffle
+                    optimizer.zeroGrad()
+                    let loss = crossEntropy(logits: model(batch.inputs), targets: batch.targets)
+                    loss.backward()
+                    optimizer.step()
+                    total += loss.item()
+                }
+                print("epoch \(epoch): mean loss \(total / Double(loader.batchCount))")
+                means.append(total / Double(loader.batchCount))
+            }
+            #expect(means[1] < means[0])
+
+            try FileManager.default.createDirectory(atPath: "runs", withIntermediateDirectories: true)
+            try SafeTensors.save(model.stateDict(), to: "runs/two-layer.safetensors")
+            let restored = TwoLayer()
+            try restored.loadStateDict(SafeTensors.load(path: "runs/two-layer.safetensors").tensors)   // checks keys, shapes, dtypes
+            restored.eval()                                               // dropout off, running statistics
+            let probe = train.batch([0, 1, 2]).inputs
+            #expect(maxAbsDifference(restored(probe), model(probe)) == 0)
+        }
     }
 
     @Test("Strata as a library: an update by hand, literals and promotion")
     func updateByHand() {
-        Tensor.manualSeed(1)
-        var w = Tensor.randn([3, 1], requiresGrad: true)
-        let x = Tensor([[1, 2, 3], [4, 5, 6.5]])                     // float32
-        let target = Tensor([[1], [2]]) * 0.5                         // int64 * Double -> float32
-        let first = mseLoss(x.matmul(w), target).item()
-        let parameter = w
-        for _ in 0..<100 {
-            w.grad = nil
-            mseLoss(x.matmul(w), target).backward()
-            w -= 0.01 * w.grad!                                       // in place: w stays the same leaf
+        GlobalRandom.isolated {          // no other test changes these numbers
+            Tensor.manualSeed(1)
+            var w = Tensor.randn([3, 1], requiresGrad: true)
+            let x = Tensor([[1, 2, 3], [4, 5, 6.5]])                     // float32
+            let target = Tensor([[1], [2]]) * 0.5                         // int64 * Double -> float32
+            let first = mseLoss(x.matmul(w), target).item()
+            let parameter = w
+            for _ in 0..<100 {
+                w.grad = nil
+                mseLoss(x.matmul(w), target).backward()
+                w -= 0.01 * w.grad!                                       // in place: w stays the same leaf
+            }
+            let correct = (x.matmul(w) .> 0.5).sum()                     // Bool sums count, in int64
+            #expect(w === parameter && w.isLeaf)
+            #expect(mseLoss(x.matmul(w), target).item() < first / 10)
+            #expect(correct.dtype == .int64)
         }
-        let correct = (x.matmul(w) .> 0.5).sum()                     // Bool sums count, in int64
-        #expect(w === parameter && w.isLeaf)
-        #expect(mseLoss(x.matmul(w), target).item() < first / 10)
-        #expect(correct.dtype == .int64)
     }
 
     @Test("Strata as a library: every checkpoint and pretrained format")
@@ -144,38 +151,56 @@ struct ReadmeSnippetTests {
 
     @Test("Training with Trainer and callbacks")
     func trainer() throws {
-        guard present("Data/mnist") else { return }
-        let train = try MNIST.load(directory: "Data/mnist", split: .train)
-        let test = try MNIST.load(directory: "Data/mnist", split: .test)
-        Tensor.manualSeed(42)
-        let model = MLP(MLP.Config(hiddenSizes: [512, 256], dropout: 0.2))
-        let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3))
-        try trainer.fit(DataLoader(train, batchSize: 128, shuffle: true, seed: 42), epochs: 3,
-                        validation: DataLoader(test, batchSize: 1000),
-                        callbacks: [EarlyStopping(monitor: "val_loss", patience: 2),
-                                    ModelCheckpoint(path: "runs/best.safetensors", monitor: "val_accuracy", saveBestOnly: true)])
-        print(trainer.evaluate(DataLoader(test, batchSize: 1000)))   // ["loss": ..., "accuracy": ...]
-        #expect((trainer.evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? 0) > 0.97)
+        try GlobalRandom.isolated {          // no other test changes these numbers
+            guard present("Data/mnist") else { return }
+            let train = try MNIST.load(directory: "Data/mnist", split: .train)
+            let test = try MNIST.load(directory: "Data/mnist", split: .test)
+            Tensor.manualSeed(42)
+            let model = MLP(MLP.Config(hiddenSizes: [512, 256], dropout: 0.2))
+            let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3))
+            try trainer.fit(DataLoader(train, batchSize: 128, shuffle: true, seed: 42), epochs: 3,
+                            validation: DataLoader(test, batchSize: 1000),
+                            callbacks: [EarlyStopping(monitor: "val_loss", patience: 2),
+                                        ModelCheckpoint(path: "runs/best.safetensors", monitor: "val_accuracy", saveBestOnly: true)])
+            print(trainer.evaluate(DataLoader(test, batchSize: 1000)))   // ["loss": ..., "accuracy": ...]
+            #expect((trainer.evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? 0) > 0.97)
+        }
     }
 
     @Test("The building blocks")
     func buildingBlocks() {
-        let x = Tensor.randn([2, 5, 64])                                           // [B, T, C]
-        let lstm = LSTM(inputSize: 64, hiddenSize: 256, layers: 2, dropout: 0.1)   // batch-first, PyTorch gate order and keys
-        let (outputs, state) = lstm(x, state: nil)                                 // outputs [B, T, 256]; state: (h, c), each [layers, B, H]
-        let gru = GRU(inputSize: 64, hiddenSize: 128)
-        let attention = MultiHeadAttention(width: 64, heads: 4)
-        let padding = Tensor([[false, false, false, true, true], [false, false, false, false, false]])
-        let y = attention(x, causal: true, keyPaddingMask: padding)                // padding: Bool [B, T], true = ignore
-        let block = TransformerBlock(width: 64, heads: 4, dropout: 0.1)            // pre-LayerNorm, GELU MLP
-        let gpt = GPT(GPT.Config(vocabularySize: 65, context: 128, layers: 4, heads: 4, width: 128))
-        let cache = KeyValueCache()
-        let promptIds = Tensor([[20, 43, 50, 50, 53]])                             // [1, T] token ids
-        let logits = gpt(promptIds, cache: cache)                                  // [1, T, 65]; then one id at a time
-        var sampler = TokenSampler(temperature: 0.8, topK: 40, topP: 0.95, seed: 1)
-        #expect(outputs.shape == [2, 5, 256] && state.h.shape == [2, 2, 256] && y.shape == [2, 5, 64])
-        #expect(gru(x, state: nil).0.shape == [2, 5, 128] && block(x).shape == [2, 5, 64] && logits.shape == [1, 5, 65])
-        #expect((0..<65).contains(sampler.sample(logits[0, 4].floats)))
+        GlobalRandom.isolated {          // no other test changes these numbers
+            let x = Tensor.randn([2, 5, 64])                                           // [B, T, C]
+            let lstm = LSTM(inputSize: 64, hiddenSize: 256, layers: 2, dropout: 0.1)   // batch-first, PyTorch gate order and keys
+            let (outputs, state) = lstm(x, state: nil)                                 // outputs [B, T, 256]; state: (h, c), each [layers, B, H]
+            let gru = GRU(inputSize: 64, hiddenSize: 128)
+            let attention = MultiHeadAttention(width: 64, heads: 4)
+            let padding = Tensor([[false, false, false, true, true], [false, false, false, false, false]])
+            let y = attention(x, causal: true, keyPaddingMask: padding)                // padding: Bool [B, T], true = ignore
+            let block = TransformerBlock(width: 64, heads: 4, dropout: 0.1)            // pre-LayerNorm, GELU MLP
+            let gpt = GPT(GPT.Config(vocabularySize: 65, context: 128, layers: 4, heads: 4, width: 128))
+            let cache = KeyValueCache()
+            let promptIds = Tensor([[20, 43, 50, 50, 53]])                             // [1, T] token ids
+            let logits = gpt(promptIds, cache: cache)                                  // [1, T, 65]; then one id at a time
+            var sampler = TokenSampler(temperature: 0.8, topK: 40, topP: 0.95, seed: 1)
+            #expect(outputs.shape == [2, 5, 256] && state.h.shape == [2, 2, 256] && y.shape == [2, 5, 64])
+            #expect(gru(x, state: nil).0.shape == [2, 5, 128] && block(x).shape == [2, 5, 64] && logits.shape == [1, 5, 65])
+            #expect((0..<65).contains(sampler.sample(logits[0, 4].floats)))
+        }
+    }
+
+    @Test("Distributed training: the library calls, in one process")
+    func distributedLibrary() throws {
+        try GlobalRandom.isolated {          // no other test changes these numbers
+            let model = Sequential(Linear(2, 2))
+            let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), learningRate: 0.1))
+            let tensor = Tensor([1, 2] as [Float]), part = Tensor([3] as [Float]), sum = Tensor([4, 6] as [Float])
+            let group = try DistributedRuntime.worldGroup()   // MPI under mpirun, else one process
+            trainer.distribute(over: group)                   // Trainer or LanguageModelTrainer
+            group.allReduce(tensor, .average); group.broadcast(tensor, root: 0)
+            let all = group.allGather(part); let mine = group.reduceScatter(sum); group.barrier()
+            #expect(group.worldSize == 1 && all.floats == [3] && mine.floats == [4, 6] && tensor.floats == [1, 2])
+        }
     }
 
     @Test("Sentence embeddings")

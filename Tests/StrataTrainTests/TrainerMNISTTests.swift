@@ -50,33 +50,36 @@ extension TrainingSuites {
 
         @Test("a run resumed from its epoch-1 checkpoint equals the uninterrupted run exactly (with dropout)")
         func exactResume() throws {
-            let (train, validation) = try mnistSubsets(train: 1_024, test: 256)
-            let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 5)
-            let validationLoader = DataLoader(validation, batchSize: 128)
-            let folder = try ScratchFolder()
+            // A generator of its own: tests running in parallel cannot draw from it.
+            try GlobalRandom.isolated {
+                let (train, validation) = try mnistSubsets(train: 1_024, test: 256)
+                let loader = DataLoader(train, batchSize: 64, shuffle: true, seed: 5)
+                let validationLoader = DataLoader(validation, batchSize: 128)
+                let folder = try ScratchFolder()
 
-            // The comparison is only meaningful when no other test drew from the global generator
-            // during the runs; if one did (the watch notices), run the experiment again.
-            for attempt in 1...5 {
-                let outcome = try resumeExperiment(loader: loader, validation: validationLoader, folder: folder, attempt: attempt)
-                guard let outcome else { continue }
-                let (full, resumed, unrestored) = outcome
+                // The comparison is only meaningful when no other test drew from the global generator
+                // during the runs; if one did (the watch notices), run the experiment again.
+                for attempt in 1...5 {
+                    let outcome = try resumeExperiment(loader: loader, validation: validationLoader, folder: folder, attempt: attempt)
+                    guard let outcome else { continue }
+                    let (full, resumed, unrestored) = outcome
 
-                #expect(resumed.history.epochs == 2)
-                for key in ["loss", "accuracy", "val_loss", "val_accuracy", "lr"] {
-                    #expect(resumed.history[key] == full.history[key], "\(key): resumed \(resumed.history[key]), uninterrupted \(full.history[key])")
+                    #expect(resumed.history.epochs == 2)
+                    for key in ["loss", "accuracy", "val_loss", "val_accuracy", "lr"] {
+                        #expect(resumed.history[key] == full.history[key], "\(key): resumed \(resumed.history[key]), uninterrupted \(full.history[key])")
+                    }
+                    #expect(resumed.globalStep == full.globalStep)
+                    #expect(maxDifference(resumed.weights, full.weights) == 0, "final weights differ")
+                    #expect(maxDifference(resumed.optimizer, full.optimizer) == 0, "final optimizer state differs")
+                    #expect(resumed.checkpoint == full.checkpoint, "the epoch-2 checkpoints differ")
+
+                    // The dropout masks matter: without the saved generator state, epoch 2 goes differently.
+                    #expect(unrestored.history["loss"][1] != full.history["loss"][1])
+                    #expect(maxDifference(unrestored.weights, full.weights) > 0)
+                    return
                 }
-                #expect(resumed.globalStep == full.globalStep)
-                #expect(maxDifference(resumed.weights, full.weights) == 0, "final weights differ")
-                #expect(maxDifference(resumed.optimizer, full.optimizer) == 0, "final optimizer state differs")
-                #expect(resumed.checkpoint == full.checkpoint, "the epoch-2 checkpoints differ")
-
-                // The dropout masks matter: without the saved generator state, epoch 2 goes differently.
-                #expect(unrestored.history["loss"][1] != full.history["loss"][1])
-                #expect(maxDifference(unrestored.weights, full.weights) > 0)
-                return
+                Issue.record("another test drew from the global random generator during each of 5 attempts; exact resume not checked")
             }
-            Issue.record("another test drew from the global random generator during each of 5 attempts; exact resume not checked")
         }
     }
 }
