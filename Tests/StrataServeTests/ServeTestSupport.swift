@@ -70,12 +70,15 @@ enum ServeFixtures {
         var specs: [(name: String?, path: String)] = [("tiny", llama), ("lm", try languageModel()), ("digits", try classifier()),
                                                       ("films", try recommender())]
         if let miniLM { specs.append(("minilm", miniLM)) }
-        return try StrataServer(models: specs, options: ServeOptions())
+        var options = ServeOptions()
+        options.port = 0                   // a free port: test servers run side by side
+        return try StrataServer(models: specs, options: options)
     }
 
     /// A server with only the tiny Llama, with `configure` applied to its options.
     static func llamaServer(_ configure: (inout ServeOptions) -> Void = { _ in }) throws -> StrataServer {
         var options = ServeOptions()
+        options.port = 0
         configure(&options)
         return try StrataServer(models: [("tiny", llama)], options: options)
     }
@@ -101,7 +104,7 @@ struct TestClient: Sendable {
         let http = response as! HTTPURLResponse
         var fields = HTTPFields()
         for (key, value) in http.allHeaderFields {
-            if let name = HTTPField.Name(String(describing: key)) { fields[name] = String(describing: value) }
+            if let name = HTTPFields.Element.Name(String(describing: key)) { fields[name] = String(describing: value) }
         }
         return TestResponse(status: HTTPResponse.Status(code: http.statusCode), headers: fields, body: ByteBuffer(bytes: data))
     }
