@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // MARK: - Implementation
@@ -29,8 +31,12 @@ let package = Package(
             "StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataTrain", "StrataModels", "StrataIO",
             "StrataRecommend", "StrataDistributed",
         ]),
+        .target(name: "StrataServe", dependencies: [
+            "Strata", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "StrataCLI", dependencies: [
-            "Strata", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Strata", "StrataServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
         .target(name: "_StrataTestSupport", dependencies: ["StrataCore"]),
@@ -45,6 +51,9 @@ let package = Package(
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
         .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "_StrataTestSupport"]),
         .testTarget(name: "StrataCLITests", dependencies: ["strata"]),
+        .testTarget(name: "StrataServeTests", dependencies: [
+            "StrataServe", "Strata", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataIO", "StrataData", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
     ],

@@ -11,7 +11,7 @@ public struct StrataTool: ParsableCommand {
         subcommands: [InfoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self,
                       TokenizeCommand.self, GenerateCommand.self, PerplexityCommand.self, EmbedCommand.self, RecommendCommand.self,
                       CollectivesCheckCommand.self,
-                      PredictRatingCommand.self]
+                      PredictRatingCommand.self, ServeCommand.self]
     )
     public init() {}
 }

@@ -120,29 +120,37 @@ enum LlamaKernels {
                     for r in rows {
                         let (row, h) = (r / heads, r % heads)
                         let g = h / group
-                        let visible = start + row + 1
-                        let qv = qBase + r * d, o = oBase + r * d
-                        let k = keys + g * capacity * d, v = values + g * capacity * d
-                        var peak = -Float.infinity
-                        for j in 0..<visible {
-                            let s = dot(qv, k + j * d, d) * scale
-                            scores[j] = s
-                            peak = Swift.max(peak, s)
-                        }
-                        var total: Float = 0
-                        for j in 0..<visible {
-                            let e = Foundation.exp(scores[j] - peak)
-                            scores[j] = e
-                            total += e
-                        }
-                        o.initialize(repeating: 0, count: d)
-                        let inverse = 1 / total
-                        for j in 0..<visible { axpy(scores[j] * inverse, v + j * d, o, d) }
+                        attendRow(query: qBase + r * d, keys: keys + g * capacity * d, values: values + g * capacity * d,
+                                  visible: start + row + 1, width: d, scale: scale, scores: scores, out: oBase + r * d)
                     }
                 }
             }
         }
         return out
+    }
+
+    /// One query head attending to the first `visible` positions of one kv head's keys and
+    /// values (`[capacity, D]` each, contiguous): `out` = softmax(q·kⱼ·scale) · v. `scores` is
+    /// scratch space for `visible` floats.
+    @inline(__always)
+    static func attendRow(query qv: UnsafePointer<Float>, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
+                          visible: Int, width d: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
+                          out o: UnsafeMutablePointer<Float>) {
+        var peak = -Float.infinity
+        for j in 0..<visible {
+            let s = dot(qv, k + j * d, d) * scale
+            scores[j] = s
+            peak = Swift.max(peak, s)
+        }
+        var total: Float = 0
+        for j in 0..<visible {
+            let e = Foundation.exp(scores[j] - peak)
+            scores[j] = e
+            total += e
+        }
+        o.initialize(repeating: 0, count: d)
+        let inverse = 1 / total
+        for j in 0..<visible { axpy(scores[j] * inverse, v + j * d, o, d) }
     }
 
     /// Σ a[i]·b[i] over n floats, eight lanes at a time.

@@ -1,0 +1,240 @@
+import Foundation
+import Strata
+
+/// What a generation request asks for, its prompt already tokenised.
+struct GenerationRequest: Sendable {
+    var prompt: [Int]
+    var maxTokens: Int
+    var temperature: Double
+    var topP: Double?
+    var seed: UInt64
+    var stop: [String]
+    /// When the request must be finished (queueing included).
+    var deadline: Date
+}
+
+/// Why a sequence ended.
+enum FinishReason: String, Sendable {
+    /// An end-of-generation token or a stop sequence.
+    case stop
+    /// `max_tokens` reached, or the model's context is full.
+    case length
+    /// The client went away or the server is shutting down.
+    case cancelled
+    /// The request's deadline passed.
+    case timeout
+}
+
+/// One thing a generation stream delivers.
+enum GenerationEvent: Sendable {
+    /// Text that is safe to show (whole characters, no part of a stop sequence).
+    case text(String)
+    case finished(FinishReason, promptTokens: Int, completionTokens: Int)
+}
+
+/// Continuous batching for one generative model. A single worker thread owns the model: each
+/// iteration it takes waiting requests while fewer than `maxActive` sequences run, prefills their
+/// prompts, then advances every active sequence by one token in one batched step. A sequence
+/// leaves (and its cache is freed) as soon as it finishes, is cancelled, or times out, so a new
+/// request joins at the next step.
+///
+/// ```swift
+/// let scheduler = GenerationScheduler(name: "smol", backend: LlamaBackend(model: llama), tokenizer: tok,
+///                                     endOfGeneration: tok.endOfGeneration, maxActive: 16, maxQueue: 64, metrics: m)
+/// for await event in try scheduler.submit(request) { ... }
+/// ```
+final class GenerationScheduler: @unchecked Sendable {
+    // @unchecked Sendable: `waiting`, `activeCount` and `stopping` are guarded by `condition`;
+    // `active` and the backend are touched only by the worker thread.
+    let name: String
+    let backend: SequenceBackend
+    let tokenizer: Tokenizer
+    let endOfGeneration: Set<Int>
+    let maxActive: Int
+    let maxQueue: Int
+    let metrics: ServerMetrics
+
+    private let condition = NSCondition()
+    private var waiting: [Job] = []
+    private var activeCount = 0
+    private var stopping = false
+    private var active: [ActiveSequence] = []
+    private var thread: Thread?
+
+    init(name: String, backend: SequenceBackend, tokenizer: Tokenizer, endOfGeneration: Set<Int>,
+         maxActive: Int, maxQueue: Int, metrics: ServerMetrics) {
+        self.name = name
+        self.backend = backend
+        self.tokenizer = tokenizer
+        self.endOfGeneration = endOfGeneration
+        self.maxActive = max(1, maxActive)
+        self.maxQueue = max(0, maxQueue)
+        self.metrics = metrics
+        let thread = Thread { [weak self] in self?.run() }
+        thread.name = "strata-generate-\(name)"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// A request waiting for, or holding, a place in the batch. Cancellation may come from any thread.
+    final class Job: @unchecked Sendable {
+        // @unchecked Sendable: `cancelled` is guarded by `lock`; the rest is immutable.
+        let request: GenerationRequest
+        let continuation: AsyncStream<GenerationEvent>.Continuation
+        private let lock = NSLock()
+        private var cancelled = false
+
+        init(request: GenerationRequest, continuation: AsyncStream<GenerationEvent>.Continuation) {
+            self.request = request
+            self.continuation = continuation
+        }
+
+        func cancel() { lock.withLock { cancelled = true } }
+        var isCancelled: Bool { lock.withLock { cancelled } }
+    }
+
+    /// An active sequence: its model state, sampler and text filters (worker thread only).
+    private final class ActiveSequence {
+        let job: Job
+        let state: AnyObject
+        var sampler: TokenSampler
+        var stream: TokenStream
+        var stops: StopSequences
+        var lastToken = 0
+        var length: Int
+        var generated = 0
+        var finished = false
+
+        init(job: Job, state: AnyObject, tokenizer: Tokenizer) {
+            self.job = job
+            self.state = state
+            let r = job.request
+            sampler = TokenSampler(temperature: r.temperature, topP: r.topP, seed: r.seed)
+            stream = TokenStream(tokenizer: tokenizer)
+            stops = StopSequences(r.stop)
+            length = r.prompt.count
+        }
+    }
+
+    /// Queues `request`; the stream yields its text and ends with `.finished`. Throws
+    /// ``APIError/queueFull(retryAfter:)`` when `maxActive + maxQueue` requests are already in.
+    /// Ending the iteration early (a disconnected client) cancels the sequence and frees its cache.
+    func submit(_ request: GenerationRequest) throws -> AsyncStream<GenerationEvent> {
+        let (stream, continuation) = AsyncStream<GenerationEvent>.makeStream()
+        let job = Job(request: request, continuation: continuation)
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else {
+            throw APIError(status: .serviceUnavailable, message: "The server is shutting down", type: "server_error", code: "shutting_down")
+        }
+        guard waiting.count + activeCount < maxActive + maxQueue else { throw APIError.queueFull(retryAfter: 1) }
+        continuation.onTermination = { [weak job] _ in job?.cancel() }
+        waiting.append(job)
+        metrics.setQueueLength(model: name, waiting.count)
+        condition.signal()
+        return stream
+    }
+
+    /// Requests waiting for a place in the batch.
+    var queueLength: Int { condition.withLock { waiting.count } }
+
+    /// Stops the worker: waiting and active requests end with `.cancelled`.
+    func shutdown() {
+        condition.withLock {
+            stopping = true
+            condition.signal()
+        }
+    }
+
+    // MARK: - The worker thread
+
+    private func run() {
+        while true {
+            condition.lock()
+            while waiting.isEmpty && active.isEmpty && !stopping { condition.wait() }
+            if stopping {
+                let queued = waiting
+                waiting = []
+                condition.unlock()
+                for job in queued { finish(job, .cancelled, prompt: job.request.prompt.count, generated: 0) }
+                for s in active { finish(s, .cancelled) }
+                active = []
+                updateCounts()
+                return
+            }
+            let joining = Array(waiting.prefix(maxActive - active.count))
+            waiting.removeFirst(joining.count)
+            activeCount = active.count + joining.count
+            metrics.setQueueLength(model: name, waiting.count)
+            condition.unlock()
+
+            for job in joining { admit(job) }
+            retire()
+            if !active.isEmpty {
+                metrics.observeBatch(model: name, size: active.count)
+                let logits = backend.step(active.map(\.lastToken), states: active.map(\.state))
+                for (s, row) in zip(active, logits) {
+                    s.length += 1
+                    accept(s, token: s.sampler.sample(row))
+                }
+                retire()
+            }
+            updateCounts()
+        }
+    }
+
+    private func updateCounts() {
+        condition.withLock { activeCount = active.count }
+        metrics.setActive(model: name, active.count)
+    }
+
+    /// Prefills a joining request and draws its first token.
+    private func admit(_ job: Job) {
+        let r = job.request
+        if job.isCancelled { return finish(job, .cancelled, prompt: r.prompt.count, generated: 0) }
+        if Date() >= r.deadline { return finish(job, .timeout, prompt: r.prompt.count, generated: 0) }
+        let (state, logits) = backend.prefill(r.prompt)
+        let s = ActiveSequence(job: job, state: state, tokenizer: tokenizer)
+        active.append(s)
+        accept(s, token: s.sampler.sample(logits))
+    }
+
+    /// What a newly drawn token does to its sequence: the end of generation, text, or the limit.
+    private func accept(_ s: ActiveSequence, token: Int) {
+        guard !s.finished else { return }
+        if endOfGeneration.contains(token) { return finish(s, .stop) }
+        s.generated += 1
+        s.lastToken = token
+        metrics.addGeneratedTokens(model: name, 1)
+        let (text, stopped) = s.stops.push(s.stream.append(token))
+        if !text.isEmpty { s.job.continuation.yield(.text(text)) }
+        if stopped { return finish(s, .stop) }
+        if s.generated >= s.job.request.maxTokens || (backend.context.map { s.length >= $0 } ?? false) {
+            finish(s, .length)
+        }
+    }
+
+    /// Drops finished, cancelled and timed-out sequences from the batch (their state goes with them).
+    private func retire() {
+        let now = Date()
+        for s in active where !s.finished {
+            if s.job.isCancelled { finish(s, .cancelled) } else if now >= s.job.request.deadline { finish(s, .timeout) }
+        }
+        active.removeAll { $0.finished }
+    }
+
+    private func finish(_ s: ActiveSequence, _ reason: FinishReason) {
+        if reason == .stop || reason == .length {
+            let rest = s.stops.push(s.stream.flush()).text + s.stops.flush()
+            if !rest.isEmpty { s.job.continuation.yield(.text(rest)) }
+        }
+        s.finished = true
+        finish(s.job, reason, prompt: s.job.request.prompt.count, generated: s.generated)
+    }
+
+    private func finish(_ job: Job, _ reason: FinishReason, prompt: Int, generated: Int) {
+        job.continuation.yield(.finished(reason, promptTokens: prompt, completionTokens: generated))
+        job.continuation.finish()
+    }
+}
