@@ -27,9 +27,6 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Write the figures as JSON to this path.") var json: String?
 
     func validate() throws {
-        guard QuantizationSpec.schemes.contains(scheme) else {
-            throw ValidationError("--to must be \(QuantizationSpec.schemes.joined(separator: " or ")), got '\(scheme)'")
-        }
         try OptionCheck.int(groupSize, "--group-size", in: 2...4096)
         if let groupSize, groupSize % 2 != 0 { throw ValidationError("--group-size must be even (two 4-bit codes a byte), got \(groupSize)") }
         if groupSize != nil && scheme != "int4" { throw ValidationError("--group-size applies to int4 only") }
@@ -40,6 +37,10 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Checked here rather than in validate() so that an unknown scheme is one line and exit status 1.
+        guard QuantizationSpec.schemes.contains(scheme) else {
+            throw UserFacingError("unknown quantisation scheme '\(scheme)' for --to (expected \(QuantizationSpec.schemes.joined(separator: " or ")))")
+        }
         let subject = try CompressionSubject.open(checkpoint)
         let spec = try QuantizationSpec(scheme: scheme, groupSize: groupSize ?? defaultGroupSize(subject.module),
                                         activations: PackedMatrix.Activations(rawValue: activations) ?? .float)

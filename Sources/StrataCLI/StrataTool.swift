@@ -10,7 +10,7 @@ public struct StrataTool: ParsableCommand {
         version: strataVersion,
         subcommands: [InfoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self,
                       TokenizeCommand.self, GenerateCommand.self, PerplexityCommand.self, EmbedCommand.self, RecommendCommand.self,
-                      PredictRatingCommand.self, QuantizeCommand.self]
+                      PredictRatingCommand.self, QuantizeCommand.self, PruneCommand.self, DistillCommand.self]
     )
     public init() {}
 }
