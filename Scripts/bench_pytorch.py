@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) peer of `strata bench NAME` for the workloads of ../shared/BENCHMARKS.md.
 
-Runs one workload (gemm, mlp-mnist, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate, mf-recsys,
+Runs one workload (gemm, mlp-mnist, mlp-mnist-int8, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate, mf-recsys,
 minilm-embed) with the
 shapes and hyper-parameters given there, on synthetic data from fixed seeds, with 2 threads; each figure is measured after a
 warm-up and repeated, and the median and best are reported together with the process's peak
@@ -177,6 +177,29 @@ def bench_mlp(args):
     return [
         figure("train", "samples/s", [n / t for t in train_times]),
         figure("infer", "samples/s", [n / t for t in infer_times]),
+    ]
+
+
+def bench_mlp_int8(args):
+    """mlp-mnist inference (784-512(ReLU)-10, 60,000 samples at batch 1000): float32, then the
+    same model after torch.ao.quantization.quantize_dynamic({nn.Linear}, qint8) -- int8 weights
+    per output channel, activations quantised per batch at run time."""
+    torch.manual_seed(1)
+    n = 60_000
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(n, 784, generator=g)
+    model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 10)).eval()
+    quantized = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+
+    def infer(m):
+        with torch.no_grad():
+            return torch.cat([m(xb) for xb in x.split(1000)])
+
+    float_times = repeated(args.runs, 1, lambda: infer(model))
+    int8_times = repeated(args.runs, 1, lambda: infer(quantized))
+    return [
+        figure("infer-float32", "samples/s", [n / t for t in float_times]),
+        figure("infer-int8-dynamic", "samples/s", [n / t for t in int8_times]),
     ]
 
 
@@ -657,7 +680,7 @@ def bench_smollm2_generate(args):
     ]
 
 
-WORKLOADS = {"gemm": bench_gemm, "mlp-mnist": bench_mlp, "cnn-mnist": bench_cnn,
+WORKLOADS = {"gemm": bench_gemm, "mlp-mnist": bench_mlp, "mlp-mnist-int8": bench_mlp_int8, "cnn-mnist": bench_cnn,
              "lstm-charlm": bench_lstm, "gpt-char": bench_gpt_char, "gpt2-generate": bench_gpt2_generate,
              "mf-recsys": bench_mf_recsys, "minilm-embed": bench_minilm_embed,
              "smollm2-generate": bench_smollm2_generate}

@@ -85,19 +85,28 @@ public struct ImageClassifierCheckpoint {
     public let kind: ImageModelKind
     public let dataset: ImageDatasetKind
     public let normalization: MNIST.Normalization
+    /// How the weights are packed, for a checkpoint written by `strata quantize` (nil: float32).
+    public let quantization: QuantizationSpec?
 
     /// Reads the checkpoint at `path`; the model, its configuration and the dataset come from its
     /// metadata. A checkpoint from another command, or one whose configuration or weights do not
     /// fit, throws an error naming the file.
     public init(path: String) throws {
-        let checkpoint = try TrainingCheckpoint.load(path: path)
-        let meta = checkpoint.metadata
+        let (entries, header) = try SafeTensors.read(path: path)
+        let quantization = try QuantizationSpec(metadata: header, path: path)
+        let checkpoint = quantization == nil ? try TrainingCheckpoint.load(path: path) : nil
+        let meta = checkpoint?.metadata ?? header
         guard let kindName = meta["model"], let kind = ImageModelKind(rawValue: kindName) else {
             throw CheckpointError(path: path, message: "metadata 'model' is \(meta["model"].map { "'\($0)'" } ?? "missing"); expected mlp or cnn (a checkpoint from 'strata train mnist')")
         }
         do { model = try kind.make(configJSON: meta["model_config"]) }
         catch { throw CheckpointError(path: path, message: "metadata 'model_config' is not a valid \(kind.rawValue) configuration: \(error)") }
-        try checkpoint.loadWeights(into: model)
+        if let quantization {
+            try ModelQuantization.load(entries, prefix: "model.", spec: quantization, into: model, path: path)
+        } else {
+            try checkpoint?.loadWeights(into: model)
+        }
+        self.quantization = quantization
         model.train(false)
         self.kind = kind
         dataset = ImageDatasetKind(rawValue: meta["dataset"] ?? "mnist") ?? .mnist

@@ -17,6 +17,8 @@ struct BenchCommand: ParsableCommand {
         "lstm-charlm": { $0.lstmCharLM() },
         "gpt-char": { $0.gptChar() },
         "gpt2-generate": { $0.gpt2Generate() },
+        "gpt2-generate-quantized": { try $0.gpt2GenerateQuantized() },
+        "mlp-mnist-int8": { try $0.mlpMNISTInt8() },
         "mf-recsys": { $0.mfRecsys() },
         "fused": { $0.fused() },
         "qmatmul": { $0.qmatmul() },

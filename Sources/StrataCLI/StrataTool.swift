@@ -10,8 +10,8 @@ public struct StrataTool: ParsableCommand {
         version: strataVersion,
         subcommands: [InfoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self, BenchCommand.self,
                       TokenizeCommand.self, GenerateCommand.self, PerplexityCommand.self, EmbedCommand.self, RecommendCommand.self,
-                      CollectivesCheckCommand.self,
-                      PredictRatingCommand.self, ServeCommand.self]
+                      CollectivesCheckCommand.self, PredictRatingCommand.self, ServeCommand.self,
+                      QuantizeCommand.self, PruneCommand.self, DistillCommand.self]
     )
     public init() {}
 }

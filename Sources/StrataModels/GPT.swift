@@ -88,7 +88,7 @@ public final class GPT: Module {
         }
         x = finalNorm(x)
         // The output head shares the token embedding's weights (Press & Wolf 2017).
-        let logits = Tensor.matmul(x.reshaped([batch * steps, config.width]), tokenEmbedding.weight, transposeB: true)
+        let logits = tokenEmbedding.tiedProjection(x.reshaped([batch * steps, config.width]))   // [B·T, V]
         return logits.reshaped([batch, steps, config.vocabularySize])
     }
 }

@@ -80,8 +80,10 @@ public enum LanguageModelCheckpoint {
 
     /// Writes the model and its tokenizer into `directory` (created if needed). Each file is
     /// written to a temporary name and renamed, so a reader never sees a half-written file.
+    ///
+    /// `weights` replaces the model's float32 state dict (the packed entries of `strata quantize`).
     public static func save(_ model: LanguageModel, tokenizer: Tokenizer, to directory: String,
-                            metadata extra: [String: String] = [:]) throws {
+                            metadata extra: [String: String] = [:], weights: [String: SafeTensorsEntry]? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var metadata = extra
         metadata["architecture"] = model.architecture
@@ -100,7 +102,11 @@ public enum LanguageModelCheckpoint {
         default:
             throw LanguageModelCheckpointError(path: directory, reason: "cannot save a tokenizer of type \(type(of: tokenizer))")
         }
-        try SafeTensors.save(model.module.stateDict(), metadata: metadata, to: directory + "/" + weightsFile)
+        if let weights {
+            try SafeTensors.write(weights, metadata: metadata, to: directory + "/" + weightsFile)
+        } else {
+            try SafeTensors.save(model.module.stateDict(), metadata: metadata, to: directory + "/" + weightsFile)
+        }
         // The same metadata as a readable config.json (the weights' header stays the source of truth).
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -115,7 +121,8 @@ public enum LanguageModelCheckpoint {
         guard FileManager.default.fileExists(atPath: weightsPath) else {
             throw LanguageModelCheckpointError(path: directory, reason: "no \(weightsFile) here; expected a directory written by 'strata train lm'")
         }
-        let (tensors, metadata) = try SafeTensors.load(path: weightsPath)
+        let (entries, metadata) = try SafeTensors.read(path: weightsPath)
+        let quantization = try QuantizationSpec(metadata: metadata, path: weightsPath)
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else {
                 throw LanguageModelCheckpointError(path: weightsPath, reason: "metadata has no '\(key)'; not a Strata language model")
@@ -140,7 +147,15 @@ public enum LanguageModelCheckpoint {
             throw LanguageModelCheckpointError(path: weightsPath, reason: "malformed config in metadata: \(DecodingErrorText.describe(error))")
         }
         do {
-            try model.module.loadStateDict(tensors)
+            if let quantization {
+                try ModelQuantization.load(entries, spec: quantization, into: model.module, path: weightsPath)
+            } else {
+                var tensors: [String: Tensor] = [:]
+                for (k, e) in entries { tensors[k] = try e.tensor(key: k, path: weightsPath) }
+                try model.module.loadStateDict(tensors)
+            }
+        } catch let error as QuantizationError {
+            throw LanguageModelCheckpointError(path: weightsPath, reason: error.description)
         } catch {
             throw LanguageModelCheckpointError(path: weightsPath, reason: "weights do not fit the config: \(error)")
         }

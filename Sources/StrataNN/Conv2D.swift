@@ -7,9 +7,12 @@ import StrataCore
 /// let conv = Conv2D(1, 32, kernelSize: (3, 3), padding: (1, 1))
 /// let y = conv(images)   // [N, 1, 28, 28] -> [N, 32, 28, 28]
 /// ```
-public final class Conv2D: Layer {
+public final class Conv2D: Layer, PackedWeightLayer {
     public let weight: Tensor
     public let bias: Tensor?
+    /// When set, inference reads these int8/int4 codes (rows: output channels, columns: the
+    /// flattened `[in, kh, kw]` window) instead of `weight`; no gradient flows through them.
+    public var packedWeight: PackedMatrix?
     public let stride: (Int, Int)
     public let padding: (Int, Int)
     public let dilation: (Int, Int)
@@ -25,7 +28,14 @@ public final class Conv2D: Layer {
     }
 
     override public func callAsFunction(_ x: Tensor) -> Tensor {
-        x.conv2d(weight, bias: bias, stride: stride, padding: padding, dilation: dilation)
+        guard let packedWeight else { return x.conv2d(weight, bias: bias, stride: stride, padding: padding, dilation: dilation) }
+        ensure(x.rank == 4 && x.shape[1] == weight.shape[1],
+               "Conv2D: input \(x.shape) does not have the \(weight.shape[1]) channels of weight \(weight.shape)")
+        let window = Window2D(kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding, dilation: dilation)
+        let (oh, ow) = window.outputSize(x.shape[2], x.shape[3])
+        var y = packedWeight.matmul(x.patches(window: window))          // [N·OH·OW, out]
+        if let bias { y = y + bias }
+        return y.reshaped([x.shape[0], oh, ow, weight.shape[0]]).permuted([0, 3, 1, 2])   // [N, out, OH, OW]
     }
 }
 

@@ -6,9 +6,13 @@ import StrataCore
 /// let fc = Linear(784, 512)
 /// let h = fc(x)   // [B, 784] -> [B, 512]
 /// ```
-public final class Linear: Layer {
+public final class Linear: Layer, PackedWeightLayer {
     public let weight: Tensor
     public let bias: Tensor?
+    /// When set, inference products read these int8/int4 codes instead of `weight` (no gradient).
+    public var packedWeight: PackedMatrix?
+    /// How products with `packedWeight` treat the activations (dynamic int8 for int8 weights).
+    public var packedActivations: PackedMatrix.Activations = .float
 
     public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, initializer: Initializer = .pytorchDefault) {
         weight = initializer.make([outputSize, inputSize])
@@ -18,7 +22,14 @@ public final class Linear: Layer {
     override public func callAsFunction(_ x: Tensor) -> Tensor {
         ensure(x.shape.last == weight.shape[1],
                      "Linear: input has \(x.shape.last ?? 0) features (shape \(x.shape)), the layer expects \(weight.shape[1])")
-        let out = Tensor.linear(x.rank == 2 ? x : x.reshaped([-1, weight.shape[1]]), weight: weight, bias: bias)
+        let flat = x.rank == 2 ? x : x.reshaped([-1, weight.shape[1]])   // [N, in]
+        let out: Tensor
+        if let packedWeight {
+            let y = packedWeight.matmul(flat, activations: packedActivations)   // [N, out]
+            out = bias.map { y + $0 } ?? y
+        } else {
+            out = Tensor.linear(flat, weight: weight, bias: bias)
+        }
         return x.rank == 2 ? out : out.reshaped(Array(x.shape.dims.dropLast()) + [weight.shape[0]])
     }
 }
@@ -29,14 +40,33 @@ public final class Linear: Layer {
 /// let embed = Embedding(65, 64)
 /// let vectors = embed(ids)   // [B, T] int -> [B, T, 64]
 /// ```
-public final class Embedding: Layer {
+public final class Embedding: Layer, PackedWeightLayer {
     public let weight: Tensor
+    /// When set, lookups (and `tiedProjection`) read these int8/int4 codes instead of `weight`.
+    public var packedWeight: PackedMatrix?
 
     public init(_ count: Int, _ dimension: Int, initializer: Initializer = .normal(std: 1)) {
         weight = initializer.make([count, dimension])
     }
 
-    override public func callAsFunction(_ ids: Tensor) -> Tensor { weight[indices: ids] }
+    override public func callAsFunction(_ ids: Tensor) -> Tensor {
+        guard let packedWeight else { return weight[indices: ids] }
+        let rows = ids.toArray(as: Int64.self).map { Int($0) }
+        ensure(rows.allSatisfy { (0..<packedWeight.rows).contains($0) },
+               "Embedding: an id of \(ids.shape) is outside 0..<\(packedWeight.rows)")
+        return packedWeight.gatherRows(rows).reshaped(ids.shape.dims + [packedWeight.columns])   // [..., dimension]
+    }
+
+    /// `x · weightᵀ`: `[N, dimension]` to `[N, count]`, the output head of a model that ties it
+    /// to its token embedding (Press & Wolf 2017); reads the packed codes when set.
+    ///
+    /// ```swift
+    /// let logits = embed.tiedProjection(hidden)   // [N, 64] -> [N, 65]
+    /// ```
+    public func tiedProjection(_ x: Tensor) -> Tensor {
+        if let packedWeight { return packedWeight.matmul(x) }
+        return Tensor.matmul(x, weight, transposeB: true)
+    }
 }
 
 /// Flattens all axes after the first (batch) axis.

@@ -7,8 +7,10 @@ import StrataCore
 /// let positions = LearnedPositionEmbedding(context: 128, width: 64)
 /// let p = positions(count: 10, offset: 0)   // [10, 64], added to the token embeddings
 /// ```
-public final class LearnedPositionEmbedding: Module {
+public final class LearnedPositionEmbedding: Module, PackedWeightLayer {
     public let weight: Tensor
+    /// When set, positions are read from these int8/int4 codes instead of `weight`.
+    public var packedWeight: PackedMatrix?
 
     public init(context: Int, width: Int, std: Double = 0.02) {
         weight = Tensor.normal([context, width], std: std, requiresGrad: true)
@@ -18,6 +20,7 @@ public final class LearnedPositionEmbedding: Module {
     public func callAsFunction(count: Int, offset: Int = 0) -> Tensor {
         ensure(offset + count <= weight.shape[0],
                      "LearnedPositionEmbedding: positions up to \(offset + count) exceed the context of \(weight.shape[0])")
+        if let packedWeight { return packedWeight.gatherRows(Array(offset..<(offset + count))) }   // [count, width]
         return weight[offset..<(offset + count)]
     }
 }

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Strata
+
+/// `strata distill`: trains a smaller MNIST MLP on a teacher's softened outputs plus the labels
+/// (Hinton et al. 2015), and the same student alone (same steps and seed) to compare.
+struct DistillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill", abstract: "Distil an MNIST teacher into a smaller MLP student.",
+        discussion: """
+            The student minimises alpha T^2 KL(softmax(teacher/T) || softmax(student/T)) + (1 - alpha) CE(student, labels). \
+            With --baseline, the same student (same initialisation, batches and steps) is also trained on the labels \
+            alone, and both test accuracies are printed.
+            """)
+
+    @Option(help: "A checkpoint.safetensors written by 'strata train mnist' (mlp or cnn).") var teacher: String
+    @Option(help: "The student: mlp.") var student: String = "mlp"
+    @Option(help: "Hidden sizes of the student MLP, comma-separated (default: half the teacher MLP's, or 256,128).") var hidden: String?
+    @Option(help: "Softmax temperature T.") var temperature: Double = 4
+    @Option(help: "Weight of the soft (teacher) term, in [0, 1].") var alpha: Double = 0.9
+    @Option(help: "Training epochs.") var epochs: Int = 5
+    @Option(help: "Adam learning rate.") var lr: Double = 1e-3
+    @Option(help: "Samples per batch.") var batchSize: Int = 128
+    @Option(help: "Random seed (initialisation and shuffling).") var seed: UInt64 = 42
+    @Flag(help: "Also train the student alone on the labels, with the same steps and seed.") var baseline = false
+    @Option(help: "Directory with the dataset's IDX files (default: as in training).") var data: String?
+    @Option(help: "Output directory.") var out: String
+    @Option(help: "Write the figures as JSON to this path.") var json: String?
+
+    func validate() throws {
+        try OptionCheck.double(temperature, "--temperature", in: 0...1000, open: .lower)
+        try OptionCheck.double(alpha, "--alpha", in: 0...1)
+        try OptionCheck.int(epochs, "--epochs", in: 1...10_000)
+        try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
+        try OptionCheck.int(batchSize, "--batch-size", in: 1...65_536)
+    }
+
+    func run() throws {
+        guard student == "mlp" else { throw UserFacingError("--student must be mlp for MNIST teachers, got '\(student)'") }
+        let subject = try CompressionSubject.open(teacher)
+        guard case .image(let classifier, let metadata) = subject else {
+            throw UserFacingError("\(teacher): 'strata distill' handles MNIST teachers (mlp, cnn); this is a \(subject.modelName) language model")
+        }
+        let sizes = try hiddenSizes(teacher: classifier.model)
+        let directory = try classifier.dataset.locate(data)
+        let train = try MNIST.load(directory: directory, split: .train, normalization: classifier.normalization)
+        let test = try MNIST.load(directory: directory, split: .test, normalization: classifier.normalization)
+        let teacherModel = classifier.model
+        teacherModel.train(false)
+        let teacherAccuracy = Trainer(model: teacherModel, optimizer: SGD(teacherModel.parameters(), learningRate: 0))
+            .evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? .nan
+
+        func trainStudent(alpha: Double) -> (MLP, Double) {
+            Tensor.manualSeed(seed)
+            let model = MLP(MLP.Config(hiddenSizes: sizes, dropout: 0))
+            let optimizer = Adam(model.parameters(), learningRate: lr)
+            let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
+            for epoch in 0..<epochs {
+                var total = 0.0, count = 0
+                for batch in loader.epoch(epoch) {
+                    let soft = withoutGradients { teacherModel(batch.inputs) }
+                    let loss = distillationLoss(studentLogits: model(batch.inputs), teacherLogits: soft, targets: batch.targets,
+                                                temperature: temperature, alpha: alpha)
+                    total += loss.item(); count += 1
+                    loss.backward()
+                    optimizer.step()
+                    optimizer.zeroGradients()
+                }
+                print(String(format: "  %@ epoch %d/%d: loss %.4f", alpha > 0 ? "distilled" : "alone", epoch + 1, epochs, total / Double(max(count, 1))))
+            }
+            model.train(false)
+            let accuracy = Trainer(model: model, optimizer: SGD(model.parameters(), learningRate: 0))
+                .evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? .nan
+            return (model, accuracy)
+        }
+
+        print("teacher \(classifier.kind.rawValue) (\(teacherModel.parameterCount) parameters): test accuracy \(String(format: "%.2f%%", teacherAccuracy * 100))")
+        print("student mlp \(sizes.map(String.init).joined(separator: "-")), T = \(temperature), alpha = \(alpha), \(epochs) epochs")
+        let (distilled, distilledAccuracy) = trainStudent(alpha: alpha)
+        var result: [String: JSONValue] = [
+            "teacher_accuracy": JSONValue(teacherAccuracy), "teacher_parameters": JSONValue(teacherModel.parameterCount),
+            "student_parameters": JSONValue(distilled.parameterCount), "student_accuracy": JSONValue(distilledAccuracy),
+            "temperature": JSONValue(temperature), "alpha": JSONValue(alpha), "epochs": JSONValue(epochs),
+        ]
+        print(String(format: "distilled student: test accuracy %.2f%%", distilledAccuracy * 100))
+        if baseline {
+            let (_, aloneAccuracy) = trainStudent(alpha: 0)
+            print(String(format: "student trained alone: test accuracy %.2f%%", aloneAccuracy * 100))
+            result["student_alone_accuracy"] = JSONValue(aloneAccuracy)
+        }
+        var header = metadata
+        header["model"] = "mlp"
+        header["model_config"] = ImageModelKind.mlp.configJSON(distilled)
+        header["distilled_from"] = teacher
+        header["distillation_temperature"] = String(temperature)
+        header["distillation_alpha"] = String(alpha)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let trainer = Trainer(model: distilled, optimizer: SGD(distilled.parameters(), learningRate: 0))
+        let path = out + "/checkpoint.safetensors"
+        try TrainingCheckpoint.save(trainer: trainer, metadata: header, to: path)
+        print("  wrote \(path)")
+        result["output"] = JSONValue(path)
+        if let json { try MetricsLog.writeResult(result, to: json) }
+    }
+
+    /// The student's hidden sizes: given, or half the teacher MLP's (256, 128 for a CNN teacher).
+    private func hiddenSizes(teacher: Layer) throws -> [Int] {
+        if let hidden {
+            let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 65_536 }) else {
+                throw UserFacingError("--hidden must be comma-separated sizes in 1...65536, got '\(hidden)'")
+            }
+            return sizes.map { $0! }
+        }
+        if let mlp = teacher as? MLP { return mlp.config.hiddenSizes.map { Swift.max(1, $0 / 2) } }
+        return [256, 128]
+    }
+}
