@@ -39,15 +39,15 @@ let package = Package(
             "Strata", "StrataServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
-        .target(name: "_StrataTestSupport", dependencies: ["StrataCore"]),
+        .target(name: "_StrataTestSupport", dependencies: ["StrataCore", "StrataIO"]),
 
         // MARK: - Tests
         .testTarget(name: "StrataCoreTests", dependencies: ["StrataCore", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StrataIOTests", dependencies: ["StrataIO", "_StrataTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataNNTests", dependencies: ["StrataNN", "StrataOptim", "StrataModels", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore"]),
+        .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore", "_StrataTestSupport"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
         .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "_StrataTestSupport"]),
         .testTarget(name: "StrataCLITests", dependencies: ["strata"]),

@@ -1,6 +1,6 @@
 // libFuzzer entry point for the GGUF reader: every input must end in a GGUFError or a
-// consistent GGUFFile, never a crash, a hang or a runaway allocation. Built and run by
-// Scripts/fuzz/fuzz_gguf.sh (not part of the package or CI).
+// consistent GGUFFile, never a crash, a hang or a runaway allocation.
+// Built and run by Scripts/fuzz/fuzz.sh gguf.
 import StrataIO
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -10,7 +10,9 @@ public func fuzzGGUF(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     // A successful read promises in-file, aligned, disjoint tensor bytes: touch them all.
     var checksum: UInt8 = 0
     for info in file.tensors {
-        precondition(info.offset % file.alignment == 0 && info.byteCount == file.bytes(of: info).count)
+        if info.offset % file.alignment != 0 || info.byteCount != file.bytes(of: info).count {
+            fatalError("tensor \(info.name): offset \(info.offset), \(info.byteCount) bytes, not what the file holds")
+        }
         checksum &+= file.bytes(of: info).reduce(0, &+)
     }
     _ = file.metadata.values.map(\.description)

@@ -63,6 +63,21 @@ public struct ConfigCheck: Sendable {
     /// The most parameters a configuration may ask for (2^32, 16 GB of float32).
     public static let maxParameters = 1 << 32
 
+    /// A configuration read from a checkpoint must not ask for many more parameters than the
+    /// checkpoint stores: checked before the model is built, so that a config edited to a larger
+    /// size fails at once instead of allocating (and initialising) a model that its tensors cannot
+    /// fill. `estimate` may over-count by up to a factor of 2 (plus 2^16), as the estimates here do.
+    ///
+    /// ```swift
+    /// try ConfigCheck(source: path).parameters(config.parameterEstimate, storedValues: tensors.values.reduce(0) { $0 + $1.count }, key: "config")
+    /// ```
+    public func parameters(_ estimate: Double, storedValues: Int, key: String) throws {
+        guard estimate.isFinite, estimate <= 2 * Double(storedValues) + 65_536 else {
+            throw ConfigError(source: source, key: key,
+                              message: "the configuration asks for about \(Int(estimate.rounded())) parameters but the file stores only \(storedValues) values")
+        }
+    }
+
     /// The estimated parameter count must not exceed ``maxParameters``.
     public func parameters(_ count: Double, key: String) throws {
         guard count.isFinite, count <= Double(Self.maxParameters) else {

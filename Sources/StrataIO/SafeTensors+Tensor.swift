@@ -64,7 +64,13 @@ extension SafeTensorsEntry {
         case "F16": return make(Float16.self)
         case "I32": return make(Int32.self)
         case "I64": return make(Int64.self)
-        case "BOOL": return make(Bool.self)
+        case "BOOL":
+            // Any byte other than 0 or 1 is not a Bool: reading it as one is undefined behaviour.
+            if let bad = data.firstIndex(where: { $0 > 1 }) {
+                throw SafeTensorsError(kind: .invalidTensor, path: path, key: key,
+                                       message: "BOOL element \(bad) is the byte \(data[bad]); expected 0 or 1")
+            }
+            return make(Bool.self)
         case "U8": return widen(UInt8.self)
         case "I8": return widen(Int8.self)
         case "I16": return widen(Int16.self)

@@ -130,16 +130,19 @@ public enum LanguageModelCheckpoint {
             return value
         }
         let configData = Data(try field("config").utf8)
+        let storedValues = tensors.values.reduce(0) { $0 + $1.count }
         let model: LanguageModel
         do {
             switch try field("architecture") {
             case "gpt":
                 let config = try JSONDecoder().decode(GPT.Config.self, from: configData)
                 try config.validate(source: weightsPath)
+                try ConfigCheck(source: weightsPath).parameters(config.parameterEstimate, storedValues: storedValues, key: "config")
                 model = .gpt(GPT(config))
             case "lstm":
                 let config = try JSONDecoder().decode(LSTMLanguageModel.Config.self, from: configData)
                 try config.validate(source: weightsPath)
+                try ConfigCheck(source: weightsPath).parameters(config.parameterEstimate, storedValues: storedValues, key: "config")
                 model = .lstm(LSTMLanguageModel(config))
             case let other: throw LanguageModelCheckpointError(path: weightsPath, reason: "unknown architecture '\(other)' (expected gpt or lstm)")
             }

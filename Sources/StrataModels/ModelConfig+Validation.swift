@@ -19,8 +19,13 @@ extension GPT.Config {
         try check.int(width, "width", in: 1...65_536)
         try check.require(width % heads == 0, "width", "\(width) is not a multiple of heads \(heads)")
         try check.double(dropout, "dropout", in: 0...1, upperOpen: true)
+        try check.parameters(parameterEstimate, key: "width")
+    }
+
+    /// About how many parameters the model has: embeddings, and 12 width² per block.
+    public var parameterEstimate: Double {
         let w = Double(width)
-        try check.parameters(Double(vocabularySize + context) * w + Double(layers) * 12 * w * w, key: "width")
+        return Double(vocabularySize + context) * w + Double(layers) * 12 * w * w
     }
 }
 
@@ -33,9 +38,13 @@ extension LSTMLanguageModel.Config {
         try check.int(hidden, "hidden", in: 1...65_536)
         try check.int(layers, "layers", in: 1...256)
         try check.double(dropout, "dropout", in: 0...1, upperOpen: true)
+        try check.parameters(parameterEstimate, key: "hidden")
+    }
+
+    /// About how many parameters the model has (at most 4 hidden² per layer too many).
+    public var parameterEstimate: Double {
         let h = Double(hidden)
-        try check.parameters(Double(vocabularySize) * (Double(embedding) + h) + Double(layers) * 4 * h * (Double(embedding) + 2 * h),
-                             key: "hidden")
+        return Double(vocabularySize) * (Double(embedding) + h) + Double(layers) * 4 * h * (Double(embedding) + 2 * h)
     }
 }
 

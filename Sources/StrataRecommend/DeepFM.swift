@@ -187,3 +187,29 @@ extension DeepFM: Recommender {
         })
     }
 }
+
+extension DeepFM {
+    /// Checks that every attribute row loaded into the buffers (from a checkpoint, say) points into
+    /// its own field's block of the embedding table; a damaged value would index outside it.
+    ///
+    /// ```swift
+    /// try model.loadStateDict(tensors)
+    /// try model.checkAttributeRows(source: "model.safetensors")
+    /// ```
+    public func checkAttributeRows(source: String) throws {
+        var offset = config.users + config.items
+        for (name, sizes, buffer) in [("user", config.userFieldSizes, userAttributes), ("item", config.itemFieldSizes, itemAttributes)] {
+            guard let buffer else { continue }
+            let starts = sizes.indices.map { offset + sizes[..<$0].reduce(0, +) }
+            try buffer.withUnsafeBuffer(as: Int32.self) { rows in
+                for (k, row) in rows.enumerated() {
+                    let field = k % sizes.count
+                    guard Int(row) >= starts[field] && Int(row) < starts[field] + sizes[field] else {
+                        throw RecommenderError("\(source): \(name) attribute \(k / sizes.count), field \(field) points to embedding row \(row), outside its field's rows \(starts[field])..<\(starts[field] + sizes[field])")
+                    }
+                }
+            }
+            offset += sizes.reduce(0, +)
+        }
+    }
+}

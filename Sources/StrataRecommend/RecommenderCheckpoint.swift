@@ -57,19 +57,23 @@ public struct RecommenderCheckpoint {
             throw RecommenderError("\(modelPath): not a Strata recommender checkpoint (metadata 'strata_recommender' or 'config' missing)")
         }
         let what = "\(modelPath): metadata 'config'"
+        let storedValues = tensors.values.reduce(0) { $0 + $1.count }
         let model: Recommender
         switch kind {
         case .matrixFactorization:
             let decoded = try decodeJSON(MatrixFactorization.Config.self, from: config, what: what)
             try decoded.validate(source: modelPath)
+            try ConfigCheck(source: modelPath).parameters(decoded.parameterEstimate, storedValues: storedValues, key: "config")
             model = MatrixFactorization(decoded)
         case .deepFM:
             let decoded = try decodeJSON(DeepFM.Config.self, from: config, what: what)
             try decoded.validate(source: modelPath)
+            try ConfigCheck(source: modelPath).parameters(decoded.parameterEstimate, storedValues: storedValues, key: "config")
             model = DeepFM(decoded)
         case .lightGCN:
             let decoded = try decodeJSON(LightGCN.Config.self, from: config, what: what)
             try decoded.validate(source: modelPath)
+            try ConfigCheck(source: modelPath).parameters(decoded.parameterEstimate, storedValues: storedValues, key: "config")
             model = LightGCN(decoded)
         }
         var state = tensors
@@ -86,6 +90,7 @@ public struct RecommenderCheckpoint {
             throw RecommenderError("\(modelPath): the interaction tensors are missing or do not fit \(model.userCount) users and \(model.itemCount) items (offsets must rise from 0 to the item count)")
         }
         do { try model.loadStateDict(state) } catch { throw RecommenderError("\(modelPath): \(error)") }
+        try (model as? DeepFM)?.checkAttributeRows(source: modelPath)
         model.train(false)
         seen = (0..<model.userCount).map { Array(seenItems[Int(starts[$0])..<Int(starts[$0 + 1])]) }
 
@@ -94,6 +99,9 @@ public struct RecommenderCheckpoint {
         guard let ids = try? JSONSerialization.jsonObject(with: idsData) as? [String: [String]],
               let userIds = ids["users"], let itemIds = ids["items"] else {
             throw RecommenderError("\(idsPath): expected a JSON object with string arrays 'users' and 'items'")
+        }
+        for (name, list) in [("users", userIds), ("items", itemIds)] where Set(list).count != list.count {
+            throw RecommenderError("\(idsPath): '\(name)' lists an id twice; every id must be unique")
         }
         guard userIds.count == model.userCount, itemIds.count == model.itemCount else {
             throw RecommenderError("\(idsPath): \(userIds.count) users and \(itemIds.count) items, the model has \(model.userCount) and \(model.itemCount)")

@@ -12,8 +12,11 @@ extension MatrixFactorization.Config {
         try check.int(items, "items", in: 1...ConfigCheck.maxDimension)
         try check.int(factors, "factors", in: 1...4096)
         try check.double(initStd, "initStd", in: 0...10)
-        try check.parameters(Double(users + items) * Double(factors + 1), key: "factors")
+        try check.parameters(parameterEstimate, key: "factors")
     }
+
+    /// The parameter count: a vector and a bias per user and item.
+    public var parameterEstimate: Double { Double(users + items) * Double(factors + 1) }
 }
 
 extension DeepFM.Config {
@@ -28,8 +31,13 @@ extension DeepFM.Config {
         try check.ints(itemFieldSizes, "itemFieldSizes", in: 1...ConfigCheck.maxDimension, count: 0...256)
         try check.double(initStd, "initStd", in: 0...10)
         try check.double(dropout, "dropout", in: 0...1, upperOpen: true)
+        try check.parameters(parameterEstimate, key: "factors")
+    }
+
+    /// About how many parameters the model has: a vector and a weight per id and per category.
+    public var parameterEstimate: Double {
         let rows = Double(users + items) + Double((userFieldSizes + itemFieldSizes).reduce(0, +))
-        try check.parameters(rows * Double(factors + 1), key: "factors")
+        return rows * Double(factors + 1)
     }
 }
 
@@ -42,6 +50,9 @@ extension LightGCN.Config {
         try check.int(factors, "factors", in: 1...4096)
         try check.int(layers, "layers", in: 1...16)
         try check.double(initStd, "initStd", in: 0...10)
-        try check.parameters(Double(users + items) * Double(factors), key: "factors")
+        try check.parameters(parameterEstimate, key: "factors")
     }
+
+    /// The parameter count: a vector per user and item.
+    public var parameterEstimate: Double { Double(users + items) * Double(factors) }
 }

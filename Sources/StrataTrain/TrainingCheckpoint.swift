@@ -55,8 +55,8 @@ public struct TrainingCheckpoint {
             throw CheckpointError(path: path, message: "not a Strata training checkpoint (metadata 'format' is \(header["format"].map { "'\($0)'" } ?? "missing"), expected '\(formatName)')")
         }
         func integer(_ key: String) throws -> Int {
-            guard let text = header[key], let v = Int(text) else {
-                throw CheckpointError(path: path, message: "metadata '\(key)' is missing or not an integer")
+            guard let text = header[key], let v = Int(text), v >= 0 else {
+                throw CheckpointError(path: path, message: "metadata '\(key)' is missing or not a non-negative integer")
             }
             return v
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StrataIO
+import _StrataTestSupport
 
 /// Damaged copies of Fixtures/small.gguf: every case must end in a `GGUFError` or a successful,
 /// self-consistent read; never a crash, a hang or another error.
@@ -61,55 +62,19 @@ struct GGUFFuzzTests {
         }
     }
 
-    @Test("seeded random bit flips")
-    func bitFlips() {
-        var random = SplitMix64(seed: 0x6775_6666)
-        var survived = 0
-        for trial in 0..<600 {
-            var bytes = original
-            // Most flips land in the header, where the parser looks; some anywhere.
-            let limit = trial % 4 == 0 ? bytes.count : reference.dataOffset
-            let flips = 1 + Int(random.next() % 3)
-            for _ in 0..<flips {
-                let position = Int(random.next() % UInt64(limit))
-                bytes[position] ^= 1 << UInt8(random.next() % 8)
-            }
-            if open(bytes, "bit-flip trial \(trial)") != nil { survived += 1 }
+    @Test("shared fuzz cases: bit flips, extreme header fields, deleted and copied ranges")
+    func sharedCases() {
+        // Fields are overwritten at 600 seeded header positions; flips and range edits land anywhere.
+        let budget = FuzzCases.Budget(truncations: 0, bitFlips: 600, fieldPositions: 600,
+                                      fieldRegion: 0..<reference.dataOffset, rangeEdits: 200)
+        let summary = FuzzRun.run("GGUF", FuzzCases(original, seed: 0x6775_6666, budget: budget),
+                                  expected: { $0 is GGUFError }) { fuzzCase in
+            let file = try GGUFFile(bytes: fuzzCase.bytes, source: "fuzz.gguf")
+            checkConsistent(file, fuzzCase.label)
         }
+        #expect(summary.passed, "\(summary.report)")
         // Flips inside strings, values and tensor data leave a readable file: both outcomes occur.
-        #expect(survived > 0 && survived < 600)
-    }
-
-    @Test("every 8- and 4-byte field overwritten with extreme values")
-    func hugeFields() {
-        let wide: [UInt64] = [.max, 1 << 63, UInt64(Int64.max), 1 << 32, UInt64(original.count), 0]
-        let narrow: [UInt32] = [.max, 1 << 31, 13, 5, 0]
-        var failures = 0
-        for position in 0..<(reference.dataOffset - 8) {
-            for value in wide {
-                var bytes = original
-                withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(position..<(position + 8), with: $0) }
-                if open(bytes, "u64 \(value) at \(position)") == nil { failures += 1 }
-            }
-            for value in narrow {
-                var bytes = original
-                withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(position..<(position + 4), with: $0) }
-                if open(bytes, "u32 \(value) at \(position)") == nil { failures += 1 }
-            }
-        }
-        #expect(failures > 0)
+        #expect(summary.errors > 0 && summary.successes > 0)
     }
 }
 
-/// A tiny deterministic generator (SplitMix64) for reproducible fuzz cases.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,0 +1,132 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs a parser over fuzz cases and counts the outcomes. A case that throws an error accepted
+/// by `expected` counts as an error; one that returns counts as a success (the body checks that
+/// the result is self-consistent and throws ``FuzzInconsistency`` when it is not); any other
+/// error, and any case slower than ``hangSeconds``, is a finding. A crash ends the process, so
+/// a summary that prints at all has crashes = 0.
+///
+/// ```swift
+/// let summary = FuzzRun.run("IDX raw", FuzzCases(bytes, seed: 7), expected: { $0 is IDXError }) { fuzzCase in
+///     _ = try IDX.decode(fuzzCase.bytes)
+/// }
+/// #expect(summary.findings.isEmpty, "\(summary.findings)")
+/// ```
+public struct FuzzSummary: Sendable {
+    public let format: String
+    public var cases = 0
+    public var errors = 0
+    public var successes = 0
+    /// Cases that ended in an unexpected error or a slow run, with their labels.
+    public var findings: [String] = []
+    public var hangs = 0
+    public var slowestSeconds = 0.0
+    public var totalSeconds = 0.0
+    /// Growth of the process's peak resident set (getrusage ru_maxrss) during the run.
+    public var peakGrowthBytes = 0
+
+    public init(format: String) { self.format = format }
+
+    /// The line the fuzz tests print, one per format.
+    public var line: String {
+        let mb = Double(peakGrowthBytes) / 1_048_576
+        return "fuzz \(format): \(cases) cases, \(errors) errors, \(successes) successes, crashes = 0, "
+            + "hangs = \(hangs), unexpected = \(findings.count - hangs), peak RSS growth "
+            + String(format: "%.1f MB (limit %d MB), slowest case %.1f ms, %.2f s", mb, FuzzRun.memoryLimitBytes >> 20,
+                     slowestSeconds * 1000, totalSeconds)
+    }
+
+    /// The summary line and the first 20 findings, for a failing test's message.
+    public var report: String {
+        ([line] + findings.prefix(20)).joined(separator: "\n")
+    }
+
+    /// Whether the run stayed within the bounds: no findings, memory under the limit.
+    public var passed: Bool { findings.isEmpty && peakGrowthBytes <= FuzzRun.memoryLimitBytes }
+}
+
+/// A successful read that contradicts itself (a count that does not match, a value out of range).
+public struct FuzzInconsistency: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public enum FuzzRun {
+    /// The documented bound on peak-RSS growth per fuzz suite: 512 MB. The measure is the
+    /// process's peak, so tests running alongside can only make it larger (never hide growth).
+    public static let memoryLimitBytes = 512 << 20
+    /// A case that takes longer than this counts as a hang (generous: the tests share two busy cores).
+    public static let hangSeconds = 5.0
+
+    /// Throws `FuzzInconsistency(message)` unless `condition` holds.
+    public static func check(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+        if !condition { throw FuzzInconsistency(message()) }
+    }
+
+    /// The process's peak resident set so far, in bytes.
+    public static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(0, &usage)   // RUSAGE_SELF is 0 on Linux and macOS; Glibc imports it as an enum
+        #if canImport(Darwin)
+        return Int(usage.ru_maxrss)
+        #else
+        return Int(usage.ru_maxrss) * 1024
+        #endif
+    }
+
+    /// Runs `body` on every case and prints the summary line.
+    public static func run<S: Sequence>(_ format: String, _ cases: S, expected: (any Error) -> Bool,
+                                        _ body: (FuzzCase) throws -> Void) -> FuzzSummary where S.Element == FuzzCase {
+        var summary = FuzzSummary(format: format)
+        let peakBefore = peakResidentBytes()
+        let start = Date()
+        for fuzzCase in cases {
+            summary.cases += 1
+            let caseStart = Date()
+            do {
+                try body(fuzzCase)
+                summary.successes += 1
+            } catch let error where !(error is FuzzInconsistency) && expected(error) {
+                summary.errors += 1
+            } catch {
+                summary.findings.append("\(fuzzCase.label): \(type(of: error)): \(error)")
+            }
+            let seconds = Date().timeIntervalSince(caseStart)
+            summary.slowestSeconds = max(summary.slowestSeconds, seconds)
+            if seconds > hangSeconds {
+                summary.hangs += 1
+                summary.findings.append("\(fuzzCase.label): took \(seconds) s (hang limit \(hangSeconds) s)")
+            }
+        }
+        summary.totalSeconds = Date().timeIntervalSince(start)
+        summary.peakGrowthBytes = max(0, peakResidentBytes() - peakBefore)
+        print(summary.line)
+        return summary
+    }
+}
+
+/// A scratch directory for parsers that read paths; removed on `remove()`.
+public final class FuzzDirectory: @unchecked Sendable {  // used by one test at a time
+    public let path: String
+
+    public init(_ name: String) throws {
+        path = NSTemporaryDirectory() + "strata-fuzz-\(name)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// Writes `bytes` to `name` in the directory and returns its path.
+    @discardableResult
+    public func write(_ bytes: [UInt8], to name: String) throws -> String {
+        let file = path + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
+    deinit { remove() }
+}
