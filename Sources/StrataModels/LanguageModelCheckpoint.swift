@@ -130,7 +130,7 @@ public enum LanguageModelCheckpoint {
             return value
         }
         let configData = Data(try field("config").utf8)
-        let storedValues = tensors.values.reduce(0) { $0 + $1.count }
+        let storedValues = entries.values.reduce(0) { $0 + $1.elementCount }
         let model: LanguageModel
         do {
             switch try field("architecture") {
