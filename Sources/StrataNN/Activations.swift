@@ -8,14 +8,18 @@ public final class ReLU: Layer {
 
 /// Leaky ReLU as a layer.
 public final class LeakyReLU: Layer {
+    /// The slope applied to negative inputs: y = slope·x for x < 0 (PyTorch's `negative_slope`).
     public let slope: Double
+    /// A leaky ReLU with the given negative slope (default 0.01, as in PyTorch).
     public init(slope: Double = 0.01) { self.slope = slope }
     override public func callAsFunction(_ x: Tensor) -> Tensor { x.leakyRelu(slope: slope) }
 }
 
 /// GELU as a layer (`approximate: true` for the tanh form).
 public final class GELU: Layer {
+    /// Whether the tanh approximation of GELU is used instead of the exact erf form.
     public let approximate: Bool
+    /// A GELU layer; the exact form by default, the tanh form with `approximate: true`.
     public init(approximate: Bool = false) { self.approximate = approximate }
     override public func callAsFunction(_ x: Tensor) -> Tensor { x.gelu(approximate: approximate) }
 }
@@ -44,7 +48,9 @@ public final class SiLU: Layer {
 /// let probs = Softmax(axis: -1)(logits)
 /// ```
 public final class Softmax: Layer {
+    /// The axis the softmax normalises over (negative values count from the end).
     public let axis: Int
+    /// A softmax layer over `axis` (default -1, the last axis).
     public init(axis: Int = -1) { self.axis = axis }
     override public func callAsFunction(_ x: Tensor) -> Tensor { x.softmax(axis: axis) }
 }

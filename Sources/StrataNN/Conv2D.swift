@@ -8,15 +8,22 @@ import StrataCore
 /// let y = conv(images)   // [N, 1, 28, 28] -> [N, 32, 28, 28]
 /// ```
 public final class Conv2D: Layer, PackedWeightLayer {
+    /// The kernels `[out, in, kh, kw]`, initialised by `initializer` (PyTorch's default by default).
     public let weight: Tensor
+    /// The per-output-channel bias `[out]`, or nil when created with `bias: false`.
     public let bias: Tensor?
     /// When set, inference reads these int8/int4 codes (rows: output channels, columns: the
     /// flattened `[in, kh, kw]` window) instead of `weight`; no gradient flows through them.
     public var packedWeight: PackedMatrix?
+    /// The step between windows along height and width (default (1, 1)).
     public let stride: (Int, Int)
+    /// Zero padding added on each side of height and width (default (0, 0)).
     public let padding: (Int, Int)
+    /// The spacing between kernel elements along height and width (default (1, 1)).
     public let dilation: (Int, Int)
 
+    /// A convolution from `inChannels` to `outChannels` with a `kernelSize` (kh, kw) window; the bias is
+    /// drawn as in PyTorch from the fan-in `inChannels·kh·kw`.
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), bias: Bool = true,
                 initializer: Initializer = .pytorchDefault) {
@@ -45,7 +52,9 @@ public final class Conv2D: Layer, PackedWeightLayer {
 /// let pool = MaxPool2D(kernelSize: (2, 2))
 /// ```
 public final class MaxPool2D: Layer {
+    /// The pooling window (kh, kw), the step between windows, and the padding on each side.
     public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+    /// Max pooling over `kernelSize` windows; `stride` defaults to `kernelSize`, `padding` to (0, 0).
     public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
         self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding
     }
@@ -58,7 +67,9 @@ public final class MaxPool2D: Layer {
 /// let pool = AvgPool2D(kernelSize: (2, 2))
 /// ```
 public final class AvgPool2D: Layer {
+    /// The pooling window (kh, kw), the step between windows, and the zero padding on each side.
     public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
+    /// Average pooling over `kernelSize` windows; `stride` defaults to `kernelSize`, `padding` to (0, 0).
     public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
         self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding
     }

@@ -7,13 +7,17 @@ import StrataCore
 /// let h = fc(x)   // [B, 784] -> [B, 512]
 /// ```
 public final class Linear: Layer, PackedWeightLayer {
+    /// The weight matrix `[out, in]`, initialised by `initializer` (PyTorch's default by default).
     public let weight: Tensor
+    /// The bias `[out]`, or nil when created with `bias: false`.
     public let bias: Tensor?
     /// When set, inference products read these int8/int4 codes instead of `weight` (no gradient).
     public var packedWeight: PackedMatrix?
     /// How products with `packedWeight` treat the activations (dynamic int8 for int8 weights).
     public var packedActivations: PackedMatrix.Activations = .float
 
+    /// A layer from `inputSize` to `outputSize` features; the bias is drawn as in PyTorch from the
+    /// fan-in `inputSize`.
     public init(_ inputSize: Int, _ outputSize: Int, bias: Bool = true, initializer: Initializer = .pytorchDefault) {
         weight = initializer.make([outputSize, inputSize])
         self.bias = bias ? defaultBias(outputSize, fanIn: inputSize) : nil
@@ -41,10 +45,12 @@ public final class Linear: Layer, PackedWeightLayer {
 /// let vectors = embed(ids)   // [B, T] int -> [B, T, 64]
 /// ```
 public final class Embedding: Layer, PackedWeightLayer {
+    /// The embedding table `[count, dimension]`; row i is the vector of token id i.
     public let weight: Tensor
     /// When set, lookups (and `tiedProjection`) read these int8/int4 codes instead of `weight`.
     public var packedWeight: PackedMatrix?
 
+    /// A table of `count` vectors of size `dimension`, initialised N(0, 1) by default.
     public init(_ count: Int, _ dimension: Int, initializer: Initializer = .normal(std: 1)) {
         weight = initializer.make([count, dimension])
     }
@@ -86,8 +92,10 @@ public final class Flatten: Layer {
 /// let drop = Dropout(0.1)
 /// ```
 public final class Dropout: Layer {
+    /// The probability of zeroing each element while training, in [0, 1).
     public let p: Double
 
+    /// A dropout layer with drop probability `p` (default 0.5, must be in [0, 1)).
     public init(_ p: Double = 0.5) {
         ensure(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
         self.p = p

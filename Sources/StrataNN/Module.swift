@@ -19,6 +19,7 @@ open class Module {
     /// Training mode (dropout active, batch statistics); set with `train(_:)`.
     public private(set) var isTraining = true
 
+    /// A module in training mode; subclasses declare their parameters as stored properties.
     public init() {}
 
     /// The checkpoint key of a stored property (default: its name without a leading underscore).
@@ -146,6 +147,7 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(String, expected: Shape, found: Shape)
     case dtypeMismatch(String, expected: DType, found: DType)
 
+    /// A readable message naming the tensor key and the expected and found shape or dtype.
     public var description: String {
         switch self {
         case .missingKey(let k, let s): return "missing tensor '\(k)' (expected shape \(s))"
@@ -162,6 +164,7 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
 /// final class Square: Layer { override func callAsFunction(_ x: Tensor) -> Tensor { x * x } }
 /// ```
 open class Layer: Module {
+    /// Maps `input` to the output tensor; every subclass must override it.
     open func callAsFunction(_ input: Tensor) -> Tensor {
         ensureFailure("\(type(of: self)) must override callAsFunction(_:)")
     }
@@ -174,8 +177,11 @@ open class Layer: Module {
 /// let logits = mlp(images)
 /// ```
 public final class Sequential: Layer {
+    /// The layers in the order they are applied.
     public let layers: [Layer]
+    /// A sequence of `layers`, applied first to last.
     public init(_ layers: [Layer]) { self.layers = layers }
+    /// A sequence of the listed layers, applied first to last.
     public convenience init(_ layers: Layer...) { self.init(layers) }
     override public func callAsFunction(_ input: Tensor) -> Tensor {
         layers.reduce(input) { x, layer in layer(x) }

@@ -12,6 +12,7 @@ public final class KeyValueCache {
     private var keys: [ObjectIdentifier: Tensor] = [:]
     private var values: [ObjectIdentifier: Tensor] = [:]
 
+    /// An empty cache.
     public init() {}
 
     /// Positions cached so far (the same for every layer once a forward pass completes).
@@ -46,11 +47,17 @@ public final class KeyValueCache {
 /// let z = attention(query: x, key: memory, value: memory, keyPaddingMask: pad)
 /// ```
 public final class MultiHeadAttention: Module {
+    /// The embedding width E of inputs and outputs.
     public let width: Int
+    /// The number of heads; each head has width E / heads.
     public let heads: Int
+    /// The fused query, key and value projection `[3E, E]` (key `in_proj`).
     public let inProjection: Linear
+    /// The output projection `[E, E]` (key `out_proj`).
     public let outProjection: Linear
 
+    /// Attention of `width` E split into `heads` heads; `width` must be divisible by `heads`.
+    /// `bias` adds biases to both projections.
     public init(width: Int, heads: Int, bias: Bool = true) {
         ensure(heads >= 1 && width % heads == 0, "MultiHeadAttention: width \(width) is not divisible by \(heads) heads")
         self.width = width

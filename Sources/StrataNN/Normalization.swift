@@ -8,13 +8,20 @@ import StrataCore
 /// let bn = BatchNorm(32)     // after a Conv2D with 32 channels
 /// ```
 public final class BatchNorm: Layer {
+    /// The learned scale γ `[features]`, initialised to ones.
     public let weight: Tensor
+    /// The learned shift β `[features]`, initialised to zeros.
     public let bias: Tensor
+    /// The running mean `[features]` used in evaluation mode (a buffer, initialised to zeros).
     public let runningMean: Tensor
+    /// The running unbiased variance `[features]` used in evaluation mode (a buffer, initialised to ones).
     public let runningVar: Tensor
+    /// Added to the variance before the square root (default 1e-5).
     public let epsilon: Double
+    /// The weight of the new batch statistics in the running averages (default 0.1, as in PyTorch).
     public let momentum: Double
 
+    /// Batch normalisation of `features` features or channels.
     public init(_ features: Int, epsilon: Double = 1e-5, momentum: Double = 0.1) {
         weight = Tensor.ones([features], requiresGrad: true)
         bias = Tensor.zeros([features], requiresGrad: true)
@@ -65,11 +72,17 @@ public final class BatchNorm: Layer {
 /// let y = ln(x)   // x: [B, T, 128]
 /// ```
 public final class LayerNorm: Layer {
+    /// The learned scale of shape `normalizedShape` (ones), or nil without `elementwiseAffine`.
     public let weight: Tensor?
+    /// The learned shift of shape `normalizedShape` (zeros), or nil without `elementwiseAffine` or `bias`.
     public let bias: Tensor?
+    /// The trailing axes that are normalised; the input shape must end with them.
     public let normalizedShape: [Int]
+    /// Added to the variance before the square root (default 1e-5).
     public let epsilon: Double
 
+    /// Layer normalisation over the trailing `normalizedShape` axes; `elementwiseAffine` adds a learned
+    /// scale and `bias` a learned shift.
     public init(_ normalizedShape: [Int], epsilon: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
         self.normalizedShape = normalizedShape
         self.epsilon = epsilon
@@ -77,6 +90,7 @@ public final class LayerNorm: Layer {
         self.bias = elementwiseAffine && bias ? Tensor.zeros(Shape(normalizedShape), requiresGrad: true) : nil
     }
 
+    /// Layer normalisation over a last axis of `size` elements, with a learned scale and shift.
     public convenience init(_ size: Int, epsilon: Double = 1e-5) { self.init([size], epsilon: epsilon) }
 
     override public func callAsFunction(_ x: Tensor) -> Tensor {

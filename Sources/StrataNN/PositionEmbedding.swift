@@ -8,10 +8,12 @@ import StrataCore
 /// let p = positions(count: 10, offset: 0)   // [10, 64], added to the token embeddings
 /// ```
 public final class LearnedPositionEmbedding: Module, PackedWeightLayer {
+    /// The position table `[context, width]`, initialised N(0, std²).
     public let weight: Tensor
     /// When set, positions are read from these int8/int4 codes instead of `weight`.
     public var packedWeight: PackedMatrix?
 
+    /// A table for `context` positions of `width` features, drawn from N(0, std²) (std default 0.02).
     public init(context: Int, width: Int, std: Double = 0.02) {
         weight = Tensor.normal([context, width], std: std, requiresGrad: true)
     }
@@ -33,8 +35,10 @@ public final class LearnedPositionEmbedding: Module, PackedWeightLayer {
 /// let p = encoding(count: 10)   // [10, 64]
 /// ```
 public final class SinusoidalPositionEncoding {
+    /// The precomputed encodings `[context, width]`.
     public let table: Tensor
 
+    /// Computes the encodings of `context` positions with `width` features.
     public init(context: Int, width: Int) {
         var values = [Float](repeating: 0, count: context * width)
         for p in 0..<context {

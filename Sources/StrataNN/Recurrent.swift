@@ -5,14 +5,21 @@ import StrataCore
 /// `weight_hh.k` `[G·H, H]` and the two biases `[G·H]`, where G is the number of gates (4 for an
 /// LSTM, 3 for a GRU), all drawn from U(-1/√H, 1/√H) as in PyTorch.
 public class RecurrentLayer: Module {
+    /// The number of input features of the first layer.
     public let inputSize: Int
+    /// The number of features H of the hidden state.
     public let hiddenSize: Int
+    /// The number of stacked layers.
     public let layerCount: Int
     /// Dropout applied to the outputs of every layer but the last, in training mode.
     public let dropout: Double
+    /// Input-to-hidden weights per layer, `[G·H, in]` for the first layer and `[G·H, H]` after (key `weight_ih`).
     public let weightIH: [Tensor]
+    /// Hidden-to-hidden weights per layer, `[G·H, H]` (key `weight_hh`).
     public let weightHH: [Tensor]
+    /// Input-to-hidden biases per layer, `[G·H]` (key `bias_ih`); empty when created with `bias: false`.
     public let biasIH: [Tensor]
+    /// Hidden-to-hidden biases per layer, `[G·H]` (key `bias_hh`); empty when created with `bias: false`.
     public let biasHH: [Tensor]
     /// The Dropout layer applied between layers (it follows `train(_:)` like any child).
     let interLayerDropout: Dropout
@@ -70,10 +77,13 @@ public final class LSTM: RecurrentLayer {
     /// Hidden and cell states, each `[layers, batch, hidden]`.
     public typealias State = (h: Tensor, c: Tensor)
 
+    /// An LSTM of `layers` layers (default 1); `dropout` in [0, 1) applies between layers while training.
     public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, dropout: Double = 0) {
         super.init(gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias, dropout: dropout)
     }
 
+    /// Runs over `x` `[B, T, in]` from `state` (zeros when nil); returns the last layer's outputs
+    /// `[B, T, H]` and the final hidden and cell states, each `[layers, B, H]`.
     public func callAsFunction(_ x: Tensor, state: State? = nil) -> (output: Tensor, state: State) {
         checkInput(x, state: state.map { [$0.h, $0.c] } ?? [])
         let batch = x.shape[0]
@@ -102,10 +112,13 @@ public final class LSTM: RecurrentLayer {
 /// let (outputs, h) = gru(x)    // x: [B, T, 32] -> outputs: [B, T, 64], h: [1, B, 64]
 /// ```
 public final class GRU: RecurrentLayer {
+    /// A GRU of `layers` layers (default 1); `dropout` in [0, 1) applies between layers while training.
     public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, dropout: Double = 0) {
         super.init(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias, dropout: dropout)
     }
 
+    /// Runs over `x` `[B, T, in]` from the hidden `state` `[layers, B, H]` (zeros when nil); returns the
+    /// last layer's outputs `[B, T, H]` and the final hidden state `[layers, B, H]`.
     public func callAsFunction(_ x: Tensor, state: Tensor? = nil) -> (output: Tensor, state: Tensor) {
         checkInput(x, state: state.map { [$0] } ?? [])
         let (batch, steps, n) = (x.shape[0], x.shape[1], hiddenSize)

@@ -7,9 +7,12 @@ import StrataCore
 /// let y = mlp(x)   // [B, T, 128] -> [B, T, 128]
 /// ```
 public final class FeedForward: Layer {
+    /// The first projection `[hidden, E]`, from the width to the hidden size.
     public let expand: Linear
+    /// The second projection `[E, hidden]`, back to the width.
     public let project: Linear
 
+    /// An MLP on `width` features with `hidden` units (default 4·width); `bias` adds biases to both layers.
     public init(width: Int, hidden: Int? = nil, bias: Bool = true) {
         expand = Linear(width, hidden ?? 4 * width, bias: bias)
         project = Linear(hidden ?? 4 * width, width, bias: bias)
@@ -26,12 +29,19 @@ public final class FeedForward: Layer {
 /// let y = block(x, causal: true)    // [B, T, 128]
 /// ```
 public final class TransformerBlock: Module {
+    /// The LayerNorm before attention (key `ln_1`).
     public let attentionNorm: LayerNorm
+    /// The self-attention (key `attn`).
     public let attention: MultiHeadAttention
+    /// The LayerNorm before the MLP (key `ln_2`).
     public let feedForwardNorm: LayerNorm
+    /// The position-wise MLP (key `mlp`).
     public let feedForward: FeedForward
+    /// The dropout applied to the attention and MLP outputs before each residual addition.
     public let dropout: Dropout
 
+    /// A block of `width` features and `heads` attention heads; `dropout` (default 0) applies to both
+    /// residual branches and `bias` to every projection and LayerNorm.
     public init(width: Int, heads: Int, dropout: Double = 0, bias: Bool = true) {
         attentionNorm = LayerNorm([width], bias: bias)
         attention = MultiHeadAttention(width: width, heads: heads, bias: bias)
