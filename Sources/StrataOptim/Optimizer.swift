@@ -4,6 +4,7 @@ import StrataCore
 /// The state an optimizer keeps for one parameter (moment estimates, momentum buffers),
 /// by name, so that it can be saved in a checkpoint and restored.
 public struct ParameterState {
+    /// The parameter's state tensors by name (`momentum_buffer`, `exp_avg`, ...), shaped like the parameter.
     public var buffers: [String: Tensor] = [:]
     /// Updates this parameter has received (PyTorch's per-parameter `state['step']`).
     public var step = 0
@@ -28,6 +29,7 @@ public struct ParameterState {
 /// optimizer.step()
 /// ```
 open class Optimizer {
+    /// The tensors this optimizer updates, in the order given at creation.
     public let parameters: [Tensor]
     /// The learning rate used by the next `step()` (schedules set it).
     public var learningRate: Double
@@ -36,6 +38,7 @@ open class Optimizer {
     /// Per-parameter state, parallel to `parameters`.
     public var states: [ParameterState]
 
+    /// An optimizer over `parameters` (float tensors with `requiresGrad`) with a learning rate ≥ 0.
     public init(_ parameters: [Tensor], learningRate: Double) {
         ensure(learningRate >= 0, "Optimizer: learning rate must be >= 0, got \(learningRate)")
         for (i, p) in parameters.enumerated() {
@@ -134,6 +137,7 @@ open class Optimizer {
 public enum OptimizerStateError: Error, CustomStringConvertible {
     case missing(String)
     case unexpected(String, String)
+    /// A readable message naming the state key and the problem.
     public var description: String {
         switch self {
         case .missing(let k): return "optimizer state: missing '\(k)'"

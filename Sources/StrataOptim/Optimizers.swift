@@ -8,8 +8,12 @@ import StrataCore
 /// let sgd = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, nesterov: true)
 /// ```
 public final class SGD: Optimizer {
+    /// The momentum factor (0: none), the dampening of the momentum, the L2 weight decay added to the
+    /// gradient, and whether Nesterov momentum is used.
     public let momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
 
+    /// SGD over `parameters`; Nesterov momentum needs `momentum > 0` and `dampening == 0`.
+    /// Defaults: no momentum, no dampening, no weight decay.
     public init(_ parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) {
         ensure(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
@@ -45,10 +49,14 @@ public final class SGD: Optimizer {
 /// let adam = Adam(model.parameters(), learningRate: 1e-3)
 /// ```
 public class Adam: Optimizer {
+    /// The decay rates of the first and second moment estimates, the term added to the denominator for
+    /// stability, and the weight decay.
     public let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double
     /// AdamW decouples weight decay from the gradient (Loshchilov & Hutter, 2019).
     let decoupled: Bool
 
+    /// Adam over `parameters`; defaults as in PyTorch: learning rate 1e-3, betas (0.9, 0.999), epsilon
+    /// 1e-8, no weight decay.
     public init(_ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
                 epsilon: Double = 1e-8, weightDecay: Double = 0) {
         (beta1, beta2) = betas
@@ -135,8 +143,13 @@ public final class AdamW: Adam {
 /// let opt = RMSProp(model.parameters(), learningRate: 1e-3)
 /// ```
 public final class RMSProp: Optimizer {
+    /// The smoothing constant of the squared-gradient average, the term added to the denominator, the
+    /// L2 weight decay, the momentum factor (0: none), and whether the gradient average is subtracted
+    /// (centred RMSProp).
     public let alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double, centered: Bool
 
+    /// RMSProp over `parameters`; defaults as in PyTorch: learning rate 1e-2, alpha 0.99, epsilon 1e-8,
+    /// no weight decay, no momentum, not centred.
     public init(_ parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
                 weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
         self.alpha = alpha; self.epsilon = epsilon; self.weightDecay = weightDecay; self.momentum = momentum; self.centered = centered
@@ -171,8 +184,12 @@ public final class RMSProp: Optimizer {
 /// let opt = Adagrad(model.parameters(), learningRate: 0.01)
 /// ```
 public final class Adagrad: Optimizer {
+    /// The learning-rate decay (rate / (1 + (step - 1)·decay)), the term added to the denominator, and
+    /// the L2 weight decay.
     public let learningRateDecay: Double, epsilon: Double, weightDecay: Double
 
+    /// Adagrad over `parameters`; defaults as in PyTorch: learning rate 1e-2, no learning-rate decay,
+    /// epsilon 1e-10, no weight decay.
     public init(_ parameters: [Tensor], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
                 epsilon: Double = 1e-10, weightDecay: Double = 0) {
         self.learningRateDecay = learningRateDecay; self.epsilon = epsilon; self.weightDecay = weightDecay

@@ -13,18 +13,24 @@ public protocol LearningRateSchedule: Sendable {
 
 /// The same rate throughout.
 public struct ConstantLR: LearningRateSchedule {
+    /// The learning rate returned at every step.
     public let base: Double
+    /// A schedule that always returns `base`.
     public init(_ base: Double) { self.base = base }
+    /// Returns `base`.
     public func learningRate(at step: Int) -> Double { base }
 }
 
 /// Multiplies the rate by `gamma` every `stepSize` steps.
 public struct StepLR: LearningRateSchedule {
+    /// The initial rate, the number of steps between decays, and the decay factor.
     public let base: Double, stepSize: Int, gamma: Double
+    /// A step schedule from `base`; `stepSize` must be positive, `gamma` defaults to 0.1.
     public init(base: Double, stepSize: Int, gamma: Double = 0.1) {
         ensure(stepSize > 0, "StepLR: stepSize must be positive")
         self.base = base; self.stepSize = stepSize; self.gamma = gamma
     }
+    /// base · gamma^(step / stepSize), with integer division.
     public func learningRate(at step: Int) -> Double { base * Foundation.pow(gamma, Double(step / stepSize)) }
 }
 
@@ -34,10 +40,13 @@ public struct StepLR: LearningRateSchedule {
 /// let schedule = MultiStepLR(base: 0.1, milestones: [30, 80], gamma: 0.1)
 /// ```
 public struct MultiStepLR: LearningRateSchedule {
+    /// The initial rate, the milestone steps (sorted ascending), and the decay factor.
     public let base: Double, milestones: [Int], gamma: Double
+    /// A multi-step schedule from `base`; the milestones are sorted, `gamma` defaults to 0.1.
     public init(base: Double, milestones: [Int], gamma: Double = 0.1) {
         self.base = base; self.milestones = milestones.sorted(); self.gamma = gamma
     }
+    /// base · gamma^k, where k is the number of milestones ≤ `step`.
     public func learningRate(at step: Int) -> Double {
         base * Foundation.pow(gamma, Double(milestones.filter { $0 <= step }.count))
     }
@@ -45,18 +54,24 @@ public struct MultiStepLR: LearningRateSchedule {
 
 /// Multiplies the rate by `gamma` every step.
 public struct ExponentialLR: LearningRateSchedule {
+    /// The initial rate and the factor applied each step.
     public let base: Double, gamma: Double
+    /// An exponential schedule from `base` with decay factor `gamma`.
     public init(base: Double, gamma: Double) { self.base = base; self.gamma = gamma }
+    /// base · gamma^step.
     public func learningRate(at step: Int) -> Double { base * Foundation.pow(gamma, Double(step)) }
 }
 
 /// Half a cosine from `base` down to `minimum` over `period` steps, then `minimum`.
 public struct CosineAnnealingLR: LearningRateSchedule {
+    /// The initial rate, the number of steps of the half cosine, and the final rate.
     public let base: Double, period: Int, minimum: Double
+    /// A cosine schedule from `base` to `minimum` (default 0) over `period` steps; `period` must be positive.
     public init(base: Double, period: Int, minimum: Double = 0) {
         ensure(period > 0, "CosineAnnealingLR: period must be positive")
         self.base = base; self.period = period; self.minimum = minimum
     }
+    /// minimum + (base - minimum)·(1 + cos(π·t))/2 with t = min(step, period)/period.
     public func learningRate(at step: Int) -> Double {
         let t = Double(Swift.min(step, period)) / Double(period)
         return minimum + (base - minimum) * (1 + Foundation.cos(Double.pi * t)) / 2
@@ -66,9 +81,13 @@ public struct CosineAnnealingLR: LearningRateSchedule {
 /// Linear warm-up from near zero to the wrapped schedule's rate over `warmupSteps`,
 /// then the wrapped schedule (counted from the end of warm-up).
 public struct LinearWarmup<Wrapped: LearningRateSchedule>: LearningRateSchedule {
+    /// The number of warm-up steps.
     public let warmupSteps: Int
+    /// The schedule followed after warm-up, counted from step 0 at the end of warm-up.
     public let then: Wrapped
+    /// Warms up linearly over `warmupSteps` steps towards `then`'s initial rate, then follows `then`.
     public init(warmupSteps: Int, then: Wrapped) { self.warmupSteps = warmupSteps; self.then = then }
+    /// During warm-up, then(0)·(step + 1)/warmupSteps; afterwards then(step - warmupSteps).
     public func learningRate(at step: Int) -> Double {
         if step < warmupSteps { return then.learningRate(at: 0) * Double(step + 1) / Double(warmupSteps) }
         return then.learningRate(at: step - warmupSteps)
@@ -78,10 +97,12 @@ public struct LinearWarmup<Wrapped: LearningRateSchedule>: LearningRateSchedule 
 /// Linear warm-up then cosine decay to `minimum` at `totalSteps` (the nanoGPT schedule).
 public struct WarmupCosine: LearningRateSchedule {
     let schedule: LinearWarmup<CosineAnnealingLR>
+    /// Warm-up over `warmupSteps` steps to `base`, then cosine decay to `minimum` at `totalSteps`.
     public init(base: Double, warmupSteps: Int, totalSteps: Int, minimum: Double) {
         schedule = LinearWarmup(warmupSteps: warmupSteps,
                                 then: CosineAnnealingLR(base: base, period: Swift.max(1, totalSteps - warmupSteps), minimum: minimum))
     }
+    /// The rate at `step`.
     public func learningRate(at step: Int) -> Double { schedule.learningRate(at: step) }
 }
 
