@@ -8,21 +8,26 @@ import StrataIO
 /// // config.json: key 'num_attention_heads': 0; expected 1 to 1024
 /// ```
 public struct BERTError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
+    /// The file concerned (`config.json`, `model.safetensors`, ...); may be empty.
     public let path: String
     /// The JSON key or tensor name concerned; empty when the problem is the file as a whole.
     public let key: String
+    /// What was wrong or expected.
     public let message: String
 
+    /// An error about `key` (default: none) in the file at `path`.
     public init(path: String, key: String = "", message: String) {
         self.path = path
         self.key = key
         self.message = message
     }
 
+    /// The path, the key and the message, joined by ": ".
     public var description: String {
         let place = [path, key.isEmpty ? "" : "key '\(key)'"].filter { !$0.isEmpty }.joined(separator: ": ")
         return place.isEmpty ? message : place + ": " + message
     }
+    /// The same text as `description`, for `LocalizedError`.
     public var errorDescription: String? { description }
 
     init(_ error: JSONDocumentError) { self.init(path: error.path, key: error.keyPath, message: error.message) }

@@ -23,16 +23,26 @@ public final class BERT: Module {
             case relu
         }
 
+        /// Tokens in the vocabulary, the rows of the word embedding (`vocab_size`, default 30,522).
         public var vocabularySize: Int          // vocab_size
+        /// The width of the hidden states (`hidden_size`, default 768).
         public var hiddenSize: Int              // hidden_size
+        /// The number of encoder layers (`num_hidden_layers`, default 12).
         public var layers: Int                  // num_hidden_layers
+        /// Attention heads per layer (`num_attention_heads`, default 12); must divide `hiddenSize`.
         public var heads: Int                   // num_attention_heads
+        /// The feed-forward's inner width (`intermediate_size`, default 3072).
         public var intermediateSize: Int        // intermediate_size
+        /// The longest input in tokens, the rows of the position embedding (`max_position_embeddings`, default 512).
         public var maximumPositions: Int        // max_position_embeddings
+        /// The number of token types (segments), the rows of the token-type embedding (`type_vocab_size`, default 2).
         public var typeVocabularySize: Int      // type_vocab_size
+        /// The feed-forward activation (`hidden_act`, default exact GELU).
         public var activation: Activation       // hidden_act
+        /// The epsilon of every LayerNorm (`layer_norm_eps`, default 1e-12).
         public var layerNormEpsilon: Double     // layer_norm_eps
 
+        /// A config; the defaults are those of BERT-base (`bert-base-uncased`).
         public init(vocabularySize: Int = 30_522, hiddenSize: Int = 768, layers: Int = 12, heads: Int = 12,
                     intermediateSize: Int = 3072, maximumPositions: Int = 512, typeVocabularySize: Int = 2,
                     activation: Activation = .gelu, layerNormEpsilon: Double = 1e-12) {
@@ -46,11 +56,17 @@ public final class BERT: Module {
         public var headSize: Int { hiddenSize / heads }
     }
 
+    /// The shape this model was built with.
     public let config: Config
+    /// The word embedding `[vocabularySize, hiddenSize]`.
     public let wordEmbeddings: Embedding        // embeddings.word_embeddings
+    /// The learned position embedding `[maximumPositions, hiddenSize]`.
     public let positionEmbeddings: Embedding    // embeddings.position_embeddings
+    /// The token-type (segment) embedding `[typeVocabularySize, hiddenSize]`.
     public let tokenTypeEmbeddings: Embedding   // embeddings.token_type_embeddings
+    /// The LayerNorm applied to the summed embeddings.
     public let embeddingNorm: LayerNorm         // embeddings.LayerNorm
+    /// The encoder layers, first to last.
     public let layers: [BERTLayer]              // encoder.layer
     /// tanh(Linear(hidden of [CLS])): `BertModel`'s pooled output; nil when built without it.
     public let pooler: Linear?                  // pooler.dense
@@ -120,17 +136,28 @@ public final class BERT: Module {
 /// One BERT encoder layer, post-LayerNorm as in the paper:
 /// x ← LN(x + Attention(x)), then x ← LN(x + W₂·act(W₁·x)).
 public final class BERTLayer: Module {
+    /// The query projection `[hidden, hidden]`.
     public let queryProjection: Linear     // attention.self.query
+    /// The key projection `[hidden, hidden]`.
     public let keyProjection: Linear       // attention.self.key
+    /// The value projection `[hidden, hidden]`.
     public let valueProjection: Linear     // attention.self.value
+    /// The projection of the attention output `[hidden, hidden]`.
     public let attentionOutput: Linear     // attention.output.dense
+    /// The LayerNorm after the attention's residual addition.
     public let attentionNorm: LayerNorm    // attention.output.LayerNorm
+    /// The feed-forward's first layer `[intermediate, hidden]`.
     public let intermediate: Linear        // intermediate.dense
+    /// The feed-forward's second layer `[hidden, intermediate]`.
     public let output: Linear              // output.dense
+    /// The LayerNorm after the feed-forward's residual addition.
     public let outputNorm: LayerNorm       // output.LayerNorm
+    /// The number of attention heads.
     public let heads: Int
+    /// The feed-forward activation.
     public let activation: BERT.Config.Activation
 
+    /// A layer of `config`'s shape with zero weights (LayerNorms at ones and zeros), to be filled from a checkpoint.
     public init(_ config: BERT.Config) {
         let width = config.hiddenSize
         queryProjection = Linear(width, width, initializer: .zeros)

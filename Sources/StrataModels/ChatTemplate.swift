@@ -4,8 +4,10 @@ import Foundation
 public struct ChatMessage: Sendable, Equatable {
     /// `system`, `user` or `assistant`.
     public var role: String
+    /// The text of the turn.
     public var content: String
 
+    /// A message from `role` (`system`, `user` or `assistant`) with text `content`.
     public init(role: String, content: String) {
         self.role = role
         self.content = content
@@ -14,7 +16,9 @@ public struct ChatMessage: Sendable, Equatable {
 
 /// Why a chat template cannot be used.
 public struct ChatTemplateError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    /// What is wrong with the template.
     public let description: String
+    /// The same text as `description`, for `LocalizedError`.
     public var errorDescription: String? { description }
 }
 

@@ -10,17 +10,23 @@ import StrataNN
 /// let logits = cnn(images)   // [N, 1, 28, 28] -> [N, 10]
 /// ```
 public final class ConvNet: Layer {
+    /// The shape of a ConvNet.
     public struct Config: Codable, Sendable, Equatable {
+        /// Channels of the input images (default 1, grayscale).
         public var inputChannels = 1
+        /// The side of the square input images in pixels (default 28); two poolings reduce it to a quarter.
         public var imageSize = 28
+        /// The number of output classes, the width of the logits (default 10).
         public var classes = 10
         /// Dropout before the output layer (0 in the benchmark).
         public var dropout = 0.25
+        /// A config; the defaults describe MNIST (1 channel, 28x28, 10 classes) with dropout 0.25.
         public init(inputChannels: Int = 1, imageSize: Int = 28, classes: Int = 10, dropout: Double = 0.25) {
             self.inputChannels = inputChannels; self.imageSize = imageSize; self.classes = classes; self.dropout = dropout
         }
     }
 
+    /// The shape this model was built with.
     public let config: Config
     let conv1: Conv2D
     let conv2: Conv2D
@@ -29,6 +35,7 @@ public final class ConvNet: Layer {
     let fc2: Linear
     let dropout: Dropout
 
+    /// A ConvNet of `config`'s shape, with PyTorch's default initialisation.
     public init(_ config: Config = Config()) {
         self.config = config
         conv1 = Conv2D(config.inputChannels, 32, kernelSize: (3, 3), padding: (1, 1))

@@ -15,12 +15,15 @@ public final class GGUFTokenizer: ByteTokenizer, @unchecked Sendable {
 
     /// The byte-level BPE underneath.
     public let bpe: ByteLevelBPETokenizer
+    /// The beginning-of-sequence token id (`tokenizer.ggml.bos_token_id`), if the file gives one.
     public let bosID: Int?
+    /// The end-of-sequence token id (`tokenizer.ggml.eos_token_id`), if the file gives one.
     public let eosID: Int?
     /// Whether `encode` puts BOS first.
     public let addsBOS: Bool
     /// Ids after which generation stops: EOS, EOT, and control tokens that end a turn or a text.
     public let endOfGeneration: Set<Int>
+    /// The number of tokens in the vocabulary.
     public var vocabularySize: Int { bpe.vocabularySize }
 
     /// Control tokens llama.cpp also treats as the end of generation.
@@ -75,6 +78,8 @@ public final class GGUFTokenizer: ByteTokenizer, @unchecked Sendable {
         return ids
     }
 
+    /// The text of `ids`, decoded as UTF-8 with invalid sequences replaced by U+FFFD.
     public func decode(_ ids: [Int]) throws -> String { try bpe.decode(ids) }
+    /// The raw bytes of `ids` (useful when a sequence may stop inside a multi-byte character).
     public func decodeBytes(_ ids: [Int]) throws -> [UInt8] { try bpe.decodeBytes(ids) }
 }

@@ -13,17 +13,23 @@ import StrataNN
 public final class GPT: Module {
     /// The shape of a GPT, as nanoGPT's `GPTConfig`.
     public struct Config: Codable, Sendable, Equatable {
+        /// Tokens in the vocabulary: the rows of the token embedding and the width of the logits.
         public var vocabularySize: Int
         /// The longest sequence the model sees (block size).
         public var context: Int
+        /// The number of transformer blocks (n_layer, default 4).
         public var layers: Int
+        /// Attention heads per block (n_head, default 4); must divide `width`.
         public var heads: Int
         /// The embedding width (n_embd).
         public var width: Int
+        /// The dropout probability of the embeddings and of each block's residual branches (default 0).
         public var dropout: Double
         /// Whether Linear and LayerNorm layers carry biases.
         public var bias: Bool
 
+        /// A config; the defaults describe a small model (context 128, 4 layers, 4 heads, width 128,
+        /// no dropout, with biases).
         public init(vocabularySize: Int, context: Int = 128, layers: Int = 4, heads: Int = 4, width: Int = 128,
                     dropout: Double = 0, bias: Bool = true) {
             self.vocabularySize = vocabularySize; self.context = context; self.layers = layers
@@ -34,10 +40,15 @@ public final class GPT: Module {
         public static let gpt2Small = Config(vocabularySize: 50_257, context: 1024, layers: 12, heads: 12, width: 768)
     }
 
+    /// The shape this model was built with.
     public let config: Config
+    /// The token embedding `[vocabularySize, width]` (key `wte`), also the output head.
     public let tokenEmbedding: Embedding
+    /// The learned position embedding `[context, width]` (key `wpe`).
     public let positionEmbedding: LearnedPositionEmbedding
+    /// The transformer blocks, first to last (key `h`).
     public let blocks: [TransformerBlock]
+    /// The LayerNorm after the last block (key `ln_f`).
     public let finalNorm: LayerNorm
     let dropout: Dropout
 

@@ -17,6 +17,7 @@ public enum LanguageModel {
         }
     }
 
+    /// The model as a `Module` (for its parameters and state dict).
     public var module: Module {
         switch self {
         case .gpt(let m): m
@@ -32,6 +33,7 @@ public enum LanguageModel {
         }
     }
 
+    /// A new incremental decoder for generation (the model's `decoder()`).
     public func decoder() -> IncrementalDecoder {
         switch self {
         case .gpt(let m): m.decoder()
@@ -39,6 +41,7 @@ public enum LanguageModel {
         }
     }
 
+    /// Tokens in the model's vocabulary.
     public var vocabularySize: Int {
         switch self {
         case .gpt(let m): m.config.vocabularySize
@@ -60,9 +63,13 @@ public enum LanguageModel {
 
 /// Why a language-model checkpoint could not be read or written.
 public struct LanguageModelCheckpointError: Error, CustomStringConvertible, LocalizedError {
+    /// The file or directory concerned.
     public let path: String
+    /// What went wrong.
     public let reason: String
+    /// The path and the reason, joined by ": ".
     public var description: String { "\(path): \(reason)" }
+    /// The same text as `description`, for `LocalizedError`.
     public var errorDescription: String? { description }
 }
 
@@ -76,6 +83,7 @@ public struct LanguageModelCheckpointError: Error, CustomStringConvertible, Loca
 /// let (model, tokenizer, metadata) = try LanguageModelCheckpoint.load(directory: "runs/shakespeare-gpt")
 /// ```
 public enum LanguageModelCheckpoint {
+    /// The name of the weights file in a checkpoint directory.
     public static let weightsFile = "model.safetensors"
 
     /// Writes the model and its tokenizer into `directory` (created if needed). Each file is

@@ -27,6 +27,7 @@ public protocol LinearWeights: AnyObject, Sendable {
 /// ``LinearWeights`` held as a float32 tensor `[rows, columns]`; products go through BLAS.
 public final class DenseWeights: LinearWeights, @unchecked Sendable {
     // @unchecked Sendable: `weight` is never written after init.
+    /// The matrix `[rows, columns]`, float32.
     public let weight: Tensor
 
     /// Wraps `weight` (`[rows, columns]`), converting it to float32 when needed.
@@ -35,14 +36,18 @@ public final class DenseWeights: LinearWeights, @unchecked Sendable {
         self.weight = weight.dtype == .float32 ? weight : weight.cast(to: .float32)
     }
 
+    /// Output features (the matrix's rows).
     public var rows: Int { weight.shape[0] }
+    /// Input features (the matrix's columns).
     public var columns: Int { weight.shape[1] }
 
+    /// `x·Wᵀ`: `[n, columns]` to `[n, rows]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         ensure(x.rank == 2 && x.shape[1] == columns, "DenseWeights: input \(x.shape) does not fit a [\(rows), \(columns)] matrix")
         return Tensor.matmul(x, weight, transposeB: true)
     }
 
+    /// Rows `ids` of the matrix as `[ids.count, columns]`; every id must be in 0..<rows.
     public func gatherRows(_ ids: [Int]) -> Tensor {
         ensure(ids.allSatisfy { (0..<rows).contains($0) }, "DenseWeights: row ids \(ids) outside 0..<\(rows)")
         return weight[indices: Tensor(ids.map(Int64.init), shape: [ids.count])]

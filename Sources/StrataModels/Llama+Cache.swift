@@ -14,8 +14,11 @@ extension Llama {
     /// let next = model.logits([id], cache: cache)     // attends to the prompt too
     /// ```
     public final class Cache {
+        /// The number of layers cached (the model's `layers`).
         public let layers: Int
+        /// Key/value heads per layer (the model's `kvHeads`).
         public let kvHeads: Int
+        /// The width of one head (the model's `headWidth`).
         public let headWidth: Int
         /// The most positions it can hold (the model's context).
         public let maximumLength: Int
@@ -25,6 +28,7 @@ extension Llama {
         private(set) var keys: [UnsafeMutablePointer<Float>] = []
         private(set) var values: [UnsafeMutablePointer<Float>] = []
 
+        /// An empty cache for a model of `config`'s shape.
         public init(_ config: Config) {
             layers = config.layers
             kvHeads = config.kvHeads

@@ -5,8 +5,10 @@ import StrataIO
 /// Quantised GGUF weights serve a Llama as they are: products and embedding lookups dequantise
 /// block by block, so the weights stay at the file's size in memory (mapped, not copied).
 extension QuantizedMatrix: LinearWeights {
+    /// `x·Wᵀ`: `[n, columns]` float32 to `[n, rows]`, dequantising block by block.
     public func callAsFunction(_ x: Tensor) -> Tensor { matmul(x) }
 
+    /// Rows `ids` dequantised to float32 `[ids.count, columns]`; every id must be in 0..<rows.
     public func gatherRows(_ ids: [Int]) -> Tensor {
         ensure(ids.allSatisfy { (0..<rows).contains($0) }, "QuantizedMatrix: row ids outside 0..<\(rows)")
         let out = Tensor.empty([ids.count, columns])

@@ -6,12 +6,14 @@ import StrataCore
 public struct PerplexityResult: Sendable, Equatable {
     /// Tokens scored (predicted from the ones before them).
     public var tokens: Int
+    /// The mean negative log-likelihood per scored token, in nats.
     public var meanNLL: Double
     /// Windows the text was cut into (1 when it fits the context).
     public var windows: Int
     /// The window length used.
     public var context: Int
 
+    /// The perplexity, exp(meanNLL).
     public var perplexity: Double { Foundation.exp(meanNLL) }
 }
 

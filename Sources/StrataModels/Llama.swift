@@ -38,9 +38,11 @@ public final class Llama: @unchecked Sendable {
 
     /// The shape of a Llama model.
     public struct Config: Sendable, Equatable {
+        /// Tokens in the vocabulary: the rows of the embedding and of the output head.
         public var vocabularySize: Int
         /// The longest sequence the model was trained for (positions 0..<context).
         public var context: Int
+        /// The number of transformer blocks.
         public var layers: Int
         /// The residual stream's width (embedding length).
         public var width: Int
@@ -52,11 +54,15 @@ public final class Llama: @unchecked Sendable {
         public var kvHeads: Int
         /// The rotary base θ (10,000 in LLaMA; 100,000 in SmolLM2).
         public var ropeBase: Double
+        /// Which elements the rotary embedding rotates together (default `.halves`, Hugging Face's order).
         public var ropePairing: RotaryPairing
+        /// The epsilon of every RMSNorm (default 1e-5).
         public var rmsEpsilon: Double
         /// Whether the output head is the token embedding (no separate matrix).
         public var tiedOutput: Bool
 
+        /// A config; `ropeBase` defaults to 10,000, `rmsEpsilon` to 1e-5, and the output head is separate
+        /// unless `tiedOutput`.
         public init(vocabularySize: Int, context: Int, layers: Int, width: Int, hiddenWidth: Int, heads: Int,
                     kvHeads: Int, ropeBase: Double = 10_000, ropePairing: RotaryPairing = .halves,
                     rmsEpsilon: Double = 1e-5, tiedOutput: Bool = false) {
@@ -72,16 +78,26 @@ public final class Llama: @unchecked Sendable {
 
     /// One transformer block's weights.
     public struct Block: Sendable {
+        /// The RMSNorm weight before attention `[C]`.
         public var attentionNorm: Tensor              // [C]
+        /// The query projection `[H·D, C]`.
         public var query: LinearWeights               // [H·D, C]
+        /// The key projection `[Hkv·D, C]`.
         public var key: LinearWeights                 // [Hkv·D, C]
+        /// The value projection `[Hkv·D, C]`.
         public var value: LinearWeights               // [Hkv·D, C]
+        /// The attention output projection `[C, H·D]`.
         public var output: LinearWeights              // [C, H·D]
+        /// The RMSNorm weight before the feed-forward `[C]`.
         public var feedForwardNorm: Tensor            // [C]
+        /// The SwiGLU gate projection `[F, C]` (through SiLU).
         public var gate: LinearWeights                // [F, C]
+        /// The SwiGLU up projection `[F, C]`.
         public var up: LinearWeights                  // [F, C]
+        /// The feed-forward's down projection `[C, F]`.
         public var down: LinearWeights                // [C, F]
 
+        /// A block from its weights (shapes as documented on each property).
         public init(attentionNorm: Tensor, query: LinearWeights, key: LinearWeights, value: LinearWeights,
                     output: LinearWeights, feedForwardNorm: Tensor, gate: LinearWeights, up: LinearWeights,
                     down: LinearWeights) {
@@ -91,10 +107,13 @@ public final class Llama: @unchecked Sendable {
         }
     }
 
+    /// The shape of this model.
     public let config: Config
     /// The token embedding `[vocabulary, C]`.
     public let embedding: LinearWeights
+    /// The transformer blocks, first to last.
     public let blocks: [Block]
+    /// The RMSNorm weight after the last block `[C]`.
     public let finalNorm: Tensor                      // [C]
     /// The output head `[vocabulary, C]`: the embedding itself when `config.tiedOutput`.
     public let head: LinearWeights

@@ -76,8 +76,11 @@ public struct QuantizationSpec: Equatable, Sendable {
 
 /// A quantisation that cannot be done or a quantised checkpoint that cannot be read.
 public struct QuantizationError: Error, CustomStringConvertible, LocalizedError {
+    /// What cannot be done or read, naming the file when there is one.
     public let description: String
+    /// An error with the message `description`.
     public init(_ description: String) { self.description = description }
+    /// The same text as `description`, for `LocalizedError`.
     public var errorDescription: String? { description }
 }
 
@@ -96,6 +99,7 @@ public struct QuantizationError: Error, CustomStringConvertible, LocalizedError 
 /// try SafeTensors.write(packed.entries, metadata: spec.metadata, to: "mlp-int8.safetensors")
 /// ```
 public enum ModelQuantization {
+    /// The metadata key that holds the quantisation scheme in a checkpoint's header.
     public static let metadataKey = "quantization"
 
     /// The packed form of a model's state.

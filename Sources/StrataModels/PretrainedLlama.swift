@@ -12,8 +12,11 @@ import StrataIO
 /// ```
 public struct PretrainedLlama: @unchecked Sendable {
     // @unchecked Sendable: all three are read-only after loading.
+    /// The model, its weights mapped from the file.
     public let model: Llama
+    /// The tokenizer the file's metadata describes.
     public let tokenizer: GGUFTokenizer
+    /// The opened GGUF file, for its metadata (such as the chat template).
     public let file: GGUFFile
 
     /// Opens `path`; throws a `GGUFError`, `ConfigError` or `ModelFileError` naming the file when it

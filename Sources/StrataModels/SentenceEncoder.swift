@@ -30,8 +30,11 @@ public final class SentenceEncoder: @unchecked Sendable {
         case meanSquareRootLength = "pooling_mode_mean_sqrt_len_tokens"
     }
 
+    /// The BERT that computes the token states.
     public let model: BERT
+    /// The WordPiece tokenizer of the model folder.
     public let tokenizer: WordPieceTokenizer
+    /// The pooling modes whose results are concatenated into the embedding.
     public let pooling: [PoolingMode]
     /// Whether embeddings are scaled to unit length (a `Normalize` module in modules.json).
     public let normalizes: Bool

@@ -15,8 +15,11 @@ public struct TokenSampler {
     public var topK: Int?
     /// Keep the smallest set of most likely tokens whose probability reaches p (nil: all).
     public var topP: Double?
+    /// The random number generator the draws use, seeded by `seed`.
     public var generator: RandomGenerator
 
+    /// A sampler; `temperature` must be ≥ 0, `topK` ≥ 1 and `topP` in (0, 1]. The default
+    /// (temperature 1, no top-k or top-p) samples from the full softmax.
     public init(temperature: Double = 1, topK: Int? = nil, topP: Double? = nil, seed: UInt64 = 0) {
         ensure(temperature >= 0, "TokenSampler: temperature must be ≥ 0, got \(temperature)")
         ensure(topK.map { $0 >= 1 } ?? true, "TokenSampler: top-k must be ≥ 1")
