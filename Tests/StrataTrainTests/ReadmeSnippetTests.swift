@@ -54,6 +54,13 @@ struct ReadmeSnippetTests {
             let probs = Tensor.normal([4, 10]).softmax(axis: -1)
             let rows = probs[1..<3, .all]              // numpy-style slicing
             #expect(rows.shape == [2, 10] && x.grad?.shape == [2, 2])
+            for sum in rows.sum(axes: [1]).doubles { #expect(Swift.abs(sum - 1) < 1e-6) }
+            // y_i = tanh(s_i), s = [0.5 - 2, 1.5 - 4] = [-1.5, -2.5]; dy/dx_ij = (1 - y_i²) w_j
+            let d = [-1.5, -2.5].map { 1 - Foundation.tanh($0) * Foundation.tanh($0) }
+            let expectedX = [d[0] * 0.5, -d[0], d[1] * 0.5, -d[1]]
+            for (got, want) in zip(x.grad!.doubles, expectedX) { #expect(Swift.abs(got - want) < 1e-6) }
+            let expectedW = [d[0] * 1 + d[1] * 3, d[0] * 2 + d[1] * 4]
+            for (got, want) in zip(w.grad!.doubles, expectedW) { #expect(Swift.abs(got - want) < 1e-5) }
         }
     }
 
