@@ -11,7 +11,7 @@ public enum ImageModelKind: String, CaseIterable, Sendable {
     /// The model from its JSON configuration (a checkpoint's `model_config`), or the default one,
     /// with its dropout replaced when `dropout` is given. A configuration that does not decode or
     /// fails validation throws a `ConfigError`.
-    public func make(configJSON: String? = nil, dropout: Double? = nil) throws -> Layer {
+    public func make(configJSON: String? = nil, dropout: Double? = nil) throws -> Module {
         let data = configJSON.map { Data($0.utf8) }
         switch self {
         case .mlp:
@@ -34,7 +34,7 @@ public enum ImageModelKind: String, CaseIterable, Sendable {
     }
 
     /// The JSON configuration of `model` (sorted keys), as checkpoints store it.
-    public func configJSON(_ model: Layer) -> String {
+    public func configJSON(_ model: Module) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let data: Data?
@@ -81,7 +81,7 @@ public enum ImageDatasetKind: String, CaseIterable, Sendable {
 /// let probabilities = classifier.probabilities(try GrayImage.read(path: "digit.png"))   // 10 values
 /// ```
 public struct ImageClassifierCheckpoint {
-    public let model: Layer
+    public let model: Module
     public let kind: ImageModelKind
     public let dataset: ImageDatasetKind
     public let normalization: MNIST.Normalization

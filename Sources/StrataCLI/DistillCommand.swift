@@ -104,7 +104,7 @@ struct DistillCommand: ParsableCommand {
     }
 
     /// The student's hidden sizes: given, or half the teacher MLP's (256, 128 for a CNN teacher).
-    private func hiddenSizes(teacher: Layer) throws -> [Int] {
+    private func hiddenSizes(teacher: Module) throws -> [Int] {
         if let hidden {
             let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 65_536 }) else {

@@ -129,7 +129,7 @@ extension ImageModelKind: ExpressibleByArgument {
     var defaultEpochs: Int { self == .mlp ? 10 : 4 }
 
     /// The default model, with `dropout` when given (the default configuration always validates).
-    func make(dropout: Double? = nil) -> Layer { try! make(configJSON: nil, dropout: dropout) }
+    func make(dropout: Double? = nil) -> Module { try! make(configJSON: nil, dropout: dropout) }
 }
 
 /// The MNIST-format datasets and where to find them.

@@ -99,6 +99,9 @@ public final class BERT: Module {
         }
     }
 
+    /// The last hidden states `[B, T, hidden]` for unpadded token ids `[B, T]`, segment 0.
+    override public func callAsFunction(_ ids: Tensor) -> Tensor { callAsFunction(ids, attentionMask: nil, tokenTypes: nil) }
+
     /// The last hidden states `[B, T, hidden]` for token ids `[B, T]` (int). `attentionMask`
     /// `[B, T]` (Bool, true for real tokens) keeps every token from attending to padding;
     /// `tokenTypes` `[B, T]` (int) defaults to segment 0 throughout.
@@ -186,6 +189,9 @@ public final class BERTLayer: Module {
         default: super.key(for: property)
         }
     }
+
+    /// `x` `[B, T, C]` through the layer, attending to every position.
+    override public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, mask: nil) }
 
     /// `x` `[B, T, C]` through the layer; `mask` is Bool `[B, 1, 1, T]`, true for keys to attend to.
     public func callAsFunction(_ x: Tensor, mask: Tensor?) -> Tensor {

@@ -9,7 +9,7 @@ import StrataNN
 /// let cnn = ConvNet(ConvNet.Config())
 /// let logits = cnn(images)   // [N, 1, 28, 28] -> [N, 10]
 /// ```
-public final class ConvNet: Layer {
+public final class ConvNet: Module {
     /// The shape of a ConvNet.
     public struct Config: Codable, Sendable, Equatable {
         /// Channels of the input images (default 1, grayscale).

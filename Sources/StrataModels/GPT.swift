@@ -85,6 +85,10 @@ public final class GPT: Module {
         }
     }
 
+    /// Next-token logits `[B, T, vocabulary]` for token ids `[B, T]`, without a cache: the
+    /// training forward that `Trainer` calls.
+    override public func callAsFunction(_ ids: Tensor) -> Tensor { callAsFunction(ids, cache: nil) }
+
     /// Next-token logits `[B, T, vocabulary]` for token ids `[B, T]`. With a `cache`, the ids
     /// continue the cached positions (incremental decoding); the total must stay within `context`.
     public func callAsFunction(_ ids: Tensor, cache: KeyValueCache? = nil) -> Tensor {

@@ -46,6 +46,10 @@ public final class LSTMLanguageModel: Module {
         head = Linear(config.hidden, config.vocabularySize)
     }
 
+    /// Next-token logits `[B, T, vocabulary]` for ids `[B, T]` from zero states: the training
+    /// forward that `Trainer` calls.
+    override public func callAsFunction(_ ids: Tensor) -> Tensor { callAsFunction(ids, state: nil).logits }
+
     /// Next-token logits `[B, T, vocabulary]` for ids `[B, T]`, continuing from `state` when given.
     public func callAsFunction(_ ids: Tensor, state: LSTM.State? = nil) -> (logits: Tensor, state: LSTM.State) {
         let (outputs, next) = lstm(embedding(ids), state: state)

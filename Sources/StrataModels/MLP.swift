@@ -8,7 +8,7 @@ import StrataNN
 /// let mlp = MLP(MLP.Config(inputSize: 784, hiddenSizes: [512, 256], outputSize: 10, dropout: 0.2))
 /// let logits = mlp(images)   // [N, 1, 28, 28] -> [N, 10]
 /// ```
-public final class MLP: Layer {
+public final class MLP: Module {
     /// The shape of an MLP.
     public struct Config: Codable, Sendable, Equatable {
         /// Input features after flattening (default 784, a 28x28 image).

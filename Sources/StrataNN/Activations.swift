@@ -1,13 +1,13 @@
 import StrataCore
 
 /// max(x, 0) as a layer.
-public final class ReLU: Layer {
+public final class ReLU: Module {
     override public init() {}
     override public func callAsFunction(_ x: Tensor) -> Tensor { x.relu() }
 }
 
 /// Leaky ReLU as a layer.
-public final class LeakyReLU: Layer {
+public final class LeakyReLU: Module {
     /// The slope applied to negative inputs: y = slope·x for x < 0 (PyTorch's `negative_slope`).
     public let slope: Double
     /// A leaky ReLU with the given negative slope (default 0.01, as in PyTorch).
@@ -16,7 +16,7 @@ public final class LeakyReLU: Layer {
 }
 
 /// GELU as a layer (`approximate: true` for the tanh form).
-public final class GELU: Layer {
+public final class GELU: Module {
     /// Whether the tanh approximation of GELU is used instead of the exact erf form.
     public let approximate: Bool
     /// A GELU layer; the exact form by default, the tanh form with `approximate: true`.
@@ -25,19 +25,19 @@ public final class GELU: Layer {
 }
 
 /// tanh as a layer.
-public final class Tanh: Layer {
+public final class Tanh: Module {
     override public init() {}
     override public func callAsFunction(_ x: Tensor) -> Tensor { x.tanh() }
 }
 
 /// Logistic sigmoid as a layer.
-public final class Sigmoid: Layer {
+public final class Sigmoid: Module {
     override public init() {}
     override public func callAsFunction(_ x: Tensor) -> Tensor { x.sigmoid() }
 }
 
 /// SiLU (swish) as a layer.
-public final class SiLU: Layer {
+public final class SiLU: Module {
     override public init() {}
     override public func callAsFunction(_ x: Tensor) -> Tensor { x.silu() }
 }
@@ -47,7 +47,7 @@ public final class SiLU: Layer {
 /// ```swift
 /// let probs = Softmax(axis: -1)(logits)
 /// ```
-public final class Softmax: Layer {
+public final class Softmax: Module {
     /// The axis the softmax normalises over (negative values count from the end).
     public let axis: Int
     /// A softmax layer over `axis` (default -1, the last axis).

@@ -7,7 +7,7 @@ import StrataCore
 /// let conv = Conv2D(1, 32, kernelSize: (3, 3), padding: (1, 1))
 /// let y = conv(images)   // [N, 1, 28, 28] -> [N, 32, 28, 28]
 /// ```
-public final class Conv2D: Layer, PackedWeightLayer {
+public final class Conv2D: Module, PackedWeightLayer {
     /// The kernels `[out, in, kh, kw]`, initialised by `initializer` (PyTorch's default by default).
     public let weight: Tensor
     /// The per-output-channel bias `[out]`, or nil when created with `bias: false`.
@@ -51,7 +51,7 @@ public final class Conv2D: Layer, PackedWeightLayer {
 /// ```swift
 /// let pool = MaxPool2D(kernelSize: (2, 2))
 /// ```
-public final class MaxPool2D: Layer {
+public final class MaxPool2D: Module {
     /// The pooling window (kh, kw), the step between windows, and the padding on each side.
     public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
     /// Max pooling over `kernelSize` windows; `stride` defaults to `kernelSize`, `padding` to (0, 0).
@@ -66,7 +66,7 @@ public final class MaxPool2D: Layer {
 /// ```swift
 /// let pool = AvgPool2D(kernelSize: (2, 2))
 /// ```
-public final class AvgPool2D: Layer {
+public final class AvgPool2D: Module {
     /// The pooling window (kh, kw), the step between windows, and the zero padding on each side.
     public let kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int)
     /// Average pooling over `kernelSize` windows; `stride` defaults to `kernelSize`, `padding` to (0, 0).

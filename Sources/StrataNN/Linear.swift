@@ -6,7 +6,7 @@ import StrataCore
 /// let fc = Linear(784, 512)
 /// let h = fc(x)   // [B, 784] -> [B, 512]
 /// ```
-public final class Linear: Layer, PackedWeightLayer {
+public final class Linear: Module, PackedWeightLayer {
     /// The weight matrix `[out, in]`, initialised by `initializer` (PyTorch's default by default).
     public let weight: Tensor
     /// The bias `[out]`, or nil when created with `bias: false`.
@@ -44,7 +44,7 @@ public final class Linear: Layer, PackedWeightLayer {
 /// let embed = Embedding(65, 64)
 /// let vectors = embed(ids)   // [B, T] int -> [B, T, 64]
 /// ```
-public final class Embedding: Layer, PackedWeightLayer {
+public final class Embedding: Module, PackedWeightLayer {
     /// The embedding table `[count, dimension]`; row i is the vector of token id i.
     public let weight: Tensor
     /// When set, lookups (and `tiedProjection`) read these int8/int4 codes instead of `weight`.
@@ -80,7 +80,7 @@ public final class Embedding: Layer, PackedWeightLayer {
 /// ```swift
 /// Flatten()(Tensor.zeros([8, 64, 7, 7])).shape   // [8, 3136]
 /// ```
-public final class Flatten: Layer {
+public final class Flatten: Module {
     override public init() {}
     override public func callAsFunction(_ x: Tensor) -> Tensor { x.flattened(from: 1) }
 }
@@ -91,7 +91,7 @@ public final class Flatten: Layer {
 /// ```swift
 /// let drop = Dropout(0.1)
 /// ```
-public final class Dropout: Layer {
+public final class Dropout: Module {
     /// The probability of zeroing each element while training, in [0, 1).
     public let p: Double
 

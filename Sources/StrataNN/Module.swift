@@ -1,6 +1,6 @@
 import StrataCore
 
-/// The base of every layer and model. Parameters and sub-modules are discovered from
+/// The one base of every layer and model (PyTorch's `nn.Module`). Parameters and sub-modules are discovered from
 /// stored properties (with `Mirror`), named by their paths: `layers.0.weight`.
 ///
 /// - A `Tensor` property with `requiresGrad` is a parameter; other tensors (such as
@@ -11,7 +11,7 @@ import StrataCore
 /// ```swift
 /// final class TwoLayer: Module {
 ///     let fc1 = Linear(4, 8), fc2 = Linear(8, 1)
-///     func callAsFunction(_ x: Tensor) -> Tensor { fc2(fc1(x).relu()) }
+///     override func callAsFunction(_ x: Tensor) -> Tensor { fc2(fc1(x).relu()) }
 /// }
 /// TwoLayer().namedParameters().map(\.name)   // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
 /// ```
@@ -21,6 +21,19 @@ open class Module {
 
     /// A module in training mode; subclasses declare their parameters as stored properties.
     public init() {}
+
+    /// The forward pass from one tensor to one tensor, as PyTorch's `forward`: what `Sequential`
+    /// and `Trainer` call. Subclasses override it; modules whose forward takes more inputs (a
+    /// cache, a mask) also override it with their one-tensor form, and calling it on a module
+    /// without a one-tensor form stops with a message naming the type.
+    ///
+    /// ```swift
+    /// final class Square: Module { override func callAsFunction(_ x: Tensor) -> Tensor { x * x } }
+    /// Sequential(Linear(4, 4), Square())(Tensor.randn([2, 4])).shape   // [2, 4]
+    /// ```
+    open func callAsFunction(_ input: Tensor) -> Tensor {
+        ensureFailure("\(type(of: self)) has no one-tensor forward: override callAsFunction(_:) to use it in Sequential or Trainer")
+    }
 
     /// The checkpoint key of a stored property (default: its name without a leading underscore).
     open func key(for property: String) -> String {
@@ -158,31 +171,24 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// A module that maps one tensor to another: the building block of `Sequential`.
-///
-/// ```swift
-/// final class Square: Layer { override func callAsFunction(_ x: Tensor) -> Tensor { x * x } }
-/// ```
-open class Layer: Module {
-    /// Maps `input` to the output tensor; every subclass must override it.
-    open func callAsFunction(_ input: Tensor) -> Tensor {
-        ensureFailure("\(type(of: self)) must override callAsFunction(_:)")
-    }
-}
+/// The old name of ``Module``, from when single-tensor layers had a base class of their own.
+/// Every module now has `callAsFunction(_:)`, so `Sequential` and `Trainer` take any module.
+@available(*, deprecated, renamed: "Module")
+public typealias Layer = Module
 
-/// Layers applied one after another; keys are `layers.0.weight`, `layers.1.bias`, ...
+/// Modules applied one after another; keys are `layers.0.weight`, `layers.1.bias`, ...
 ///
 /// ```swift
 /// let mlp = Sequential(Linear(784, 512), ReLU(), Linear(512, 10))
 /// let logits = mlp(images)
 /// ```
-public final class Sequential: Layer {
-    /// The layers in the order they are applied.
-    public let layers: [Layer]
+public final class Sequential: Module {
+    /// The modules in the order they are applied.
+    public let layers: [Module]
     /// A sequence of `layers`, applied first to last.
-    public init(_ layers: [Layer]) { self.layers = layers }
-    /// A sequence of the listed layers, applied first to last.
-    public convenience init(_ layers: Layer...) { self.init(layers) }
+    public init(_ layers: [Module]) { self.layers = layers }
+    /// A sequence of the listed modules, applied first to last.
+    public convenience init(_ layers: Module...) { self.init(layers) }
     override public func callAsFunction(_ input: Tensor) -> Tensor {
         layers.reduce(input) { x, layer in layer(x) }
     }

@@ -74,6 +74,9 @@ public final class MultiHeadAttention: Module {
         }
     }
 
+    /// Self-attention over `x` `[B, T, E]` without a mask, so that the module sits in a `Sequential`.
+    override public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, causal: false, keyPaddingMask: nil, cache: nil) }
+
     /// Self-attention over `x` `[B, T, E]`. With `causal`, position t sees positions ≤ t.
     /// `keyPaddingMask` `[B, T]` is true at padding positions, which no query attends to.
     /// With a `cache`, the keys and values of `x` are appended to it and the queries attend to

@@ -7,7 +7,7 @@ import StrataCore
 /// ```swift
 /// let bn = BatchNorm(32)     // after a Conv2D with 32 channels
 /// ```
-public final class BatchNorm: Layer {
+public final class BatchNorm: Module {
     /// The learned scale γ `[features]`, initialised to ones.
     public let weight: Tensor
     /// The learned shift β `[features]`, initialised to zeros.
@@ -71,7 +71,7 @@ public final class BatchNorm: Layer {
 /// let ln = LayerNorm(128)
 /// let y = ln(x)   // x: [B, T, 128]
 /// ```
-public final class LayerNorm: Layer {
+public final class LayerNorm: Module {
     /// The learned scale of shape `normalizedShape` (ones), or nil without `elementwiseAffine`.
     public let weight: Tensor?
     /// The learned shift of shape `normalizedShape` (zeros), or nil without `elementwiseAffine` or `bias`.

@@ -82,6 +82,10 @@ public final class LSTM: RecurrentLayer {
         super.init(gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias, dropout: dropout)
     }
 
+    /// The last layer's outputs `[B, T, H]` from zero states (Keras's `return_sequences`), so that
+    /// an LSTM sits in a `Sequential`.
+    override public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, state: nil).output }
+
     /// Runs over `x` `[B, T, in]` from `state` (zeros when nil); returns the last layer's outputs
     /// `[B, T, H]` and the final hidden and cell states, each `[layers, B, H]`.
     public func callAsFunction(_ x: Tensor, state: State? = nil) -> (output: Tensor, state: State) {
@@ -116,6 +120,10 @@ public final class GRU: RecurrentLayer {
     public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true, dropout: Double = 0) {
         super.init(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias, dropout: dropout)
     }
+
+    /// The last layer's outputs `[B, T, H]` from a zero state (Keras's `return_sequences`), so that
+    /// a GRU sits in a `Sequential`.
+    override public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, state: nil).output }
 
     /// Runs over `x` `[B, T, in]` from the hidden `state` `[layers, B, H]` (zeros when nil); returns the
     /// last layer's outputs `[B, T, H]` and the final hidden state `[layers, B, H]`.

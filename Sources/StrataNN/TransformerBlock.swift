@@ -6,7 +6,7 @@ import StrataCore
 /// let mlp = FeedForward(width: 128)
 /// let y = mlp(x)   // [B, T, 128] -> [B, T, 128]
 /// ```
-public final class FeedForward: Layer {
+public final class FeedForward: Module {
     /// The first projection `[hidden, E]`, from the width to the hidden size.
     public let expand: Linear
     /// The second projection `[E, hidden]`, back to the width.
@@ -59,6 +59,9 @@ public final class TransformerBlock: Module {
         default: super.key(for: property)
         }
     }
+
+    /// The block applied causally to `x` `[B, T, E]`, so that it sits in a `Sequential`.
+    override public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, causal: true, keyPaddingMask: nil, cache: nil) }
 
     /// Applies the block to `x` `[B, T, E]`; see `MultiHeadAttention` for the mask and cache.
     public func callAsFunction(_ x: Tensor, causal: Bool = true, keyPaddingMask: Tensor? = nil,

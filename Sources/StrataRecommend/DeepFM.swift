@@ -66,7 +66,7 @@ public final class DeepFM: Module {
         embedding = Initializer.normal(std: config.initStd).make([config.vocabulary, config.factors])
         firstOrder = Tensor.zeros([config.vocabulary], requiresGrad: true)
         bias = Tensor([config.target == .rating ? Float(globalMean) : 0], requiresGrad: true)
-        var layers: [Layer] = []
+        var layers: [Module] = []
         var width = config.fieldCount * config.factors
         for h in config.hidden {
             layers += [Linear(width, h), ReLU()] + (config.dropout > 0 ? [Dropout(config.dropout)] : [])

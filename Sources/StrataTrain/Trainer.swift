@@ -16,7 +16,7 @@ import StrataDistributed
 /// let scores = trainer.evaluate(DataLoader(test, batchSize: 1000))   // ["loss": ..., "accuracy": ...]
 /// ```
 public final class Trainer {
-    public let model: Layer
+    public let model: Module
     public let optimizer: Optimizer
     /// Maps (model output, targets) to a scalar loss.
     public var lossFunction: (Tensor, Tensor) -> Tensor
@@ -38,7 +38,7 @@ public final class Trainer {
     /// Data-parallel training over several processes, set with `distribute(over:)`.
     public internal(set) var dataParallel: DistributedDataParallel?
 
-    public init(model: Layer, optimizer: Optimizer,
+    public init(model: Module, optimizer: Optimizer,
                 loss: @escaping (Tensor, Tensor) -> Tensor = { crossEntropy(logits: $0, targets: $1) },
                 metrics: [Metric] = [.accuracy]) {
         self.model = model

@@ -59,7 +59,7 @@ struct LayerReferenceTests {
     func pooling(_ c: Reference) {
         let kernel = c["kernel"].pair, stride = c["stride"].pair, padding = c["padding"].pair
         let isMax = c["kind"].string == "max"
-        let layer: Layer = isMax ? MaxPool2D(kernelSize: kernel, stride: stride, padding: padding)
+        let layer: Module = isMax ? MaxPool2D(kernelSize: kernel, stride: stride, padding: padding)
                                  : AvgPool2D(kernelSize: kernel, stride: stride, padding: padding)
         for dtype in [DType.float32, .float64] {
             let x = leafCopy(c.tensor("x", dtype: dtype))

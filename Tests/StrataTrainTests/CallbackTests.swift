@@ -12,7 +12,7 @@ private func smallModel(seed: UInt64 = 3) -> Sequential {
     return model
 }
 
-private func quietTrainer(_ model: Layer, learningRate: Double = 0.1) -> Trainer {
+private func quietTrainer(_ model: Module, learningRate: Double = 0.1) -> Trainer {
     let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), learningRate: learningRate))
     trainer.verbose = false
     return trainer

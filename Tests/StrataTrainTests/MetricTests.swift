@@ -16,7 +16,7 @@ private let scores = Tensor([[0.1, 0.7, 0.2],
 private let targets = Tensor([1, 1, 0, 1] as [Int64])
 
 /// Returns its input: the inputs are the scores.
-private final class Identity: Layer {
+private final class Identity: Module {
     override func callAsFunction(_ input: Tensor) -> Tensor { input }
 }
 

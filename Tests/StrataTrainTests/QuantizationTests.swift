@@ -16,7 +16,7 @@ extension TrainingSuites {
         @Test(arguments: [ImageModelKind.mlp, .cnn])
         func mnistModelsKeepTheirAccuracy(_ kind: ImageModelKind) throws {
             let (train, test) = try mnistSubsets(train: 3_000, test: 1_000)
-            let model: Layer = kind == .mlp ? MLP(MLP.Config(hiddenSizes: [128, 64], dropout: 0)) : ConvNet(ConvNet.Config(dropout: 0))
+            let model: Module = kind == .mlp ? MLP(MLP.Config(hiddenSizes: [128, 64], dropout: 0)) : ConvNet(ConvNet.Config(dropout: 0))
             reseed(model, seed: 3)
             let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 1e-3))
             trainer.verbose = false

@@ -67,7 +67,7 @@ struct ReadmeSnippetTests {
     @Test("Strata as a library: a custom module, a hand-written loop, saving and loading")
     func customModuleAndLoop() throws {
         try GlobalRandom.isolated {          // no other test changes these numbers
-            final class TwoLayer: Layer {
+            final class TwoLayer: Module {
                 let hidden = Linear(784, 128), output = Linear(128, 10)
                 override func callAsFunction(_ x: Tensor) -> Tensor { output(hidden(x.flattened(from: 1)).relu()) }
             }

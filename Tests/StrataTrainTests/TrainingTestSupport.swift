@@ -100,14 +100,14 @@ struct FirstEpochOnly: LearningRateSchedule {
 /// global random generator since the last pass: the state must be where the previous pass left
 /// it, and a pass must advance it by exactly `draws(input)` numbers (Dropout draws one per element).
 /// `disturbed` is set when either fails, meaning another test used the generator meanwhile.
-final class RandomStreamWatch: Layer {
-    let inner: Layer
+final class RandomStreamWatch: Module {
+    let inner: Module
     let draws: (Tensor) -> Int
     /// Where the global generator should be now (nil: not known yet, accept any state).
     var expected: [UInt64]?
     private(set) var disturbed = false
 
-    init(_ inner: Layer, draws: @escaping (Tensor) -> Int) {
+    init(_ inner: Module, draws: @escaping (Tensor) -> Int) {
         self.inner = inner
         self.draws = draws
     }
