@@ -28,7 +28,11 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
     private let symbolVocabID: [Int]                // symbol -> vocab id, or -1
     private let symbolSpelling: [String]            // symbol -> spelling (for errors)
     private let merges: [UInt64: Merge]             // (left << 32 | right) -> merge
-    private let idBytes: [[UInt8]?]                 // vocab id -> bytes
+    // Vocab id -> bytes, flat: id i's bytes are idBytes[idByteStart[i]..<idByteStart[i + 1]];
+    // an id that no token has starts at -1. One buffer instead of an array per token keeps
+    // the tokenizer of a 49k vocabulary at a fraction of a megabyte.
+    private let idBytes: [UInt8]
+    private let idByteStart: [Int32]
     private let idOfSpelling: [String: Int]
     private let specialFirstScalars: Set<Unicode.Scalar>
     private let specialPatterns: [([Unicode.Scalar], Int)]    // longest first
@@ -45,8 +49,13 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         var right: String
         /// 1-based line in `source`, or 0.
         var line: Int
-        /// What to call the rule in an error ("merge 12"); nil: the line says it.
-        var label: String?
+        /// The metadata key and index that name the rule in an error (`merges[12]`); nil: the
+        /// line says it. Kept apart, not formatted, so that 50k rules make no 50k strings.
+        var key: String?
+        var index = 0
+
+        /// What to call the rule in an error, followed by ": ", or "".
+        var label: String { key.map { "\($0)[\(index)]: " } ?? "" }
     }
 
     /// A tokenizer over `tokens` (token `i` has id `i`, as in GGUF's `tokenizer.ggml.tokens`) and
@@ -66,7 +75,7 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
                 throw TokenizerError.malformedFile(path: source, line: 0,
                     reason: "\(mergesKey)[\(i)]: expected two tokens separated by one space, found \(m.debugDescription)")
             }
-            rules.append(MergeRule(left: String(parts[0]), right: String(parts[1]), line: 0, label: "\(mergesKey)[\(i)]"))
+            rules.append(MergeRule(left: String(parts[0]), right: String(parts[1]), line: 0, key: mergesKey, index: i))
         }
         var special: [String: Int] = [:]
         for id in specialTokens {
@@ -112,17 +121,23 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
             symbolVocabID[Int(intern(token))] = id
             maxID = max(maxID, id)
         }
-        var idBytes = [[UInt8]?](repeating: nil, count: maxID + 1)
+        var spellingOfID = [String?](repeating: nil, count: maxID + 1)
         for (token, id) in vocabulary {
-            guard idBytes[id] == nil else {
+            guard spellingOfID[id] == nil else {
                 throw TokenizerError.malformedFile(path: vocabularySource, line: 0, reason: "id \(id) is given to two tokens")
             }
-            var bytes: [UInt8] = []
-            for s in token.unicodeScalars {
-                if let b = ByteLevelAlphabet.byte(for: s) { bytes.append(b) } else { bytes.append(contentsOf: Array(String(s).utf8)) }
-            }
-            idBytes[id] = bytes
+            spellingOfID[id] = token
         }
+        var idBytes: [UInt8] = []
+        var idByteStart = [Int32](repeating: -1, count: maxID + 2)
+        for (id, token) in spellingOfID.enumerated() {
+            guard let token else { continue }
+            idByteStart[id] = Int32(idBytes.count)
+            for s in token.unicodeScalars {
+                if let b = ByteLevelAlphabet.byte(for: s) { idBytes.append(b) } else { idBytes.append(contentsOf: String(s).utf8) }
+            }
+        }
+        idByteStart[maxID + 1] = Int32(idBytes.count)
         byteSymbol = ByteLevelAlphabet.scalars.map { intern(String($0)) }
         var merges: [UInt64: Merge] = [:]
         merges.reserveCapacity(mergeRules.count)
@@ -130,7 +145,7 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
             for part in [m.left, m.right, m.left + m.right] where idOfSpelling[part] == nil {
                 let what = part == m.left + m.right ? "makes" : "names"
                 throw TokenizerError.malformedFile(path: source, line: m.line,
-                    reason: "\(m.label.map { $0 + ": " } ?? "")the merge \"\(m.left) \(m.right)\" \(what) the token \(part.debugDescription), which the vocabulary lacks")
+                    reason: "\(m.label)the merge \"\(m.left) \(m.right)\" \(what) the token \(part.debugDescription), which the vocabulary lacks")
             }
             let a = intern(m.left), b = intern(m.right), r = intern(m.left + m.right)
             let key = UInt64(UInt32(a)) << 32 | UInt64(UInt32(b))
@@ -140,6 +155,7 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         self.symbolVocabID = symbolVocabID
         self.symbolSpelling = spelling
         self.idBytes = idBytes
+        self.idByteStart = idByteStart
         self.idOfSpelling = idOfSpelling
         mergeCount = mergeRules.count
         vocabularySize = maxID + 1
@@ -248,6 +264,13 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         }
     }
 
+    /// Where id `id`'s bytes end: the start of the next id that has a token.
+    private func byteEnd(of id: Int) -> Int32 {
+        var next = id + 1
+        while idByteStart[next] < 0 { next += 1 }
+        return idByteStart[next]
+    }
+
     /// The text of `ids`: their bytes, decoded as UTF-8 with invalid sequences replaced by U+FFFD.
     public func decode(_ ids: [Int]) throws -> String {
         String(decoding: try decodeBytes(ids), as: UTF8.self)
@@ -258,10 +281,10 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
         for id in ids {
-            guard id >= 0, id < idBytes.count, let b = idBytes[id] else {
+            guard id >= 0, id + 1 < idByteStart.count, idByteStart[id] >= 0 else {
                 throw TokenizerError.unknownTokenID(id, vocabularySize: vocabularySize)
             }
-            bytes.append(contentsOf: b)
+            bytes.append(contentsOf: idBytes[Int(idByteStart[id])..<Int(byteEnd(of: id))])
         }
         return bytes
     }

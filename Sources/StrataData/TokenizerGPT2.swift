@@ -58,7 +58,7 @@ public final class GPT2Tokenizer: ByteLevelBPETokenizer, @unchecked Sendable {
                 throw TokenizerError.malformedFile(path: path, line: lineNumber,
                     reason: "expected two tokens separated by one space, found \(String(line).debugDescription)")
             }
-            result.append(MergeRule(left: String(parts[0]), right: String(parts[1]), line: lineNumber, label: nil))
+            result.append(MergeRule(left: String(parts[0]), right: String(parts[1]), line: lineNumber, key: nil))
         }
         if result.isEmpty {
             throw TokenizerError.malformedFile(path: path, line: 0, reason: "no merges found")

@@ -26,8 +26,12 @@ public struct PretrainedLlama: @unchecked Sendable {
             throw ModelFileError(path: path, "no such file (Scripts/fetch_models.sh fetches Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
         }
         file = try GGUFFile(path: path)
-        model = try Llama(gguf: file)
+        // The tokenizer first: its temporary tables (50k merge rules) are freed and their pages
+        // returned to the system before the weights' pages are first touched, so that the two
+        // never count in the resident size together.
         tokenizer = try GGUFTokenizer(gguf: file)
+        ProcessMemory.releaseFreedHeap()
+        model = try Llama(gguf: file)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw ModelFileError(path: path, key: "tokenizer.ggml.tokens",
                                  "the tokenizer has \(tokenizer.vocabularySize) tokens, more than the model's \(model.config.vocabularySize) embeddings")
