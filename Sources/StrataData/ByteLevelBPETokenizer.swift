@@ -25,8 +25,9 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
 
     // Symbols: every token spelling seen in the vocabulary or the merges, interned.
     private let byteSymbol: [Int32]                 // byte -> symbol
-    private let symbolVocabID: [Int]                // symbol -> vocab id, or -1
-    private let symbolSpelling: [String]            // symbol -> spelling (for errors)
+    // A symbol below `vocabularySize` is that vocabulary id; the symbols above it are the
+    // byte spellings that the vocabulary lacks (`extraSpellings`, kept for the error).
+    private let extraSpellings: [String]
     private let merges: [UInt64: Merge]             // (left << 32 | right) -> merge
     // Vocab id -> bytes, flat: id i's bytes are idBytes[idByteStart[i]..<idByteStart[i + 1]];
     // an id that no token has starts at -1. One buffer instead of an array per token keeps
@@ -67,15 +68,14 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
     /// (or makes one) that the vocabulary lacks.
     public convenience init(tokens: [String], merges: [String], preTokenizer: ByteLevelPreTokenizer,
                             specialTokens: [Int] = [], source: String = "<memory>", mergesKey: String = "merges") throws {
-        var rules: [MergeRule] = []
-        rules.reserveCapacity(merges.count)
-        for (i, m) in merges.enumerated() {
-            let parts = m.split(separator: " ", omittingEmptySubsequences: false)
+        // Rules are parsed one at a time as the tables are built: 50k at once would be megabytes.
+        func rule(_ i: Int) throws -> MergeRule {
+            let parts = merges[i].split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw TokenizerError.malformedFile(path: source, line: 0,
-                    reason: "\(mergesKey)[\(i)]: expected two tokens separated by one space, found \(m.debugDescription)")
+                    reason: "\(mergesKey)[\(i)]: expected two tokens separated by one space, found \(merges[i].debugDescription)")
             }
-            rules.append(MergeRule(left: String(parts[0]), right: String(parts[1]), line: 0, key: mergesKey, index: i))
+            return MergeRule(left: String(parts[0]), right: String(parts[1]), line: 0, key: mergesKey, index: i)
         }
         var special: [String: Int] = [:]
         for id in specialTokens {
@@ -84,27 +84,17 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
             }
             special[tokens[id]] = id
         }
-        try self.init(vocabulary: tokens.enumerated().map { ($1, $0) }, merges: rules, preTokenizer: preTokenizer,
-                      specialTokens: special, source: source, vocabularySource: source)
+        try self.init(vocabulary: tokens.enumerated().map { ($1, $0) }, mergeCount: merges.count, mergeRule: rule,
+                      preTokenizer: preTokenizer, specialTokens: special, source: source, vocabularySource: source)
     }
 
-    /// The designated initializer: `vocabulary` as (spelling, id) pairs, ids unique and ≥ 0.
-    init(vocabulary: [(String, Int)], merges mergeRules: [MergeRule], preTokenizer: ByteLevelPreTokenizer,
-         specialTokens: [String: Int], source: String, vocabularySource: String) throws {
+    /// The designated initializer: `vocabulary` as (spelling, id) pairs, ids unique and ≥ 0;
+    /// `mergeRule(rank)` for each rank below `mergeCount`, highest priority first.
+    init(vocabulary: [(String, Int)], mergeCount: Int, mergeRule: (Int) throws -> MergeRule,
+         preTokenizer: ByteLevelPreTokenizer, specialTokens: [String: Int], source: String, vocabularySource: String) throws {
         self.preTokenizer = preTokenizer
         guard !vocabulary.isEmpty else {
             throw TokenizerError.malformedFile(path: vocabularySource, line: 0, reason: "the vocabulary is empty")
-        }
-        var symbolOf: [String: Int32] = [:]
-        var symbolVocabID: [Int] = []
-        var spelling: [String] = []
-        func intern(_ s: String) -> Int32 {
-            if let id = symbolOf[s] { return id }
-            let id = Int32(spelling.count)
-            symbolOf[s] = id
-            spelling.append(s)
-            symbolVocabID.append(-1)
-            return id
         }
         var maxID = -1
         var idOfSpelling: [String: Int] = [:]
@@ -118,7 +108,6 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
                     reason: "token \(token.debugDescription) appears twice (ids \(other) and \(id))")
             }
             idOfSpelling[token] = id
-            symbolVocabID[Int(intern(token))] = id
             maxID = max(maxID, id)
         }
         var spellingOfID = [String?](repeating: nil, count: maxID + 1)
@@ -138,26 +127,33 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
             }
         }
         idByteStart[maxID + 1] = Int32(idBytes.count)
-        byteSymbol = ByteLevelAlphabet.scalars.map { intern(String($0)) }
+        var extraSpellings: [String] = []
+        byteSymbol = ByteLevelAlphabet.scalars.map { scalar in
+            let spelling = String(scalar)
+            if let id = idOfSpelling[spelling] { return Int32(id) }
+            extraSpellings.append(spelling)
+            return Int32(maxID + extraSpellings.count)
+        }
         var merges: [UInt64: Merge] = [:]
-        merges.reserveCapacity(mergeRules.count)
-        for (rank, m) in mergeRules.enumerated() {
+        merges.reserveCapacity(mergeCount)
+        for rank in 0..<mergeCount {
+            let m = try mergeRule(rank)
             for part in [m.left, m.right, m.left + m.right] where idOfSpelling[part] == nil {
                 let what = part == m.left + m.right ? "makes" : "names"
                 throw TokenizerError.malformedFile(path: source, line: m.line,
                     reason: "\(m.label)the merge \"\(m.left) \(m.right)\" \(what) the token \(part.debugDescription), which the vocabulary lacks")
             }
-            let a = intern(m.left), b = intern(m.right), r = intern(m.left + m.right)
+            // Every part is in the vocabulary (checked above), so its symbol is its id.
+            let a = Int32(idOfSpelling[m.left]!), b = Int32(idOfSpelling[m.right]!), r = Int32(idOfSpelling[m.left + m.right]!)
             let key = UInt64(UInt32(a)) << 32 | UInt64(UInt32(b))
             if merges[key] == nil { merges[key] = Merge(rank: Int32(rank), result: r) }
         }
         self.merges = merges
-        self.symbolVocabID = symbolVocabID
-        self.symbolSpelling = spelling
+        self.extraSpellings = extraSpellings
         self.idBytes = idBytes
         self.idByteStart = idByteStart
         self.idOfSpelling = idOfSpelling
-        mergeCount = mergeRules.count
+        self.mergeCount = mergeCount
         vocabularySize = maxID + 1
         for (text, id) in specialTokens where text.isEmpty || idOfSpelling[text] != id {
             throw TokenizerError.malformedFile(path: vocabularySource, line: 0,
@@ -258,8 +254,8 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
             swap(&word, &next)
         }
         return try word.map { symbol in
-            let id = symbolVocabID[Int(symbol)]
-            guard id >= 0 else { throw TokenizerError.tokenNotInVocabulary(symbolSpelling[Int(symbol)]) }
+            let id = Int(symbol)
+            guard id < vocabularySize else { throw TokenizerError.tokenNotInVocabulary(extraSpellings[id - vocabularySize]) }
             return id
         }
     }

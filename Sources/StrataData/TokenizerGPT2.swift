@@ -28,7 +28,8 @@ public final class GPT2Tokenizer: ByteLevelBPETokenizer, @unchecked Sendable {
             special[token] = id
         }
         endOfTextID = special["<|endoftext|>"]
-        try super.init(vocabulary: vocab.entries, merges: mergeLines, preTokenizer: .gpt2, specialTokens: special,
+        try super.init(vocabulary: vocab.entries, mergeCount: mergeLines.count, mergeRule: { mergeLines[$0] },
+                       preTokenizer: .gpt2, specialTokens: special,
                        source: mergesPath, vocabularySource: vocabularyPath)
     }
 
