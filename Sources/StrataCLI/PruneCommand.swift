@@ -3,7 +3,8 @@ import Foundation
 import Strata
 
 /// `strata prune`: global magnitude pruning of an MNIST model with a gradual schedule and
-/// fine-tuning that keeps the masks.
+/// fine-tuning that keeps the masks, or (`--structured channels`) channel pruning of the CNN,
+/// which makes its layers narrower.
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune", abstract: "Prune an MNIST model's weights by global magnitude and fine-tune it.",
@@ -13,10 +14,20 @@ struct PruneCommand: ParsableCommand {
             pruning every 50 steps; after each step the masks are applied again, so pruned weights stay \
             exactly zero. With --fine-tune-epochs 0 the model is pruned at once. The output is a \
             checkpoint that 'strata evaluate' and 'predict' read.
+
+            --structured channels (cnn only) removes the --sparsity fraction of each convolution's \
+            output channels, those whose filters have the smallest L1 norms (Li et al. 2017), with the \
+            inputs they fed in the next layer, in one step; fine-tuning then retrains the narrower \
+            network. The checkpoint records the new channel counts.
             """)
 
+    /// What `--structured` removes.
+    enum Structure: String, ExpressibleByArgument, CaseIterable { case channels }
+
     @Option(help: "A checkpoint.safetensors written by 'strata train mnist'.") var checkpoint: String
-    @Option(help: "Fraction of the weights to zero, in [0, 1).") var sparsity: Double
+    @Option(help: "Fraction of the weights to zero (with --structured channels: of each convolution's channels), in [0, 1).")
+    var sparsity: Double
+    @Option(help: "Remove whole units instead of single weights: 'channels' (cnn).") var structured: Structure?
     @Option(help: "Epochs of fine-tuning with the masks.") var fineTuneEpochs: Int = 2
     @Option(help: "Adam learning rate for fine-tuning.") var lr: Double = 5e-4
     @Option(help: "Samples per batch.") var batchSize: Int = 128
@@ -41,6 +52,9 @@ struct PruneCommand: ParsableCommand {
             throw UserFacingError("\(checkpoint): 'strata prune' handles MNIST checkpoints (mlp, cnn); this is a \(subject.modelName) language model")
         }
         let before = try subject.measure(data: data)
+        if structured == .channels {
+            return try pruneChannels(classifier, subject: subject, metadata: metadata, before: before)
+        }
         let model = classifier.model
         let directory = try classifier.dataset.locate(data)
         let train = try MNIST.load(directory: directory, split: .train, normalization: classifier.normalization)
@@ -72,6 +86,43 @@ struct PruneCommand: ParsableCommand {
             try MetricsLog.writeResult([
                 "model": JSONValue(subject.modelName), "sparsity": JSONValue(achieved), "nonzero_weights": JSONValue(nonzero),
                 "parameters": JSONValue(model.parameterCount), "fine_tune_epochs": JSONValue(fineTuneEpochs),
+                "file_bytes": JSONValue(fileSize(path)), "before": .object(before), "after": .object(after), "output": JSONValue(path),
+            ], to: json)
+        }
+    }
+
+    /// `--structured channels`: the narrower CNN, fine-tuned, written and measured.
+    private func pruneChannels(_ classifier: ImageClassifierCheckpoint, subject: CompressionSubject,
+                               metadata: [String: String], before: [String: JSONValue]) throws {
+        guard let cnn = classifier.model as? ConvNet else {
+            throw UserFacingError("\(checkpoint): --structured channels prunes the cnn's convolutions; this is an \(subject.modelName)")
+        }
+        let pruned = cnn.keepingChannels(fraction: 1 - sparsity)
+        let directory = try classifier.dataset.locate(data)
+        let train = try MNIST.load(directory: directory, split: .train, normalization: classifier.normalization)
+        let trainer = Trainer(model: pruned, optimizer: Adam(pruned.parameters(), learningRate: lr), metrics: [.accuracy])
+        if fineTuneEpochs > 0 {
+            _ = try trainer.fit(DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed), epochs: fineTuneEpochs)
+        }
+        pruned.train(false)
+        var header = metadata
+        header["model_config"] = ImageModelKind.cnn.configJSON(pruned)
+        header["pruned_channels"] = "\(cnn.config.channels.map(String.init).joined(separator: ",")) -> \(pruned.config.channels.map(String.init).joined(separator: ","))"
+        header["pruned_from"] = checkpoint
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let path = out + "/checkpoint.safetensors"
+        try TrainingCheckpoint.save(trainer: trainer, metadata: header, to: path)
+        let after = try CompressionSubject.reopen(out: out, like: subject).measure(data: data)
+        print("cnn: channels \(cnn.config.channels) -> \(pruned.config.channels), parameters \(cnn.parameterCount) -> \(pruned.parameterCount), after \(fineTuneEpochs) fine-tuning epochs")
+        printComparison(before: before, after: after)
+        print("  wrote \(path)")
+        if let json {
+            try MetricsLog.writeResult([
+                "model": JSONValue(subject.modelName), "structured": JSONValue("channels"), "sparsity": JSONValue(sparsity),
+                "channels_before": .array(cnn.config.channels.map { JSONValue($0) }),
+                "channels_after": .array(pruned.config.channels.map { JSONValue($0) }),
+                "parameters_before": JSONValue(cnn.parameterCount), "parameters": JSONValue(pruned.parameterCount),
+                "fine_tune_epochs": JSONValue(fineTuneEpochs), "file_bytes_before": JSONValue(fileSize(checkpoint)),
                 "file_bytes": JSONValue(fileSize(path)), "before": .object(before), "after": .object(after), "output": JSONValue(path),
             ], to: json)
         }

@@ -69,6 +69,12 @@ extension ConvNet.Config {
         try check.int(imageSize, "imageSize", in: 4...4096)
         try check.int(classes, "classes", in: 1...1 << 20)
         try check.double(dropout, "dropout", in: 0...1, upperOpen: true)
-        try check.parameters(Double(imageSize / 4) * Double(imageSize / 4) * 64 * 128, key: "imageSize")
+        guard channels.count == 2 else {
+            throw ConfigError(source: source, key: "channels", message: "\(channels.count) values; a ConvNet has two convolutions")
+        }
+        for c in channels { try check.int(c, "channels", in: 1...4096) }
+        try check.int(hidden, "hidden", in: 1...65_536)
+        try check.parameters(Double(imageSize / 4) * Double(imageSize / 4) * Double(channels[1]) * Double(hidden)
+                             + Double(channels[0]) * Double(channels[1]) * 9, key: "imageSize")
     }
 }

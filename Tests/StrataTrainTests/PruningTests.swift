@@ -58,5 +58,48 @@ extension TrainingSuites {
             let pruned = trainer.evaluate(DataLoader(test, batchSize: 500))["accuracy"]!
             #expect(dense - pruned < 0.02, "accuracy \(dense) -> \(pruned)")
         }
+
+        /// Channel pruning removes whole filters: with half of each convolution's filters (and
+        /// biases) zero, the narrower network keeps exactly the others and computes the same logits.
+        @Test func channelPruningKeepsTheStrongestFiltersAndTheOutput() {
+            GlobalRandom.isolated(seed: 9) {
+                let cnn = ConvNet(ConvNet.Config(dropout: 0))
+                cnn.train(false)
+                // Zero the even channels of conv1 and the channels below 32 of conv2.
+                let dead1 = Set(stride(from: 0, to: 32, by: 2)), dead2 = Set(0..<32)
+                func zero(_ conv: Conv2D, _ dead: Set<Int>) {
+                    let out = conv.weight.shape[0], per = conv.weight.count / out
+                    var w = conv.weight.floats, b = conv.bias!.floats
+                    for c in dead { for i in 0..<per { w[c * per + i] = 0 }; b[c] = 0 }
+                    conv.weight.assign(Tensor(w, shape: conv.weight.shape))
+                    conv.bias!.assign(Tensor(b, shape: conv.bias!.shape))
+                }
+                zero(cnn.conv1, dead1)
+                zero(cnn.conv2, dead2)
+                let x = Tensor.randn([3, 1, 28, 28])
+                let full = withoutGradients { cnn(x) }
+                let half = cnn.keepingChannels(fraction: 0.5)
+                #expect(half.config.channels == [16, 32])
+                #expect(half.conv1.weight.shape == [16, 1, 3, 3] && half.conv2.weight.shape == [32, 16, 3, 3])
+                #expect(half.fc1.weight.shape == [128, 32 * 49])
+                #expect(half.parameterCount < cnn.parameterCount / 2 + 2_000)
+                // The kept conv1 filters are the odd ones, in order.
+                let per = 9
+                let odd = stride(from: 1, to: 32, by: 2).flatMap { c in cnn.conv1.weight.floats[(c * per)..<((c + 1) * per)] }
+                #expect(half.conv1.weight.floats == odd)
+                let narrow = withoutGradients { half(x) }
+                let gap = zip(full.floats, narrow.floats).map { abs($0 - $1) }.max()!
+                #expect(gap < 1e-4, "largest logit difference \(gap)")
+            }
+        }
+
+        @Test func convNetConfigWithoutChannelsReadsAsTheDefaultAndBadChannelsAreRefused() throws {
+            let old = try JSONDecoder().decode(ConvNet.Config.self, from: Data(#"{"classes":10,"dropout":0.25,"imageSize":28,"inputChannels":1}"#.utf8))
+            #expect(old.channels == [32, 64] && old.hidden == 128)
+            for bad in [[0, 64], [32, 64, 64], [32, 100_000]] {
+                #expect(throws: ConfigError.self) { try ConvNet.Config(channels: bad).validate(source: "test") }
+            }
+            #expect(throws: ConfigError.self) { try ConvNet.Config(hidden: 0).validate(source: "test") }
+        }
     }
 }
