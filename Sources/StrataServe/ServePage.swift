@@ -67,8 +67,8 @@ $("chatForm").addEventListener("submit", async (event) => {
   const out = addLine("assistant", "");
   out.id = "answer" + history.length;
   const r = await fetch("/v1/chat/completions", { method: "POST", headers: headers(true),
-    body: JSON.stringify({ model: $("chatModel").value, messages: history, stream: true, max_tokens: 200 }) });
-  if (!r.ok) { out.textContent = "error: " + (await r.json()).error.message; return; }
+    body: JSON.stringify({ model: $("chatModel").value, messages: history, stream: true }) });
+  if (!r.ok) { out.textContent = "error: " + (await r.json()).error.message; out.dataset.done = "true"; history.pop(); return; }
   const reader = r.body.getReader(), decoder = new TextDecoder();
   let buffer = "", answer = "";
   for (;;) {
