@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata distill`: trains a smaller MNIST MLP on a teacher's softened outputs plus the labels
-/// (Hinton et al. 2015), and the same student alone (same steps and seed) to compare.
+/// `strata distill`: trains a smaller MNIST MLP or CNN on a teacher's softened outputs plus the
+/// labels (Hinton et al. 2015), and the same student alone (same steps and seed) to compare.
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "distill", abstract: "Distil an MNIST teacher into a smaller MLP student.",
+        commandName: "distill", abstract: "Distil an MNIST teacher into a smaller MLP or CNN student.",
         discussion: """
             The student minimises alpha T^2 KL(softmax(teacher/T) || softmax(student/T)) + (1 - alpha) CE(student, labels). \
             With --baseline, the same student (same initialisation, batches and steps) is also trained on the labels \
@@ -14,8 +14,13 @@ struct DistillCommand: ParsableCommand {
             """)
 
     @Option(help: "A checkpoint.safetensors written by 'strata train mnist' (mlp or cnn).") var teacher: String
-    @Option(help: "The student: mlp.") var student: String = "mlp"
-    @Option(help: "Hidden sizes of the student MLP, comma-separated (default: half the teacher MLP's, or 256,128).") var hidden: String?
+    @Option(help: "The student: mlp or cnn.") var student: ImageModelKind = .mlp
+    @Option(help: """
+        Hidden sizes of the student MLP, comma-separated (default: half the teacher MLP's, or 256,128); \
+        for a cnn student, the width of its one hidden layer (default: half the teacher CNN's, or 64).
+        """) var hidden: String?
+    @Option(help: "Channels of the cnn student's two convolutions, comma-separated (default: half the teacher CNN's, or 16,32).")
+    var channels: String?
     @Option(help: "Softmax temperature T.") var temperature: Double = 4
     @Option(help: "Weight of the soft (teacher) term, in [0, 1].") var alpha: Double = 0.9
     @Option(help: "Training epochs.") var epochs: Int = 5
@@ -36,12 +41,11 @@ struct DistillCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard student == "mlp" else { throw UserFacingError("--student must be mlp for MNIST teachers, got '\(student)'") }
         let subject = try CompressionSubject.open(teacher)
         guard case .image(let classifier, let metadata) = subject else {
             throw UserFacingError("\(teacher): 'strata distill' handles MNIST teachers (mlp, cnn); this is a \(subject.modelName) language model")
         }
-        let sizes = try hiddenSizes(teacher: classifier.model)
+        let shape = try studentShape(teacher: classifier.model)
         let directory = try classifier.dataset.locate(data)
         let train = try MNIST.load(directory: directory, split: .train, normalization: classifier.normalization)
         let test = try MNIST.load(directory: directory, split: .test, normalization: classifier.normalization)
@@ -50,9 +54,9 @@ struct DistillCommand: ParsableCommand {
         let teacherAccuracy = Trainer(model: teacherModel, optimizer: SGD(teacherModel.parameters(), learningRate: 0))
             .evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? .nan
 
-        func trainStudent(alpha: Double) -> (MLP, Double) {
+        func trainStudent(alpha: Double) -> (Module, Double) {
             Tensor.manualSeed(seed)
-            let model = MLP(MLP.Config(hiddenSizes: sizes, dropout: 0))
+            let model = shape.make()
             let optimizer = Adam(model.parameters(), learningRate: lr)
             let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
             for epoch in 0..<epochs {
@@ -75,7 +79,7 @@ struct DistillCommand: ParsableCommand {
         }
 
         print("teacher \(classifier.kind.rawValue) (\(teacherModel.parameterCount) parameters): test accuracy \(String(format: "%.2f%%", teacherAccuracy * 100))")
-        print("student mlp \(sizes.map(String.init).joined(separator: "-")), T = \(temperature), alpha = \(alpha), \(epochs) epochs")
+        print("student \(student.rawValue) \(shape.description), T = \(temperature), alpha = \(alpha), \(epochs) epochs")
         let (distilled, distilledAccuracy) = trainStudent(alpha: alpha)
         var result: [String: JSONValue] = [
             "teacher_accuracy": JSONValue(teacherAccuracy), "teacher_parameters": JSONValue(teacherModel.parameterCount),
@@ -89,8 +93,8 @@ struct DistillCommand: ParsableCommand {
             result["student_alone_accuracy"] = JSONValue(aloneAccuracy)
         }
         var header = metadata
-        header["model"] = "mlp"
-        header["model_config"] = ImageModelKind.mlp.configJSON(distilled)
+        header["model"] = student.rawValue
+        header["model_config"] = student.configJSON(distilled)
         header["distilled_from"] = teacher
         header["distillation_temperature"] = String(temperature)
         header["distillation_alpha"] = String(alpha)
@@ -103,16 +107,33 @@ struct DistillCommand: ParsableCommand {
         if let json { try MetricsLog.writeResult(result, to: json) }
     }
 
-    /// The student's hidden sizes: given, or half the teacher MLP's (256, 128 for a CNN teacher).
-    private func hiddenSizes(teacher: Module) throws -> [Int] {
-        if let hidden {
-            let sizes = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 65_536 }) else {
-                throw UserFacingError("--hidden must be comma-separated sizes in 1...65536, got '\(hidden)'")
+    /// The student: its builder and a short description of its shape. An MLP gets `--hidden` (or
+    /// half the teacher MLP's sizes); a CNN gets `--channels` and `--hidden` (or half the teacher
+    /// CNN's), without dropout.
+    private func studentShape(teacher: Module) throws -> (make: () -> Module, description: String) {
+        func sizes(_ text: String, _ flag: String, count: Int? = nil) throws -> [Int] {
+            let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, count.map({ values.count == $0 }) ?? true,
+                  values.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 65_536 }) else {
+                let what = count.map { "\($0) comma-separated sizes" } ?? "comma-separated sizes"
+                throw UserFacingError("\(flag) must be \(what) in 1...65536, got '\(text)'")
             }
-            return sizes.map { $0! }
+            return values.map { $0! }
         }
-        if let mlp = teacher as? MLP { return mlp.config.hiddenSizes.map { Swift.max(1, $0 / 2) } }
-        return [256, 128]
+        switch student {
+        case .mlp:
+            let hiddenSizes = try hidden.map { try sizes($0, "--hidden") }
+                ?? (teacher as? MLP).map { $0.config.hiddenSizes.map { Swift.max(1, $0 / 2) } } ?? [256, 128]
+            guard channels == nil else { throw UserFacingError("--channels applies to a cnn student") }
+            return ({ MLP(MLP.Config(hiddenSizes: hiddenSizes, dropout: 0)) }, hiddenSizes.map(String.init).joined(separator: "-"))
+        case .cnn:
+            let cnn = teacher as? ConvNet
+            let widths = try channels.map { try sizes($0, "--channels", count: 2) }
+                ?? cnn.map { $0.config.channels.map { Swift.max(1, $0 / 2) } } ?? [16, 32]
+            let width = try hidden.map { try sizes($0, "--hidden", count: 1)[0] } ?? cnn.map { Swift.max(1, $0.config.hidden / 2) } ?? 64
+            let config = ConvNet.Config(dropout: 0, channels: widths, hidden: width)
+            try config.validate(source: "the student's flags")
+            return ({ ConvNet(config) }, "channels \(widths[0]),\(widths[1]), hidden \(width)")
+        }
     }
 }
