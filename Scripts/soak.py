@@ -27,16 +27,7 @@ import sys
 import threading
 import time
 
-
-def rss_mib(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+from loadtest import rss_mib   # the same /proc reading as the load test (Scripts/ is on sys.path)
 
 
 def digit_pgm():

@@ -10,28 +10,33 @@ enum OpenAI {
         init(prompt: Int, completion: Int) { prompt_tokens = prompt; completion_tokens = completion; total_tokens = prompt + completion }
     }
 
-    struct CompletionChoice: Encodable {
-        let text: String
-        let index: Int
+    /// One choice of a completion object: `index`, the content under its key (`text`, `message`
+    /// or `delta`), `logprobs` (null) and `finish_reason`.
+    struct Choice<Content: Encodable>: Encodable {
+        let key: String
+        let content: Content
         let finishReason: String?
-        enum CodingKeys: String, CodingKey { case text, index, logprobs, finish_reason }
+
         func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(text, forKey: .text)
-            try c.encode(index, forKey: .index)
-            try c.encodeNil(forKey: .logprobs)
-            try c.encode(finishReason, forKey: .finish_reason)
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(0, forKey: Key("index"))
+            try c.encode(content, forKey: Key(key))
+            try c.encodeNil(forKey: Key("logprobs"))
+            try c.encode(finishReason, forKey: Key("finish_reason"))
         }
     }
 
-    /// `/v1/completions`, whole or one streamed chunk (the same object).
-    struct Completion: Encodable {
+    /// A completion object, whole or one streamed chunk: `id`, `object`, `created`, `model`, one
+    /// choice, and `usage` when given. Made by ``completion(id:created:model:text:finishReason:usage:)``,
+    /// ``chatCompletion(id:created:model:message:finishReason:usage:)`` and ``chatChunk(id:created:model:delta:finishReason:usage:)``.
+    struct Envelope<Content: Encodable>: Encodable {
         let id: String
-        var object = "text_completion"
+        let object: String
         let created: Int
         let model: String
-        let choices: [CompletionChoice]
+        let choices: [Choice<Content>]
         let usage: Usage?
+
         enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -42,6 +47,24 @@ enum OpenAI {
             try c.encode(choices, forKey: .choices)
             try c.encodeIfPresent(usage, forKey: .usage)
         }
+    }
+
+    /// `/v1/completions`, whole or one streamed chunk (the same object).
+    static func completion(id: String, created: Int, model: String, text: String, finishReason: String?, usage: Usage?) -> Envelope<String> {
+        Envelope(id: id, object: "text_completion", created: created, model: model,
+                 choices: [Choice(key: "text", content: text, finishReason: finishReason)], usage: usage)
+    }
+
+    /// `/v1/chat/completions`, whole.
+    static func chatCompletion(id: String, created: Int, model: String, message: Message, finishReason: String?, usage: Usage) -> Envelope<Message> {
+        Envelope(id: id, object: "chat.completion", created: created, model: model,
+                 choices: [Choice(key: "message", content: message, finishReason: finishReason)], usage: usage)
+    }
+
+    /// `/v1/chat/completions`, one streamed chunk.
+    static func chatChunk(id: String, created: Int, model: String, delta: Delta, finishReason: String?, usage: Usage?) -> Envelope<Delta> {
+        Envelope(id: id, object: "chat.completion.chunk", created: created, model: model,
+                 choices: [Choice(key: "delta", content: delta, finishReason: finishReason)], usage: usage)
     }
 
     struct Message: Encodable {
@@ -49,65 +72,18 @@ enum OpenAI {
         let content: String
     }
 
-    struct ChatChoice: Encodable {
-        let index: Int
-        let message: Message
-        let finishReason: String?
-        enum CodingKeys: String, CodingKey { case index, message, logprobs, finish_reason }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(index, forKey: .index)
-            try c.encode(message, forKey: .message)
-            try c.encodeNil(forKey: .logprobs)
-            try c.encode(finishReason, forKey: .finish_reason)
-        }
-    }
-
-    struct ChatCompletion: Encodable {
-        let id: String
-        var object = "chat.completion"
-        let created: Int
-        let model: String
-        let choices: [ChatChoice]
-        let usage: Usage
-    }
-
     struct Delta: Encodable {
         var role: String?
         var content: String?
     }
 
-    struct ChunkChoice: Encodable {
-        let index: Int
-        let delta: Delta
-        let finishReason: String?
-        enum CodingKeys: String, CodingKey { case index, delta, logprobs, finish_reason }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(index, forKey: .index)
-            try c.encode(delta, forKey: .delta)
-            try c.encodeNil(forKey: .logprobs)
-            try c.encode(finishReason, forKey: .finish_reason)
-        }
-    }
-
-    struct ChatChunk: Encodable {
-        let id: String
-        var object = "chat.completion.chunk"
-        let created: Int
-        let model: String
-        let choices: [ChunkChoice]
-        let usage: Usage?
-        enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(object, forKey: .object)
-            try c.encode(created, forKey: .created)
-            try c.encode(model, forKey: .model)
-            try c.encode(choices, forKey: .choices)
-            try c.encodeIfPresent(usage, forKey: .usage)
-        }
+    /// A coding key spelled at run time (a choice's content key).
+    struct Key: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 
     /// One embedding: floats, or their little-endian float32 bytes in base64 (`encoding_format: "base64"`).

@@ -67,18 +67,16 @@ extension StrataServer {
             return streamingResponse(generation) { event in
                 switch event {
                 case .text(let text):
-                    return OpenAI.Completion(id: id, created: created, model: name,
-                                             choices: [.init(text: text, index: 0, finishReason: nil)], usage: nil)
+                    return OpenAI.completion(id: id, created: created, model: name, text: text, finishReason: nil, usage: nil)
                 case .finished(let reason, let prompt, let completion):
-                    return OpenAI.Completion(id: id, created: created, model: name,
-                                             choices: [.init(text: "", index: 0, finishReason: reason.rawValue)],
+                    return OpenAI.completion(id: id, created: created, model: name, text: "", finishReason: reason.rawValue,
                                              usage: includeUsage ? .init(prompt: prompt, completion: completion) : nil)
                 }
             }
         }
         let (text, reason, usage) = try await collect(generation)
-        return JSONOutput.response(OpenAI.Completion(id: id, created: created, model: name,
-                                                     choices: [.init(text: text, index: 0, finishReason: reason.rawValue)], usage: usage))
+        return JSONOutput.response(OpenAI.completion(id: id, created: created, model: name, text: text,
+                                                     finishReason: reason.rawValue, usage: usage))
     }
 
     /// `POST /v1/chat/completions`: the next assistant message of `messages`, through the model's chat template.
@@ -97,24 +95,22 @@ extension StrataServer {
 
         if parameters.stream {
             let includeUsage = parameters.includeUsage
-            let first = OpenAI.ChatChunk(id: id, created: created, model: name,
-                                         choices: [.init(index: 0, delta: .init(role: "assistant", content: ""), finishReason: nil)], usage: nil)
+            let first = OpenAI.chatChunk(id: id, created: created, model: name, delta: .init(role: "assistant", content: ""),
+                                         finishReason: nil, usage: nil)
             return streamingResponse(generation, first: first) { event in
                 switch event {
                 case .text(let text):
-                    return OpenAI.ChatChunk(id: id, created: created, model: name,
-                                            choices: [.init(index: 0, delta: .init(content: text), finishReason: nil)], usage: nil)
+                    return OpenAI.chatChunk(id: id, created: created, model: name, delta: .init(content: text), finishReason: nil, usage: nil)
                 case .finished(let reason, let prompt, let completion):
-                    return OpenAI.ChatChunk(id: id, created: created, model: name,
-                                            choices: [.init(index: 0, delta: .init(), finishReason: reason.rawValue)],
+                    return OpenAI.chatChunk(id: id, created: created, model: name, delta: .init(), finishReason: reason.rawValue,
                                             usage: includeUsage ? .init(prompt: prompt, completion: completion) : nil)
                 }
             }
         }
         let (text, reason, usage) = try await collect(generation)
-        return JSONOutput.response(OpenAI.ChatCompletion(id: id, created: created, model: name,
-                                                         choices: [.init(index: 0, message: .init(role: "assistant", content: text),
-                                                                         finishReason: reason.rawValue)], usage: usage))
+        return JSONOutput.response(OpenAI.chatCompletion(id: id, created: created, model: name,
+                                                         message: .init(role: "assistant", content: text),
+                                                         finishReason: reason.rawValue, usage: usage))
     }
 
     /// `messages`: a non-empty array of `{role, content}`, content a string or an array of text parts.
