@@ -42,27 +42,25 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {   // imm
     }
 
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, _ operation: ReduceOperation) {
-        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
-        lock.withLock {
-            pieces(buffer.count) { offset, n in
-                Self.check(mpi.allreduce(MPILibrary.inPlace, base + offset, n, mpi.float, op(operation), communicator), "MPI_Allreduce")
-            }
-        }
-        if operation == .average {
-            let scale = 1 / Float(worldSize)
-            for i in buffer.indices { buffer[i] *= scale }
-        }
+        allReduce(buffer, datatype: mpi.float, operation)
     }
 
     public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) {
+        allReduce(buffer, datatype: mpi.double, operation)
+    }
+
+    /// In-place MPI_Allreduce of `buffer`, whose elements are the MPI `datatype`, in pieces; the
+    /// average is the sum divided by the number of processes.
+    private func allReduce<T: BinaryFloatingPoint>(_ buffer: UnsafeMutableBufferPointer<T>, datatype: MPILibrary.Handle,
+                                                   _ operation: ReduceOperation) {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
         lock.withLock {
             pieces(buffer.count) { offset, n in
-                Self.check(mpi.allreduce(MPILibrary.inPlace, base + offset, n, mpi.double, op(operation), communicator), "MPI_Allreduce")
+                Self.check(mpi.allreduce(MPILibrary.inPlace, base + offset, n, datatype, op(operation), communicator), "MPI_Allreduce")
             }
         }
         if operation == .average {
-            let scale = 1 / Double(worldSize)
+            let scale = 1 / T(worldSize)
             for i in buffer.indices { buffer[i] *= scale }
         }
     }
