@@ -13,8 +13,16 @@ extension BenchCommand {
 
     /// Training tokens/s of `model` over `steps` steps per run, after one untimed warm-up run.
     private func languageModelTraining(_ model: LanguageModel, config: LanguageModelTrainingConfig, steps: Int) -> BenchmarkFigure {
-        let trainer = LanguageModelTrainer(model: model.module, corpus: syntheticCorpus(), config: config) { model.logits($0) }
-        let seconds = Measure.repeated(runs: runs, warmup: 1) { for _ in 0..<steps { _ = try! trainer.trainStep() } }
+        var config = config
+        config.steps = steps
+        config.evaluationInterval = steps
+        let corpus = syntheticCorpus()
+        // Each run: `steps` steps of the Trainer loop (a fresh optimizer and schedule, no validation).
+        let seconds = Measure.repeated(runs: runs, warmup: 1) {
+            let lm = LanguageModelTrainer(model: model.module, corpus: corpus, config: config) { model.logits($0) }
+            lm.trainer.verbose = false
+            _ = try! lm.train(validate: false)
+        }
         let tokens = Double(steps * config.batchSize * config.context)
         return BenchmarkFigure(name: "train", unit: "tokens/s", values: seconds.map { tokens / $0 })
     }

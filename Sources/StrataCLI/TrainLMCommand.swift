@@ -13,7 +13,8 @@ struct TrainLMCommand: ParsableCommand {
             3000 steps at batch 16, AdamW (lr 1e-3, betas 0.9/0.99, weight decay 0.1 on matrices),
             100 warm-up steps then cosine decay to lr/10, clipping at 1.0, the last 10% of the text for
             validation. --arch lstm trains a character LSTM (hidden --width, default 256).
-            Writes model.safetensors + tokenizer files, metrics.csv and loss.svg into --out.
+            Writes model.safetensors + tokenizer files, training.safetensors (the run's state: resume \
+            with --resume), metrics.csv and loss.svg into --out after every --eval-interval steps.
             """)
 
     @Option(help: "gpt or lstm.") var arch: LanguageModelKind = .gpt
@@ -36,6 +37,10 @@ struct TrainLMCommand: ParsableCommand {
     @Option(help: "Characters/tokens of sample text to print at the end (0: none).") var sampleTokens: Int = 300
     @Option(help: "Write every step's loss to this CSV file.") var stepLog: String?
     @Option(help: "Gradient bucket size in MB for data-parallel training under mpirun.") var bucketMb: Double = 25
+    @Option(help: "Continue from this training checkpoint (training.safetensors, or the --out directory of a previous run with the same options).")
+    var resume: String?
+    @Option(help: "Stop at the first evaluation after this many steps, keeping the schedule of --steps (continue with --resume).")
+    var stopAfter: Int?
 
     func validate() throws {
         try OptionCheck.int(layers, "--layers", in: 1...256)
@@ -46,6 +51,7 @@ struct TrainLMCommand: ParsableCommand {
         try OptionCheck.int(batchSize, "--batch-size", in: 1...65_536)
         try OptionCheck.int(warmup, "--warmup", in: 0...100_000_000)
         try OptionCheck.int(evalInterval, "--eval-interval", in: 1...100_000_000)
+        try OptionCheck.int(stopAfter, "--stop-after", in: 1...100_000_000)
         try OptionCheck.int(sampleTokens, "--sample-tokens", in: 0...1_000_000)
         try OptionCheck.double(dropout, "--dropout", in: 0...1, open: .upper)
         try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
@@ -98,55 +104,49 @@ struct TrainLMCommand: ParsableCommand {
         print("Corpus \(dataPath): \(corpus.train.count) training and \(corpus.validation.count) validation tokens, vocabulary \(tok.vocabularySize) (\(tokenizer.rawValue))")
         print("\(arch.rawValue): \(model.module.parameterCount) parameters · \(config.steps) steps × \(config.batchSize) × \(config.context) tokens · lr \(config.learningRate)")
 
+        guard config.batchSize >= distributed.worldSize else {
+            throw UserFacingError("--batch-size \(config.batchSize) is the global batch: it needs a window for each of the \(distributed.worldSize) processes")
+        }
         // Only rank 0 writes files.
         if distributed.isMain { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
-        let log = distributed.isMain ? try MetricsLog(path: "\(out)/metrics.csv") : nil
-        let stepRows = try stepLog.flatMap { distributed.isMain ? try MetricsLog(path: $0) : nil }
-        var rows: [LanguageModelProgress] = []
-        var metadata = ["seed": String(seed), "corpus": dataPath]
-        if let encoded = try? JSONEncoder().encode(config) { metadata["training"] = String(decoding: encoded, as: UTF8.self) }
-        let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: config) { model.logits($0) }
-        trainer.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
-        func makeBar(after step: Int) -> ProgressBar {
-            let bar = ProgressBar(totalSteps: Swift.min(config.evaluationInterval, config.steps - step))
-            bar.label = "Steps \(step + 1)-\(step + bar.totalSteps)"
-            bar.unit = "tokens"
-            return bar
+        var metadata = ["seed": String(seed), "corpus": dataPath, "arch": arch.rawValue]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        if let encoded = try? encoder.encode(config) { metadata["training"] = String(decoding: encoded, as: UTF8.self) }
+        let lm = LanguageModelTrainer(model: model.module, corpus: corpus, config: config) { model.logits($0) }
+        lm.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
+        lm.trainer.verbose = distributed.isMain
+        if let resume {
+            var isDirectory: ObjCBool = false
+            let path = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory) && isDirectory.boolValue
+                ? "\(resume)/\(Self.trainingFile)" : resume
+            let checkpoint = try TrainingCheckpoint.load(path: path)
+            for key in ["arch", "training"] where checkpoint.metadata[key] != metadata[key] {
+                throw UserFacingError("\(path): the checkpoint's '\(key)' is \(checkpoint.metadata[key] ?? "missing"), this run's is \(metadata[key] ?? "missing"): resume with the options of the run it continues")
+            }
+            try checkpoint.restore(into: lm.trainer)
+            print("Resumed from \(path) after step \(checkpoint.globalStep)")
         }
-        var bar = makeBar(after: 0)
-        var stepLogError: Error?
-        let last = try trainer.train(onStep: { step, loss in
-            do { try stepRows?.log([("step", .int(step)), ("loss", .double(loss))]) } catch { stepLogError = stepLogError ?? error }
-            let inInterval = (step - 1) % config.evaluationInterval + 1
-            bar.update(step: inInterval, metrics: [("loss", loss)], samples: inInterval * config.batchSize * config.context)
-        }, onEvaluation: { row in
-            bar.finish(metrics: [("loss", row.trainLoss)])
-            print(String(format: "step %5d · train loss %.4f · val loss %.4f · lr %.2e · %.0f tokens/s · %@",
-                         row.step, row.trainLoss, row.validationLoss, row.learningRate, row.tokensPerSecond,
-                         ProgressBar.formatElapsed(row.elapsedSeconds)))
-            fflush(stdout)
-            rows.append(row)
-            if let stepLogError { throw stepLogError }
-            guard distributed.isMain else { return }
-            try log?.log([("step", .int(row.step)), ("train_loss", .double(row.trainLoss)), ("val_loss", .double(row.validationLoss)),
-                         ("lr", .double(row.learningRate)), ("tokens_per_second", .double(row.tokensPerSecond)),
-                         ("seconds", .double(row.elapsedSeconds))])
-            try LanguageModelCheckpoint.save(model, tokenizer: tok, to: out, metadata: metadata.merging(["step": String(row.step)]) { $1 })
-            try Self.lossChart(rows, title: "\(arch.rawValue) on \(URL(fileURLWithPath: dataPath).lastPathComponent)").write(to: "\(out)/loss.svg")
-            if row.step < config.steps { bar = makeBar(after: row.step) }
-        })
-        log?.close()
-        stepRows?.close()
+
+        var callbacks: [Callback] = [LanguageModelReport(lm: lm, out: out, tokenizer: tok, model: model, metadata: metadata,
+                                                         title: "\(arch.rawValue) on \(URL(fileURLWithPath: dataPath).lastPathComponent)",
+                                                         writesFiles: distributed.isMain)]
+        if let stopAfter { callbacks.append(StepLimit(steps: stopAfter)) }
+        if distributed.isMain {
+            callbacks.append(ModelCheckpoint(path: "\(out)/\(Self.trainingFile)", metadata: metadata))
+            if let stepLog { callbacks.append(StepLossLogger(path: stepLog)) }
+        }
+        let last = try lm.train(callbacks: callbacks)
         print("Computing the loss over the whole validation part...")
-        let validationLoss = trainer.validationLoss()
+        let validationLoss = lm.validationLoss()
         print(String(format: "Validation loss %.4f nats/token (%.4f on the last estimate) · final train loss %.4f · %.0f tokens/s · %@",
                      validationLoss, last.validationLoss, last.trainLoss, last.tokensPerSecond, ProgressBar.formatElapsed(last.elapsedSeconds)))
-        let exchangeSeconds = trainer.dataParallel?.communicationSeconds ?? 0
+        let exchangeSeconds = lm.trainer.dataParallel?.communicationSeconds ?? 0
         if distributed.worldSize > 1 {
             print(String(format: "Gradient exchange (allreduce, waits included): %.2f s, %.0f%% of the training time", exchangeSeconds,
                          100 * exchangeSeconds * last.tokensPerSecond / Double(Swift.max(1, last.step * config.batchSize * config.context))))
         }
-        print("Saved \(out)/\(LanguageModelCheckpoint.weightsFile), tokenizer, metrics.csv, loss.svg")
+        print("Saved \(out)/\(LanguageModelCheckpoint.weightsFile), tokenizer, \(Self.trainingFile), metrics.csv, loss.svg")
 
         if sampleTokens > 0 && distributed.isMain {
             print("\nSample (temperature 0.8, top-k 40):")
@@ -168,11 +168,14 @@ struct TrainLMCommand: ParsableCommand {
                 "arch": JSONValue(arch.rawValue), "tokenizer": JSONValue(tokenizer.rawValue),
                 "parameters": JSONValue(model.module.parameterCount), "checkpoint": JSONValue(out),
                 "world_size": JSONValue(distributed.worldSize), "exchange_seconds": JSONValue(exchangeSeconds),
-                "history": .array(rows.map { ["step": JSONValue($0.step), "train_loss": JSONValue($0.trainLoss), "val_loss": JSONValue($0.validationLoss)] }),
+                "history": .array(lm.progress().map { ["step": JSONValue($0.step), "train_loss": JSONValue($0.trainLoss), "val_loss": JSONValue($0.validationLoss)] }),
             ], to: json)
             print("Wrote \(json)")
         }
     }
+
+    /// The run's state for `--resume`, beside the model.
+    static let trainingFile = "training.safetensors"
 
     static func lossChart(_ rows: [LanguageModelProgress], title: String) -> LineChart {
         let steps = rows.map { Double($0.step) }

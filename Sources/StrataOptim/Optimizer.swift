@@ -18,8 +18,38 @@ public struct ParameterState {
     }
 }
 
-/// Updates parameters from their gradients. Subclasses implement `update(_:gradient:state:)`
-/// for one parameter; `step()` runs it over every parameter that has a gradient.
+/// A set of parameters with its own hyper-parameters, as PyTorch's `param_groups`: a value left
+/// `nil` follows the optimizer's (so a learning-rate schedule moves every group without an override).
+///
+/// ```swift
+/// let matrices = model.parameters().filter { $0.rank >= 2 }, others = model.parameters().filter { $0.rank < 2 }
+/// let opt = AdamW(groups: [ParameterGroup(matrices), ParameterGroup(others, weightDecay: 0)], weightDecay: 0.1)
+/// ```
+public struct ParameterGroup {
+    /// The tensors of this group.
+    public var parameters: [Tensor]
+    /// This group's learning rate, fixed (nil: the optimizer's `learningRate`, which schedules set).
+    public var learningRate: Double?
+    /// This group's weight decay (nil: the optimizer's `weightDecay`).
+    public var weightDecay: Double?
+
+    /// A group of `parameters`, with the optimizer's settings where an override is nil.
+    public init(_ parameters: [Tensor], learningRate: Double? = nil, weightDecay: Double? = nil) {
+        self.parameters = parameters; self.learningRate = learningRate; self.weightDecay = weightDecay
+    }
+}
+
+/// The hyper-parameters an update of one parameter uses: its group's overrides, else the optimizer's.
+public struct UpdateSettings: Sendable {
+    /// The learning rate of this update.
+    public let learningRate: Double
+    /// The weight decay of this update (L2 or decoupled, as the optimizer defines it).
+    public let weightDecay: Double
+}
+
+/// Updates parameters from their gradients. Subclasses implement `update(_:gradient:state:step:settings:)`
+/// for one parameter; `step()` runs it over every parameter that has a gradient, with the settings
+/// of the parameter's group.
 ///
 /// ```swift
 /// let optimizer = Adam(model.parameters(), learningRate: 1e-3)
@@ -29,40 +59,66 @@ public struct ParameterState {
 /// optimizer.step()
 /// ```
 open class Optimizer {
-    /// The tensors this optimizer updates, in the order given at creation.
+    /// The tensors this optimizer updates: every group's, in group order (state keys index this list).
     public let parameters: [Tensor]
-    /// The learning rate used by the next `step()` (schedules set it).
+    /// The parameter groups, each with its overrides (one group without overrides when built from a list).
+    public let groups: [ParameterGroup]
+    /// The group of each parameter, parallel to `parameters`.
+    let groupIndex: [Int]
+    /// The learning rate used by the next `step()` for groups without their own (schedules set it).
     public var learningRate: Double
+    /// The weight decay of groups without their own (its meaning is the optimizer's: L2 or decoupled).
+    public let weightDecay: Double
     /// Number of `step()` calls so far.
     public private(set) var stepCount = 0
     /// Per-parameter state, parallel to `parameters`.
     public var states: [ParameterState]
 
-    /// An optimizer over `parameters` (float tensors with `requiresGrad`) with a learning rate ≥ 0.
-    public init(_ parameters: [Tensor], learningRate: Double) {
+    /// An optimizer over one group of `parameters` (float tensors with `requiresGrad`) with a learning rate ≥ 0.
+    public convenience init(_ parameters: [Tensor], learningRate: Double, weightDecay: Double = 0) {
+        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, weightDecay: weightDecay)
+    }
+
+    /// An optimizer over parameter `groups`; a parameter may belong to one group only.
+    public init(groups: [ParameterGroup], learningRate: Double, weightDecay: Double = 0) {
         ensure(learningRate >= 0, "Optimizer: learning rate must be >= 0, got \(learningRate)")
+        let parameters = groups.flatMap(\.parameters)
         for (i, p) in parameters.enumerated() {
             ensure(p.requiresGrad && p.dtype.isFloatingPoint, "Optimizer: parameter \(i) (shape \(p.shape)) must be a float tensor with requiresGrad")
         }
+        ensure(Set(parameters.map(ObjectIdentifier.init)).count == parameters.count, "Optimizer: a parameter appears in more than one group (or twice in one)")
+        for (g, group) in groups.enumerated() {
+            ensure((group.learningRate ?? 0) >= 0, "Optimizer: group \(g)'s learning rate must be >= 0, got \(group.learningRate!)")
+        }
         self.parameters = parameters
+        self.groups = groups
+        groupIndex = groups.enumerated().flatMap { g, group in Array(repeating: g, count: group.parameters.count) }
         self.learningRate = learningRate
+        self.weightDecay = weightDecay
         states = Array(repeating: ParameterState(), count: parameters.count)
     }
 
-    /// Updates one parameter in place. `step` counts this parameter's updates, 1 on its first.
-    open func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
-        ensureFailure("\(type(of: self)) must override update(_:gradient:state:step:)")
+    /// Updates one parameter in place. `step` counts this parameter's updates, 1 on its first;
+    /// `settings` are those of its group.
+    open func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int, settings: UpdateSettings) {
+        ensureFailure("\(type(of: self)) must override update(_:gradient:state:step:settings:)")
+    }
+
+    /// The settings of group `index`: its overrides, else the optimizer's current values.
+    public func settings(ofGroup index: Int) -> UpdateSettings {
+        UpdateSettings(learningRate: groups[index].learningRate ?? learningRate, weightDecay: groups[index].weightDecay ?? weightDecay)
     }
 
     /// Applies one update to every parameter that has a gradient.
     public func step() {
         stepCount += 1
+        let settings = groups.indices.map(settings(ofGroup:))
         withoutGradients {
             for i in parameters.indices {
                 guard let g = parameters[i].grad else { continue }
                 states[i].step += 1
                 update(parameters[i], gradient: g.dtype == parameters[i].dtype ? g : g.cast(to: parameters[i].dtype),
-                       state: &states[i], step: states[i].step)
+                       state: &states[i], step: states[i].step, settings: settings[groupIndex[i]])
             }
         }
     }
@@ -74,6 +130,9 @@ open class Optimizer {
     public func zeroGrad() { zeroGradients() }
 
     /// The optimizer's state as tensors (`state.3.exp_avg`, ...) plus `step` and `lr`, for checkpoints.
+    /// Parameters are numbered across the groups in order, so the layout is that of a single group
+    /// over the same list (and a checkpoint of one reads into the other). Group overrides are
+    /// configuration, not state: they come from the code that builds the optimizer.
     public func stateDict() -> [String: Tensor] {
         var out: [String: Tensor] = ["step": Tensor(scalar: Int64(stepCount)), "lr": Tensor(scalar: learningRate)]
         for (i, s) in states.enumerated() where s.step > 0 {

@@ -8,26 +8,33 @@ import StrataCore
 /// let sgd = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, nesterov: true)
 /// ```
 public final class SGD: Optimizer {
-    /// The momentum factor (0: none), the dampening of the momentum, the L2 weight decay added to the
-    /// gradient, and whether Nesterov momentum is used.
-    public let momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
+    /// The momentum factor (0: none), the dampening of the momentum, and whether Nesterov momentum
+    /// is used (`weightDecay` is L2, added to the gradient).
+    public let momentum: Double, dampening: Double, nesterov: Bool
 
     /// SGD over `parameters`; Nesterov momentum needs `momentum > 0` and `dampening == 0`.
     /// Defaults: no momentum, no dampening, no weight decay.
-    public init(_ parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
-                weightDecay: Double = 0, nesterov: Bool = false) {
-        ensure(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
-        self.momentum = momentum; self.dampening = dampening; self.weightDecay = weightDecay; self.nesterov = nesterov
-        super.init(parameters, learningRate: learningRate)
+    public convenience init(_ parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+                            weightDecay: Double = 0, nesterov: Bool = false) {
+        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, momentum: momentum, dampening: dampening,
+                  weightDecay: weightDecay, nesterov: nesterov)
     }
 
-    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+    /// SGD over parameter `groups` (each may override the learning rate and weight decay).
+    public init(groups: [ParameterGroup], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+                weightDecay: Double = 0, nesterov: Bool = false) {
+        ensure(!nesterov || (momentum > 0 && dampening == 0), "SGD: Nesterov momentum needs momentum > 0 and no dampening")
+        self.momentum = momentum; self.dampening = dampening; self.nesterov = nesterov
+        super.init(groups: groups, learningRate: learningRate, weightDecay: weightDecay)
+    }
+
+    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int, settings: UpdateSettings) {
         // The buffer starts as this parameter's first gradient, even when the optimizer has
         // already stepped other parameters (PyTorch: `if buf is None`).
         let first = state.buffers["momentum_buffer"] == nil
         let buffers = momentum > 0 ? [state.buffer("momentum_buffer", like: parameter)] : []
         func run<T: FloatScalar>(_: T.Type) {
-            let lr = T(learningRate), mu = T(momentum), wd = T(weightDecay), damp = T(dampening)
+            let lr = T(settings.learningRate), mu = T(momentum), wd = T(settings.weightDecay), damp = T(dampening)
             elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
                 for i in 0..<n {
                     var d = g[i] + wd * p[i]
@@ -49,32 +56,31 @@ public final class SGD: Optimizer {
 /// let adam = Adam(model.parameters(), learningRate: 1e-3)
 /// ```
 public class Adam: Optimizer {
-    /// The decay rates of the first and second moment estimates, the term added to the denominator for
-    /// stability, and the weight decay.
-    public let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double
+    /// The decay rates of the first and second moment estimates and the term added to the denominator
+    /// for stability (`weightDecay` is L2 for Adam, decoupled for AdamW).
+    public let beta1: Double, beta2: Double, epsilon: Double
     /// AdamW decouples weight decay from the gradient (Loshchilov & Hutter, 2019).
-    let decoupled: Bool
+    class var decouplesWeightDecay: Bool { false }
 
     /// Adam over `parameters`; defaults as in PyTorch: learning rate 1e-3, betas (0.9, 0.999), epsilon
     /// 1e-8, no weight decay.
-    public init(_ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+    public convenience init(_ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            epsilon: Double = 1e-8, weightDecay: Double = 0) {
+        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay)
+    }
+
+    /// Adam over parameter `groups` (each may override the learning rate and weight decay).
+    public init(groups: [ParameterGroup], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
                 epsilon: Double = 1e-8, weightDecay: Double = 0) {
         (beta1, beta2) = betas
-        self.epsilon = epsilon; self.weightDecay = weightDecay
-        decoupled = false
-        super.init(parameters, learningRate: learningRate)
+        self.epsilon = epsilon
+        super.init(groups: groups, learningRate: learningRate, weightDecay: weightDecay)
     }
 
-    init(_ parameters: [Tensor], learningRate: Double, betas: (Double, Double), epsilon: Double, weightDecay: Double, decoupled: Bool) {
-        (beta1, beta2) = betas
-        self.epsilon = epsilon; self.weightDecay = weightDecay
-        self.decoupled = decoupled
-        super.init(parameters, learningRate: learningRate)
-    }
-
-    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int, settings: UpdateSettings) {
         let buffers = [state.buffer("exp_avg", like: parameter), state.buffer("exp_avg_sq", like: parameter)]
         let c1 = 1 - Foundation.pow(beta1, Double(step)), c2 = 1 - Foundation.pow(beta2, Double(step))
+        let learningRate = settings.learningRate, weightDecay = settings.weightDecay, decoupled = Self.decouplesWeightDecay
         func run<T: FloatScalar & SIMDScalar>(_: T.Type) {
             let b1 = T(beta1), b2 = T(beta2), eps = T(epsilon), wd = T(weightDecay)
             let stepSize = T(learningRate / c1), invRootC2 = T(1 / Foundation.sqrt(c2))
@@ -131,9 +137,19 @@ enum SIMDLanes {
 /// let opt = AdamW(model.parameters(), learningRate: 1e-3, betas: (0.9, 0.99), weightDecay: 0.1)
 /// ```
 public final class AdamW: Adam {
-    override public init(_ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
-                epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
-        super.init(parameters, learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay, decoupled: true)
+    override class var decouplesWeightDecay: Bool { true }
+
+    /// AdamW over `parameters`; defaults as in PyTorch: learning rate 1e-3, betas (0.9, 0.999),
+    /// epsilon 1e-8, weight decay 0.01.
+    public convenience init(_ parameters: [Tensor], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                            epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
+        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay)
+    }
+
+    /// AdamW over parameter `groups` (each may override the learning rate and weight decay).
+    override public init(groups: [ParameterGroup], learningRate: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999),
+                         epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
+        super.init(groups: groups, learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay)
     }
 }
 
@@ -144,24 +160,31 @@ public final class AdamW: Adam {
 /// ```
 public final class RMSProp: Optimizer {
     /// The smoothing constant of the squared-gradient average, the term added to the denominator, the
-    /// L2 weight decay, the momentum factor (0: none), and whether the gradient average is subtracted
-    /// (centred RMSProp).
-    public let alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double, centered: Bool
+    /// momentum factor (0: none), and whether the gradient average is subtracted (centred RMSProp);
+    /// `weightDecay` is L2.
+    public let alpha: Double, epsilon: Double, momentum: Double, centered: Bool
 
     /// RMSProp over `parameters`; defaults as in PyTorch: learning rate 1e-2, alpha 0.99, epsilon 1e-8,
     /// no weight decay, no momentum, not centred.
-    public init(_ parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
-                weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
-        self.alpha = alpha; self.epsilon = epsilon; self.weightDecay = weightDecay; self.momentum = momentum; self.centered = centered
-        super.init(parameters, learningRate: learningRate)
+    public convenience init(_ parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
+                            weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
+        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, alpha: alpha, epsilon: epsilon,
+                  weightDecay: weightDecay, momentum: momentum, centered: centered)
     }
 
-    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+    /// RMSProp over parameter `groups` (each may override the learning rate and weight decay).
+    public init(groups: [ParameterGroup], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
+                weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
+        self.alpha = alpha; self.epsilon = epsilon; self.momentum = momentum; self.centered = centered
+        super.init(groups: groups, learningRate: learningRate, weightDecay: weightDecay)
+    }
+
+    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int, settings: UpdateSettings) {
         var buffers = [state.buffer("square_avg", like: parameter)]
         buffers.append(centered ? state.buffer("grad_avg", like: parameter) : buffers[0])
         buffers.append(momentum > 0 ? state.buffer("momentum_buffer", like: parameter) : buffers[0])
         func run<T: FloatScalar>(_: T.Type) {
-            let a = T(alpha), eps = T(epsilon), wd = T(weightDecay), mu = T(momentum), lr = T(learningRate)
+            let a = T(alpha), eps = T(epsilon), wd = T(settings.weightDecay), mu = T(momentum), lr = T(settings.learningRate)
             let centered = self.centered, useMomentum = momentum > 0
             elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
                 for i in 0..<n {
@@ -184,22 +207,29 @@ public final class RMSProp: Optimizer {
 /// let opt = Adagrad(model.parameters(), learningRate: 0.01)
 /// ```
 public final class Adagrad: Optimizer {
-    /// The learning-rate decay (rate / (1 + (step - 1)·decay)), the term added to the denominator, and
-    /// the L2 weight decay.
-    public let learningRateDecay: Double, epsilon: Double, weightDecay: Double
+    /// The learning-rate decay (rate / (1 + (step - 1)·decay)) and the term added to the denominator;
+    /// `weightDecay` is L2.
+    public let learningRateDecay: Double, epsilon: Double
 
     /// Adagrad over `parameters`; defaults as in PyTorch: learning rate 1e-2, no learning-rate decay,
     /// epsilon 1e-10, no weight decay.
-    public init(_ parameters: [Tensor], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
-                epsilon: Double = 1e-10, weightDecay: Double = 0) {
-        self.learningRateDecay = learningRateDecay; self.epsilon = epsilon; self.weightDecay = weightDecay
-        super.init(parameters, learningRate: learningRate)
+    public convenience init(_ parameters: [Tensor], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
+                            epsilon: Double = 1e-10, weightDecay: Double = 0) {
+        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, learningRateDecay: learningRateDecay,
+                  epsilon: epsilon, weightDecay: weightDecay)
     }
 
-    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int) {
+    /// Adagrad over parameter `groups` (each may override the learning rate and weight decay).
+    public init(groups: [ParameterGroup], learningRate: Double = 1e-2, learningRateDecay: Double = 0,
+                epsilon: Double = 1e-10, weightDecay: Double = 0) {
+        self.learningRateDecay = learningRateDecay; self.epsilon = epsilon
+        super.init(groups: groups, learningRate: learningRate, weightDecay: weightDecay)
+    }
+
+    override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int, settings: UpdateSettings) {
         let buffers = [state.buffer("sum", like: parameter)]
         func run<T: FloatScalar>(_: T.Type) {
-            let clr = T(learningRate / (1 + Double(step - 1) * learningRateDecay)), eps = T(epsilon), wd = T(weightDecay)
+            let clr = T(settings.learningRate / (1 + Double(step - 1) * learningRateDecay)), eps = T(epsilon), wd = T(settings.weightDecay)
             elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
                 for i in 0..<n {
                     let gi = g[i] + wd * p[i]

@@ -3,7 +3,9 @@ import StrataCore
 import StrataOptim
 
 /// Hooks into `Trainer.fit`: override what you need. `logs` holds the epoch's figures
-/// (`loss`, `accuracy`, `val_loss`, `val_accuracy`, `lr`).
+/// (`loss`, `accuracy`, `val_loss`, `val_accuracy`, `lr`, `seconds`, `train_seconds`).
+/// `beforeOptimizerStep` runs once per update, after backward (and the data-parallel gradient
+/// exchange) and before the optimizer applies the gradients: the place for clipping.
 ///
 /// ```swift
 /// final class PrintLoss: Callback {
@@ -14,6 +16,7 @@ open class Callback {
     public init() {}
     open func trainingBegan(trainer: Trainer) throws {}
     open func epochBegan(_ epoch: Int, trainer: Trainer) throws {}
+    open func beforeOptimizerStep(trainer: Trainer) throws {}
     open func batchEnded(_ step: Int, loss: Double, trainer: Trainer) throws {}
     open func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {}
     open func trainingEnded(trainer: Trainer) throws {}
@@ -70,6 +73,20 @@ public final class EarlyStopping: Callback {
     }
 }
 
+/// Ends `fit` at the end of the first epoch that reaches `steps` updates (a time-boxed job: a
+/// checkpoint written at that epoch continues the run with the same schedule).
+///
+/// ```swift
+/// try trainer.fit(loader, epochs: 10, callbacks: [StepLimit(steps: 2000), ModelCheckpoint(path: "ckpt.safetensors")])
+/// ```
+public final class StepLimit: Callback {
+    public let steps: Int
+    public init(steps: Int) { self.steps = steps }
+    override public func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {
+        if trainer.globalStep >= steps { trainer.stopTraining = true }
+    }
+}
+
 /// Sets the optimizer's learning rate from a schedule, per epoch or per step.
 ///
 /// ```swift
@@ -91,6 +108,29 @@ public final class LearningRateScheduler: Callback {
 
     override public func batchEnded(_ step: Int, loss: Double, trainer: Trainer) throws {
         if perStep { trainer.optimizer.learningRate = schedule.learningRate(at: trainer.globalStep) }
+    }
+}
+
+/// Scales the gradients so that their joint L2 norm is at most `maxNorm` before each update.
+///
+/// ```swift
+/// try trainer.fit(loader, epochs: 5, callbacks: [GradientClipping(maxNorm: 1)])
+/// ```
+public final class GradientClipping: Callback {
+    public let maxNorm: Double
+    /// The tensors whose gradients are clipped, in the order their norms are summed (nil: the optimizer's).
+    public let parameters: [Tensor]?
+    /// The norm before clipping at the last update.
+    public private(set) var lastNorm: Double?
+
+    public init(maxNorm: Double, parameters: [Tensor]? = nil) {
+        ensure(maxNorm > 0, "GradientClipping: maxNorm must be positive, got \(maxNorm)")
+        self.maxNorm = maxNorm
+        self.parameters = parameters
+    }
+
+    override public func beforeOptimizerStep(trainer: Trainer) throws {
+        lastNorm = clipGradientNorm(parameters ?? trainer.optimizer.parameters, maxNorm: maxNorm)
     }
 }
 
@@ -129,8 +169,7 @@ public final class TrainingCurvesWriter: Callback {
 
     override public func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {
         var history = trainer.history.values
-        history.removeValue(forKey: "lr")
-        history.removeValue(forKey: "seconds")
+        for key in ["lr", "seconds", "train_seconds"] { history.removeValue(forKey: key) }
         try TrainingCurves(title: title, history: history).write(to: path)
     }
 }
@@ -162,7 +201,7 @@ public final class ModelCheckpoint: Callback {
     }
 }
 
-/// Logs the loss of every step (`epoch`, `step`, `loss`) to a CSV or JSON-lines file; under data
+/// Logs the loss of every step (`epoch`, `step` in the epoch, `global_step`: updates so far, `loss`) to a CSV or JSON-lines file; under data
 /// parallelism the loss is that of the global batch.
 ///
 /// ```swift
@@ -178,7 +217,7 @@ public final class StepLossLogger: Callback {
     override public func trainingBegan(trainer: Trainer) throws { log = try MetricsLog(path: path) }
     override public func epochBegan(_ epoch: Int, trainer: Trainer) throws { self.epoch = epoch }
     override public func batchEnded(_ step: Int, loss: Double, trainer: Trainer) throws {
-        try log?.log([("epoch", .int(epoch + 1)), ("step", .int(step)), ("loss", .double(loss))])
+        try log?.log([("epoch", .int(epoch + 1)), ("step", .int(step)), ("global_step", .int(trainer.globalStep)), ("loss", .double(loss))])
     }
     override public func trainingEnded(trainer: Trainer) throws { log?.close() }
 }

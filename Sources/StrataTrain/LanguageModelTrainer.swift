@@ -44,12 +44,16 @@ public struct LanguageModelProgress: Sendable {
     public var elapsedSeconds: Double
 }
 
-/// Trains a next-token model on a `TextCorpus`.
+/// Language-model training as a configuration of the one loop, ``Trainer``: random training
+/// windows (``TextWindows``) in epochs of `evaluationInterval` steps, AdamW with a decayed and an
+/// undecayed parameter group, the warm-up-cosine schedule and clipping as callbacks, and a
+/// validation estimate at the end of every interval. Checkpoints of `trainer` resume exactly.
 ///
 /// ```swift
 /// let gpt = GPT(GPT.Config(vocabularySize: tokenizer.vocabularySize))
-/// let trainer = LanguageModelTrainer(model: gpt, corpus: corpus, config: LanguageModelTrainingConfig()) { gpt($0) }
-/// let last = trainer.train { row in print(row.step, row.validationLoss) }
+/// let lm = LanguageModelTrainer(model: gpt, corpus: corpus, config: LanguageModelTrainingConfig()) { gpt($0) }
+/// let last = try lm.train(callbacks: [ModelCheckpoint(path: "runs/lm/training.safetensors")])
+/// print(last.step, last.validationLoss)
 /// ```
 public final class LanguageModelTrainer {
     public let model: Module
@@ -57,15 +61,16 @@ public final class LanguageModelTrainer {
     public let config: LanguageModelTrainingConfig
     /// Logits `[B, T, vocabulary]` for ids `[B, T]`.
     public let logits: (Tensor) -> Tensor
+    /// The loop, its optimizer (AdamW: matrices and embeddings decayed, biases and norms not) and progress.
+    public let trainer: Trainer
+    /// The training windows, drawn from `config.seed`.
+    public let trainingWindows: TextWindows
+    /// The learning rate at each step: linear warm-up, then cosine decay.
+    public let schedule: WarmupCosine
     /// The model's parameters, found once (the Mirror walk is not free on every step).
     let parameters: [Tensor]
-    let decayed: AdamW
-    let undecayed: AdamW
-    let schedule: WarmupCosine
-    var generator: RandomGenerator
-    public private(set) var step = 0
-    /// Data-parallel training over several processes, set with `distribute(over:)`.
-    public internal(set) var dataParallel: DistributedDataParallel?
+    /// Optimizer updates so far.
+    public var step: Int { trainer.globalStep }
 
     public init(model: Module, corpus: TextCorpus, config: LanguageModelTrainingConfig, logits: @escaping (Tensor) -> Tensor) {
         self.model = model
@@ -73,143 +78,74 @@ public final class LanguageModelTrainer {
         self.config = config
         self.logits = logits
         parameters = model.parameters()
-        let betas = (config.beta1, config.beta2)
-        decayed = AdamW(parameters.filter { $0.rank >= 2 }, learningRate: config.learningRate, betas: betas, weightDecay: config.weightDecay)
-        undecayed = AdamW(parameters.filter { $0.rank < 2 }, learningRate: config.learningRate, betas: betas, weightDecay: 0)
+        let optimizer = AdamW(groups: [ParameterGroup(parameters.filter { $0.rank >= 2 }), ParameterGroup(parameters.filter { $0.rank < 2 }, weightDecay: 0)],
+                              learningRate: config.learningRate, betas: (config.beta1, config.beta2), weightDecay: config.weightDecay)
+        trainer = Trainer(model: model, forward: logits, optimizer: optimizer, loss: Self.loss, metrics: [])
+        trainer.verbose = false   // the command line turns the progress bar on
+        trainingWindows = TextWindows(corpus, .train, batchSize: config.batchSize, context: config.context, order: .random(seed: config.seed),
+                                      steps: config.steps, stepsPerEpoch: config.evaluationInterval)
         schedule = WarmupCosine(base: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.steps,
                                 minimum: config.minimumLearningRate)
-        generator = RandomGenerator(seed: config.seed)
     }
 
-    /// Mean cross-entropy of the next token over a batch.
-    func loss(_ inputs: Tensor, _ targets: Tensor) -> Tensor {
-        let out = logits(inputs)
-        return crossEntropy(logits: out.reshaped([-1, out.shape[2]]), targets: targets.reshaped([-1]))
+    /// Mean cross-entropy of the next token: logits `[B, T, V]`, targets `[B, T]`.
+    static func loss(_ logits: Tensor, _ targets: Tensor) -> Tensor {
+        crossEntropy(logits: logits.reshaped([-1, logits.shape[2]]), targets: targets.reshaped([-1]))   // [B·T, V], [B·T]
     }
 
-    /// One optimisation step on a random training batch; returns its loss. Throws
-    /// ``NonFiniteLossError`` (before updating anything) when the loss is NaN or infinite.
+    /// The recipe's callbacks: the learning rate set before every step, and clipping (if on).
+    public var recipe: [Callback] {
+        [LearningRateScheduler(schedule, perStep: true)] + (config.gradientClip > 0 ? [GradientClipping(maxNorm: config.gradientClip, parameters: parameters)] : [])
+    }
+
+    /// `batches` random windows of `split`, the same ones at every estimate.
+    public func estimateWindows(_ split: TextCorpus.Split, batches: Int) -> TextWindows {
+        let windows = TextWindows(corpus, split, batchSize: config.batchSize, context: config.context,
+                                  order: .repeated(seed: config.seed &+ (split == .train ? 1 : 2)), steps: batches, stepsPerEpoch: batches)
+        windows.shard(rank: trainingWindows.rank, worldSize: trainingWindows.worldSize)
+        return windows
+    }
+
+    /// Runs the remaining steps through `trainer.fit`, one epoch per evaluation interval, with a
+    /// validation estimate (`val_loss`) at the end of each (unless `validate` is false); returns
+    /// the last interval's figures.
     @discardableResult
-    public func trainStep() throws -> Double {
-        model.train(true)
-        let (x, y) = corpus.batch(.train, size: config.batchSize, context: config.context, generator: &generator)
-        let lr = schedule.learningRate(at: step)
-        decayed.learningRate = lr
-        undecayed.learningRate = lr
-        let value: Double
-        if let dataParallel {
-            // Every process draws the same global batch and takes its rows of it; each mean loss
-            // is weighted by its share, so the summed gradients are those of the global batch.
-            let rows = Self.rows(of: config.batchSize, rank: dataParallel.group.rank, worldSize: dataParallel.group.worldSize)
-            var local: Tensor?, localSum = 0.0
-            if !rows.isEmpty {
-                let l = loss(x.slice(axis: 0, start: rows.lowerBound, end: rows.upperBound),   // [rows, T]
-                             y.slice(axis: 0, start: rows.lowerBound, end: rows.upperBound))
-                localSum = l.item() * Double(rows.count)
-                local = l
-            }
-            value = dataParallel.group.allReduce([localSum], .sum)[0] / Double(config.batchSize)
-            try NonFiniteLossError.check(value, step: step + 1)
-            (local.map { $0 * (Double(rows.count) / Double(config.batchSize)) })?.backward()
-            dataParallel.allReduceGradients(.sum)
-        } else {
-            let l = loss(x, y)
-            value = l.item()
-            try NonFiniteLossError.check(value, step: step + 1)
-            l.backward()
+    public func train(callbacks: [Callback] = [], validate: Bool = true) throws -> LanguageModelProgress {
+        try trainer.fit(trainingWindows, epochs: trainingWindows.epochs,
+                        validation: validate ? estimateWindows(.validation, batches: config.evaluationBatches) : nil,
+                        callbacks: recipe + callbacks)
+        return progress().last ?? LanguageModelProgress(step: step, trainLoss: .nan, validationLoss: .nan, learningRate: 0,
+                                                        tokensPerSecond: 0, elapsedSeconds: 0)
+    }
+
+    /// One row per completed evaluation interval, from the trainer's history (so a resumed run
+    /// has the rows of the run it continues).
+    public func progress() -> [LanguageModelProgress] {
+        let history = trainer.history
+        let tokensPerStep = Double(config.batchSize * config.context)
+        var trainingSeconds = 0.0, elapsed = 0.0
+        return history["loss"].indices.map { i in
+            let step = Swift.min((i + 1) * config.evaluationInterval, config.steps)
+            trainingSeconds += history["train_seconds"].indices.contains(i) ? history["train_seconds"][i] : .nan
+            elapsed += history["seconds"].indices.contains(i) ? history["seconds"][i] : .nan
+            return LanguageModelProgress(step: step, trainLoss: history["loss"][i],
+                                         validationLoss: history["val_loss"].indices.contains(i) ? history["val_loss"][i] : .nan,
+                                         learningRate: schedule.learningRate(at: step - 1),
+                                         tokensPerSecond: Double(step) * tokensPerStep / trainingSeconds, elapsedSeconds: elapsed)
         }
-        if config.gradientClip > 0 { clipGradientNorm(parameters, maxNorm: config.gradientClip) }
-        decayed.step()
-        undecayed.step()
-        decayed.zeroGradients()
-        undecayed.zeroGradients()
-        step += 1
-        return value
     }
 
     /// Loss on `batches` random windows of `split`, drawn from a fixed seed so that successive
     /// estimates use the same windows.
     public func estimateLoss(_ split: TextCorpus.Split, batches: Int) -> Double {
-        model.train(false)
-        defer { model.train(true) }
-        var rng = RandomGenerator(seed: config.seed &+ (split == .train ? 1 : 2))
-        return withoutGradients {
-            var total = 0.0
-            for _ in 0..<batches {
-                let (x, y) = corpus.batch(split, size: config.batchSize, context: config.context, generator: &rng)
-                if let group = dataParallel?.group {
-                    let rows = Self.rows(of: config.batchSize, rank: group.rank, worldSize: group.worldSize)
-                    guard !rows.isEmpty else { continue }
-                    total += loss(x.slice(axis: 0, start: rows.lowerBound, end: rows.upperBound),   // [rows, T]
-                                  y.slice(axis: 0, start: rows.lowerBound, end: rows.upperBound)).item()
-                        * Double(rows.count) / Double(config.batchSize)
-                } else {
-                    total += loss(x, y).item()
-                }
-            }
-            if let group = dataParallel?.group { total = group.allReduce([total], .sum)[0] }
-            return total / Double(batches)
-        }
+        trainer.evaluate(estimateWindows(split, batches: batches))["loss"] ?? .nan
     }
 
     /// Loss over the whole validation part, in consecutive windows of `context` tokens.
     public func validationLoss() -> Double {
-        model.train(false)
-        defer { model.train(true) }
-        let ids = corpus.validation, context = config.context
-        let windows = (ids.count - 1) / context
-        ensure(windows > 0, "LanguageModelTrainer: the validation part is shorter than one context window")
-        return withoutGradients {
-            var total = 0.0
-            var start = 0, chunk = 0
-            let rank = dataParallel?.group.rank ?? 0, worldSize = dataParallel?.group.worldSize ?? 1
-            while start < windows {
-                let count = Swift.min(config.batchSize * 4, windows - start)
-                defer { start += count; chunk += 1 }
-                guard chunk % worldSize == rank else { continue }   // processes take turns
-                var x = [Int64](), y = [Int64]()
-                for w in start..<(start + count) {
-                    let base = w * context
-                    x += ids[base..<(base + context)].map(Int64.init)
-                    y += ids[(base + 1)...(base + context)].map(Int64.init)
-                }
-                total += loss(Tensor(x, shape: [count, context]), Tensor(y, shape: [count, context])).item() * Double(count)
-            }
-            if let group = dataParallel?.group { total = group.allReduce([total], .sum)[0] }
-            return total / Double(windows)
-        }
-    }
-
-    /// Runs the remaining steps, calling `onEvaluation` every `evaluationInterval` steps and at the
-    /// end with the training loss since the last call and a validation estimate, and `onStep`
-    /// after every step with the step's loss. Returns the last row.
-    @discardableResult
-    public func train(onStep: (Int, Double) -> Void = { _, _ in },
-                      onEvaluation: (LanguageModelProgress) throws -> Void = { _ in }) throws -> LanguageModelProgress {
-        let started = Date()
-        var trainingSeconds = 0.0, trainedTokens = 0
-        var sinceLast = 0.0, countSinceLast = 0
-        var last = LanguageModelProgress(step: step, trainLoss: .nan, validationLoss: .nan, learningRate: 0,
-                                         tokensPerSecond: 0, elapsedSeconds: 0)
-        while step < config.steps {
-            let t0 = Date()
-            let l = try trainStep()
-            trainingSeconds += Date().timeIntervalSince(t0)
-            trainedTokens += config.batchSize * config.context
-            sinceLast += l
-            countSinceLast += 1
-            onStep(step, l)
-            if step % config.evaluationInterval == 0 || step == config.steps {
-                last = LanguageModelProgress(step: step, trainLoss: sinceLast / Double(countSinceLast),
-                                             validationLoss: estimateLoss(.validation, batches: config.evaluationBatches),
-                                             learningRate: schedule.learningRate(at: step - 1),
-                                             tokensPerSecond: Double(trainedTokens) / trainingSeconds,
-                                             elapsedSeconds: Date().timeIntervalSince(started))
-                sinceLast = 0
-                countSinceLast = 0
-                try onEvaluation(last)
-            }
-        }
-        return last
+        let windows = TextWindows(corpus, .validation, batchSize: config.batchSize * 4, context: config.context, order: .consecutive)
+        ensure(windows.windowCount > 0, "LanguageModelTrainer: the validation part is shorter than one context window")
+        windows.shard(rank: trainingWindows.rank, worldSize: trainingWindows.worldSize)
+        return trainer.evaluate(windows)["loss"] ?? .nan
     }
 }

@@ -29,24 +29,17 @@ extension Trainer {
 }
 
 extension LanguageModelTrainer {
-    /// Trains data-parallel over `group`: `config.batchSize` stays the global batch; every
-    /// process draws the same windows and computes on its rows of them, gradients are summed
-    /// over the processes before each update, and losses are those of the global batch. The
-    /// steps then give the losses of a single process with the same batch, to rounding.
+    /// Trains data-parallel over `group`: `config.batchSize` stays the global batch (at least one
+    /// row per process); every process draws the same windows and computes on its rows of them,
+    /// gradients are summed over the processes before each update, and losses are those of the
+    /// global batch. The steps then give the losses of a single process with the same batch, to rounding.
     ///
     /// ```swift
-    /// trainer.distribute(over: try DistributedRuntime.worldGroup())
-    /// try trainer.train()
+    /// lm.distribute(over: try DistributedRuntime.worldGroup())
+    /// try lm.train()
     /// ```
     public func distribute(over group: ProcessGroup, bucketBytes: Int = DistributedDataParallel.defaultBucketBytes) {
-        guard group.worldSize > 1 else { dataParallel = nil; return }
-        let ddp = DistributedDataParallel(parameters: parameters, group: group, bucketBytes: bucketBytes)
-        ddp.broadcastParameters()
-        dataParallel = ddp
-    }
-
-    /// The rows of a batch of `count` that process `rank` of `worldSize` computes on.
-    static func rows(of count: Int, rank: Int, worldSize: Int) -> Range<Int> {
-        (rank * count / worldSize)..<((rank + 1) * count / worldSize)
+        trainer.distribute(over: group, bucketBytes: bucketBytes)
+        trainingWindows.shard(rank: group.rank, worldSize: group.worldSize)
     }
 }

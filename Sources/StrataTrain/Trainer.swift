@@ -5,8 +5,10 @@ import StrataOptim
 import StrataData
 import StrataDistributed
 
-/// A Keras-like training loop: `fit` over epochs with validation, callbacks and a live
-/// progress bar, `evaluate`, and `predict`.
+/// The one training loop: `fit` over epochs of any ``BatchSource`` with validation, callbacks and
+/// a live progress bar, `evaluate`, and `predict`. A step runs ``trainStep`` (Keras's `train_step`:
+/// the batch's outputs and loss), backward, the data-parallel gradient exchange, the callbacks'
+/// `beforeOptimizerStep` (clipping goes there), then the optimizer.
 ///
 /// ```swift
 /// let model = Sequential(Flatten(), Linear(784, 512), ReLU(), Linear(512, 10))
@@ -18,11 +20,22 @@ import StrataDistributed
 public final class Trainer {
     public let model: Module
     public let optimizer: Optimizer
+    /// The model's outputs for a batch of inputs (by default, calling the model).
+    public let forward: (Tensor) -> Tensor
     /// Maps (model output, targets) to a scalar loss.
     public var lossFunction: (Tensor, Tensor) -> Tensor
     public var metrics: [Metric]
-    /// Clip gradients to this global L2 norm before each update.
-    public var gradientClipNorm: Double?
+    /// Keras's `train_step` up to the loss: the outputs (for the metrics) and the scalar loss to
+    /// minimise for one training batch. The default is `forward` then `lossFunction`; replace it to
+    /// add terms to the loss or to train a model that is not a plain input-to-output map.
+    ///
+    /// ```swift
+    /// trainer.trainStep = { batch in
+    ///     let out = model(batch.inputs)
+    ///     return (out, crossEntropy(logits: out, targets: batch.targets) + 1e-4 * model.weight.square().sum())
+    /// }
+    /// ```
+    public var trainStep: ((Batch) -> (outputs: Tensor, loss: Tensor))?
     /// Batches whose gradients are summed (each loss divided by this) before one update.
     public var accumulationSteps = 1
     /// Show a progress bar (live on a terminal, log lines otherwise).
@@ -37,11 +50,30 @@ public final class Trainer {
     public internal(set) var globalStep = 0
     /// Data-parallel training over several processes, set with `distribute(over:)`.
     public internal(set) var dataParallel: DistributedDataParallel?
+    /// The training data of the running (or last) `fit`, whose position a checkpoint saves.
+    public internal(set) var trainingData: (any BatchSource)?
+    /// A data position restored from a checkpoint, handed to the training data when `fit` starts.
+    var restoredDataState: [UInt64]?
 
-    public init(model: Module, optimizer: Optimizer,
+    /// A trainer that calls the model for its forward pass.
+    public convenience init(model: Module, optimizer: Optimizer,
+                            loss: @escaping (Tensor, Tensor) -> Tensor = { crossEntropy(logits: $0, targets: $1) },
+                            metrics: [Metric] = [.accuracy]) {
+        self.init(model: model, forward: { model($0) }, optimizer: optimizer, loss: loss, metrics: metrics)
+    }
+
+    /// A trainer for any module, with `forward` giving its outputs for a batch of inputs (for a
+    /// model whose forward takes more than the batch's inputs).
+    ///
+    /// ```swift
+    /// let trainer = Trainer(model: gpt, forward: { gpt($0) }, optimizer: AdamW(gpt.parameters()),
+    ///                       loss: { crossEntropy(logits: $0.reshaped([-1, $0.shape[2]]), targets: $1.reshaped([-1])) }, metrics: [])
+    /// ```
+    public init(model: Module, forward: @escaping (Tensor) -> Tensor, optimizer: Optimizer,
                 loss: @escaping (Tensor, Tensor) -> Tensor = { crossEntropy(logits: $0, targets: $1) },
                 metrics: [Metric] = [.accuracy]) {
         self.model = model
+        self.forward = forward
         self.optimizer = optimizer
         lossFunction = loss
         self.metrics = metrics
@@ -50,59 +82,39 @@ public final class Trainer {
     /// Trains until `epochs` epochs are complete (counting those already done, so a restored
     /// trainer continues where it stopped), or a callback stops it.
     @discardableResult
-    public func fit(_ train: DataLoader, epochs: Int, validation: DataLoader? = nil, callbacks: [Callback] = []) throws -> History {
+    public func fit(_ train: any BatchSource, epochs: Int, validation: (any BatchSource)? = nil, callbacks: [Callback] = []) throws -> History {
         ensure(accumulationSteps >= 1, "Trainer: accumulationSteps must be >= 1")
         stopTraining = false
+        trainingData = train
+        if let state = restoredDataState {
+            guard let resumable = train as? ResumableBatchSource else {
+                throw CheckpointError(path: "", message: "the checkpoint holds a data position but the training data (\(type(of: train))) keeps none")
+            }
+            try resumable.restore(state: state)
+            restoredDataState = nil
+        }
         dataParallel?.broadcastParameters()
         for c in callbacks { try c.trainingBegan(trainer: self) }
         while epoch < epochs && !stopTraining {
             let e = epoch
             for c in callbacks { try c.epochBegan(e, trainer: self) }
             let started = DispatchTime.now().uptimeNanoseconds
-            let bar = verbose ? ProgressBar(totalSteps: dataParallel == nil ? train.batchCount : train.globalBatchCount,
-                                            epoch: e + 1, totalEpochs: epochs) : nil
+            // Every process takes the same steps; a process whose shard ran out contributes nothing.
+            let stepCount = train.stepCount(epoch: e)
+            let bar = verbose ? train.progressBar(epoch: e, of: epochs, steps: stepCount) : nil
             var tally = Tally(metrics: metrics)
             model.train(true)
             optimizer.zeroGradients()
-            let batches = train.epoch(e)
-            // Data parallel: every process takes the steps of the global batch; a process whose
-            // shard ran out contributes nothing to the last one.
-            let stepCount = dataParallel == nil ? train.batchCount : train.globalBatchCount
+            let batches = train.batches(epoch: e)
             for index in 0..<stepCount {
                 let step = index + 1
-                var local = Tally(metrics: metrics)
-                var loss: Tensor?
-                var value = 0.0
-                if let batch = batches.next() {
-                    let output = model(batch.inputs)
-                    let l = lossFunction(output, batch.targets)
-                    value = l.item()
-                    local.add(loss: value, outputs: output, targets: batch.targets)
-                    loss = l
-                }
-                let stepTally = combined(local)   // over the processes
-                if dataParallel != nil { value = stepTally.lossSum / Double(Swift.max(stepTally.samples, 1)) }
-                try NonFiniteLossError.check(value, epoch: e + 1, step: step)
-                if let loss {
-                    // Each process's mean loss weighted by its share of the global batch: the
-                    // summed gradients are those of the global batch's mean loss.
-                    if dataParallel == nil {
-                        (accumulationSteps > 1 ? loss / Double(accumulationSteps) : loss).backward()
-                    } else {
-                        (loss * (Double(local.samples) / Double(stepTally.samples) / Double(accumulationSteps))).backward()
-                    }
-                }
-                if step % accumulationSteps == 0 || step == stepCount {
-                    dataParallel?.allReduceGradients(.sum)
-                    if let gradientClipNorm { clipGradientNorm(optimizer.parameters, maxNorm: gradientClipNorm) }
-                    optimizer.step()
-                    optimizer.zeroGradients()
-                    globalStep += 1
-                }
+                let (value, stepTally) = try run(batches.next(), epoch: e, step: step, update: step % accumulationSteps == 0 || step == stepCount,
+                                                 callbacks: callbacks)
                 tally.add(stepTally)
                 bar?.update(step: step, metrics: tally.figures(), samples: tally.samples)
                 for c in callbacks { try c.batchEnded(step, loss: value, trainer: self) }
             }
+            let trainingSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             var logs = Dictionary(uniqueKeysWithValues: tally.figures())
             if let validation {
                 for (k, v) in evaluate(validation) { logs["val_" + k] = v }
@@ -110,6 +122,7 @@ public final class Trainer {
             bar?.finish(metrics: logs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samples: tally.samples)
             logs["lr"] = optimizer.learningRate
             logs["seconds"] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            logs["train_seconds"] = trainingSeconds
             history.record(logs)
             epoch += 1
             for c in callbacks { try c.epochEnded(e, logs: logs, trainer: self) }
@@ -118,20 +131,56 @@ public final class Trainer {
         return history
     }
 
+    /// One step: the loss of `batch` (nil: this process has none this step), its gradients, and
+    /// when `update` the optimizer step. Returns the loss (of the global batch under data
+    /// parallelism) and the step's figures. Throws ``NonFiniteLossError`` before any update.
+    func run(_ batch: Batch?, epoch: Int?, step: Int, update: Bool, callbacks: [Callback]) throws -> (Double, Tally) {
+        var local = Tally(metrics: metrics)
+        var loss: Tensor?
+        var value = 0.0
+        if let batch {
+            let (output, l) = trainStep?(batch) ?? { let o = forward(batch.inputs); return (o, lossFunction(o, batch.targets)) }()
+            value = l.item()
+            local.add(loss: value, outputs: output, targets: batch.targets)
+            loss = l
+        }
+        let stepTally = combined(local)   // over the processes
+        if dataParallel != nil { value = stepTally.lossSum / Double(Swift.max(stepTally.samples, 1)) }
+        try NonFiniteLossError.check(value, epoch: epoch.map { $0 + 1 }, step: step)
+        if let loss {
+            // Each process's mean loss weighted by its share of the global batch: the summed
+            // gradients are those of the global batch's mean loss.
+            if dataParallel == nil {
+                (accumulationSteps > 1 ? loss / Double(accumulationSteps) : loss).backward()
+            } else {
+                (loss * (Double(local.samples) / Double(stepTally.samples) / Double(accumulationSteps))).backward()
+            }
+        }
+        if update {
+            dataParallel?.allReduceGradients(.sum)
+            for c in callbacks { try c.beforeOptimizerStep(trainer: self) }
+            optimizer.step()
+            optimizer.zeroGradients()
+            globalStep += 1
+        }
+        return (value, stepTally)
+    }
+
     /// Loss and metrics over a dataset, in evaluation mode and without gradients.
-    public func evaluate(_ loader: DataLoader) -> [String: Double] {
+    public func evaluate(_ data: any BatchSource) -> [String: Double] {
         let wasTraining = model.isTraining
         model.train(false)
         defer { model.train(wasTraining) }
         var tally = Tally(metrics: metrics)
         withoutGradients {
-            for batch in loader.epoch(0) {
-                let output = model(batch.inputs)
+            let batches = data.batches(epoch: 0)
+            while let batch = batches.next() {
+                let output = forward(batch.inputs)
                 tally.add(loss: lossFunction(output, batch.targets).item(), outputs: output, targets: batch.targets)
             }
         }
         // A shard of a dataset (one of several processes): the figures of the whole dataset.
-        if loader.worldSize > 1 { tally = combined(tally) }
+        if data.worldSize > 1 { tally = combined(tally) }
         return Dictionary(uniqueKeysWithValues: tally.figures())
     }
 
@@ -143,7 +192,7 @@ public final class Trainer {
         return withoutGradients {
             let n = inputs.shape[0]
             let parts = stride(from: 0, to: n, by: batchSize).map { start in
-                model(inputs.slice(axis: 0, start: start, end: Swift.min(n, start + batchSize)))
+                forward(inputs.slice(axis: 0, start: start, end: Swift.min(n, start + batchSize)))
             }
             return Tensor.concatenated(parts, axis: 0)
         }

@@ -26,6 +26,8 @@ public struct TrainingCheckpoint {
     public let globalStep: Int
     public let history: History
     public let randomState: [UInt64]?
+    /// The training data's position (a ``ResumableBatchSource``'s state), when it keeps one.
+    public let dataState: [UInt64]?
 
     /// Saves the trainer's model, optimizer and progress to `path` atomically.
     public static func save(trainer: Trainer, metadata: [String: String] = [:], to path: String) throws {
@@ -38,6 +40,9 @@ public struct TrainingCheckpoint {
         header["global_step"] = String(trainer.globalStep)
         header["history"] = String(decoding: try JSONEncoder().encode(trainer.history), as: UTF8.self)
         header["random_state"] = GlobalRandom.with { $0.state }.map(String.init).joined(separator: ",")
+        if let data = trainer.trainingData as? ResumableBatchSource {
+            header["data_state"] = data.state.map(String.init).joined(separator: ",")
+        }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         try SafeTensors.save(tensors, metadata: header, to: path)
@@ -72,11 +77,19 @@ public struct TrainingCheckpoint {
             catch { throw CheckpointError(path: path, message: "metadata 'history' is not valid: \(error)") }
         }
         let random = header["random_state"].map { $0.split(separator: ",").compactMap { UInt64($0) } }
+        var dataState: [UInt64]?
+        if let text = header["data_state"] {
+            let words = text.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0) }
+            guard !words.isEmpty, words.count <= 64, words.allSatisfy({ $0 != nil }) else {
+                throw CheckpointError(path: path, message: "metadata 'data_state' must be 1 to 64 comma-separated unsigned integers")
+            }
+            dataState = words.map { $0! }
+        }
         var user = header
-        for k in ["format", "epoch", "global_step", "history", "random_state"] { user.removeValue(forKey: k) }
+        for k in ["format", "epoch", "global_step", "history", "random_state", "data_state"] { user.removeValue(forKey: k) }
         return TrainingCheckpoint(path: path, modelState: model, optimizerState: optimizer, metadata: user,
                                   epoch: try integer("epoch"), globalStep: try integer("global_step"),
-                                  history: history, randomState: random?.count == 4 ? random : nil)
+                                  history: history, randomState: random?.count == 4 ? random : nil, dataState: dataState)
     }
 
     /// Loads the model weights into `model`; throws naming the key on a missing tensor or wrong shape.
@@ -85,7 +98,8 @@ public struct TrainingCheckpoint {
         catch let error as StateDictError { throw CheckpointError(path: path, message: error.description) }
     }
 
-    /// Restores model, optimizer, progress and the global random generator into `trainer`.
+    /// Restores model, optimizer, progress and the global random generator into `trainer`; the
+    /// training data's position (if saved) is handed to the data when `fit` starts.
     public func restore(into trainer: Trainer) throws {
         try loadWeights(into: trainer.model)
         do { try trainer.optimizer.loadStateDict(optimizerState) }
@@ -93,6 +107,7 @@ public struct TrainingCheckpoint {
         trainer.epoch = epoch
         trainer.globalStep = globalStep
         trainer.history = history
+        trainer.restoredDataState = dataState
         if let randomState { GlobalRandom.with { $0.state = randomState } }
     }
 }
