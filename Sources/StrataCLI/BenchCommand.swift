@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata bench NAME`: the workloads of `../shared/BENCHMARKS.md`.
+/// `strata bench NAME`: the benchmark workloads listed in the README (and in `strata bench --help`).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
