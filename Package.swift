@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "StrataCore", dependencies: ["CStrataKernels"]),
         .target(name: "StrataIO", dependencies: ["StrataCore"]),
         .target(name: "StrataNN", dependencies: ["StrataCore"]),
-        .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
+        .target(name: "StrataOptim", dependencies: ["StrataCore"]),
         .target(name: "StrataData", dependencies: ["StrataCore", "StrataIO", "CZlib"]),
         .target(name: "StrataDistributed", dependencies: ["StrataCore"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO", "StrataDistributed"]),
