@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Run a benchmark workload and print its figures.",
         discussion: "Workloads: \(BenchCommand.workloads.keys.sorted().joined(separator: ", "))")
 
-    static let workloads: [String: (BenchCommand) throws -> BenchmarkReport] = [
+    static let workloads: [String: @Sendable (BenchCommand) throws -> BenchmarkReport] = [
         "gemm": { $0.gemm() },
         "elementwise": { $0.elementwise() },
         "mlp-mnist": { $0.mlpMNIST() },

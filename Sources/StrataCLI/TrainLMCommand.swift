@@ -124,7 +124,7 @@ struct TrainLMCommand: ParsableCommand {
             print(String(format: "step %5d · train loss %.4f · val loss %.4f · lr %.2e · %.0f tokens/s · %@",
                          row.step, row.trainLoss, row.validationLoss, row.learningRate, row.tokensPerSecond,
                          ProgressBar.formatElapsed(row.elapsedSeconds)))
-            fflush(stdout)
+            fflush(nil)
             rows.append(row)
             if let stepLogError { throw stepLogError }
             guard distributed.isMain else { return }
@@ -209,7 +209,7 @@ struct StandardOutputTokens {
 
     mutating func write(_ id: Int) {
         print(stream.append(id), terminator: "")
-        fflush(stdout)
+        fflush(nil)
     }
 
     mutating func finish() { print(stream.flush()) }
