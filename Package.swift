@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "StrataCore", dependencies: ["CStrataKernels"]),
         .target(name: "StrataIO", dependencies: ["StrataCore"]),
         .target(name: "StrataNN", dependencies: ["StrataCore"]),
-        .target(name: "StrataOptim", dependencies: ["StrataCore", "StrataNN"]),
+        .target(name: "StrataOptim", dependencies: ["StrataCore"]),
         .target(name: "StrataData", dependencies: ["StrataCore", "StrataIO", "CZlib"]),
         .target(name: "StrataDistributed", dependencies: ["StrataCore"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO", "StrataDistributed"]),
@@ -57,5 +57,5 @@ let package = Package(
         .testTarget(name: "StrataModelsTests", dependencies: ["StrataModels", "StrataIO", "StrataData", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

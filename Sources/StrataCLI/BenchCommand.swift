@@ -2,14 +2,14 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata bench NAME`: the workloads of `../shared/BENCHMARKS.md`.
+/// `strata bench NAME`: the benchmark workloads listed in the README (and in `strata bench --help`).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark workload and print its figures.",
         discussion: "Workloads: \(BenchCommand.workloads.keys.sorted().joined(separator: ", "))")
 
-    static let workloads: [String: (BenchCommand) throws -> BenchmarkReport] = [
+    static let workloads: [String: @Sendable (BenchCommand) throws -> BenchmarkReport] = [
         "gemm": { $0.gemm() },
         "elementwise": { $0.elementwise() },
         "mlp-mnist": { $0.mlpMNIST() },

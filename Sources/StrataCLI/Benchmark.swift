@@ -20,7 +20,7 @@ struct BenchmarkFigure: Encodable {
     }
 }
 
-/// A benchmark's report, in the JSON shape of `../shared/BENCHMARKS.md`.
+/// A benchmark's report, in the JSON shape `strata bench --json` writes.
 struct BenchmarkReport: Encodable {
     let workload: String
     let strata_version = strataVersion

@@ -71,7 +71,7 @@ struct ServeCommand: ParsableCommand {
             do {
                 try await server.run { bound in
                     print("strata serve: listening on http://\(host):\(bound) — \(names); \(auth)")
-                    fflush(stdout)
+                    fflush(nil)
                 }
             } catch {
                 failure.error = error

@@ -34,8 +34,9 @@ struct DistributedContext {
             Parallel.threadCount = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / local)
         }
         if group.rank != 0 {
-            fflush(stdout)
-            _ = freopen("/dev/null", "w", stdout)
+            fflush(nil)
+            let devNull = open("/dev/null", O_WRONLY)   // standard output goes nowhere on this rank
+            if devNull >= 0 { _ = dup2(devNull, STDOUT_FILENO); _ = close(devNull) }
         }
         return DistributedContext(group: group)
     }

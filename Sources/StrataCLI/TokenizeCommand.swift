@@ -77,7 +77,7 @@ struct TokenizeCommand: ParsableCommand {
     /// The directory holding the GPT-2 tokenizer files: the one given, or the first default that has them.
     static func locateGPT2(_ given: String?) throws -> String {
         if let given { return given }
-        let candidates = ["Data/gpt2-tokenizer"] + ResourceLocator.nearExecutable("Data/gpt2-tokenizer") + ["../shared/data/gpt2-tokenizer"]
+        let candidates = ResourceLocator.data("gpt2-tokenizer")
         for c in candidates where FileManager.default.fileExists(atPath: "\(c)/vocab.json") && FileManager.default.fileExists(atPath: "\(c)/merges.txt") {
             return c
         }

@@ -140,7 +140,7 @@ extension ImageDatasetKind: ExpressibleByArgument {
         let candidates: [String]
         switch self {
         case .mnist:
-            candidates = ["Data/mnist"] + ResourceLocator.nearExecutable("Data/mnist") + ["../shared/data/mnist"]
+            candidates = ResourceLocator.data("mnist")
         case .fashionMNIST:
             candidates = ["/usr/share/datasets/fashion-mnist", "Data/fashion-mnist"]
         }
@@ -156,6 +156,18 @@ extension ImageDatasetKind: ExpressibleByArgument {
 /// Finds files shipped in the repository relative to the running executable
 /// (`.build/<config>/strata` sits three levels below the package root).
 enum ResourceLocator {
+    /// The default places of the data folder `name` shipped in the repository's `Data/`, in order:
+    /// `$STRATA_DATA/name` when that variable is set, `Data/name` under the working directory,
+    /// then `Data/name` above the executable (see ``nearExecutable(_:)``).
+    ///
+    /// ```swift
+    /// ResourceLocator.data("mnist")   // ["Data/mnist", "/repo/Data/mnist", ...]
+    /// ```
+    static func data(_ name: String) -> [String] {
+        let configured = ProcessInfo.processInfo.environment["STRATA_DATA"].map { ["\($0)/\(name)"] } ?? []
+        return configured + ["Data/\(name)"] + nearExecutable("Data/\(name)")
+    }
+
     static func nearExecutable(_ relative: String) -> [String] {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         return (1...4).map { up in

@@ -212,7 +212,7 @@ struct StandardOutputTokens {
 
     mutating func write(_ id: Int) {
         print(stream.append(id), terminator: "")
-        fflush(stdout)
+        fflush(nil)
     }
 
     mutating func finish() { print(stream.flush()) }

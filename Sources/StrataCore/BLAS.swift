@@ -75,6 +75,8 @@ public enum BLAS {
     }
 
     /// The OpenBLAS kernel set Strata selected from the CPU's features (nil: OpenBLAS's own choice).
+    // nonisolated(unsafe): written only by `chooseCoreType()`, inside the once-only initialiser
+    // of `openBLAS` (which Swift runs under a lock), before OpenBLAS is loaded; read-only after.
     public nonisolated(unsafe) private(set) static var chosenCoreType: String?
 
     /// One 512³ product at start-up: when a process's first sgemm is small, OpenBLAS stays slow for small calls.

@@ -20,7 +20,7 @@ public func ensure(_ condition: @autoclosure () -> Bool, _ message: @autoclosure
 /// Stops the process with `message`, in every build configuration (see ``ensure(_:_:file:line:)``).
 @inline(never)
 public func ensureFailure(_ message: String, file: StaticString = #fileID, line: UInt = #line) -> Never {
-    fflush(stdout)
+    fflush(nil)   // every output stream, stdout included
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     fatalError(message, file: file, line: line)
 }

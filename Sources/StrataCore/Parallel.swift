@@ -3,6 +3,9 @@ import Foundation
 /// Splits loops across the machine's cores.
 public enum Parallel {
     /// Number of threads used by Strata's kernels: `STRATA_NUM_THREADS`, or every active core.
+    ///
+    /// Set it at start-up, before any parallel work (the CLI does under `mpirun`); it is
+    /// `nonisolated(unsafe)` because it is read on every kernel call, where a lock would cost.
     public nonisolated(unsafe) static var threadCount: Int = {
         if let s = ProcessInfo.processInfo.environment["STRATA_NUM_THREADS"], let n = Int(s), n > 0 { return n }
         return ProcessInfo.processInfo.activeProcessorCount
@@ -36,13 +39,19 @@ public enum Parallel {
         }
         let chunks = Swift.min(threads, (count + grain - 1) / grain)
         let per = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = c * per, hi = Swift.min(count, lo + per)
-            guard lo < hi else { return }
-            let was = isInsideParallelRegion
-            isInsideParallelRegion = true
-            body(lo..<hi)
-            isInsideParallelRegion = was
+        withoutActuallyEscaping(body) { body in
+            // `body` is not `@Sendable`: kernels capture raw pointers. The contract of this function
+            // is that the calls on disjoint ranges touch disjoint memory (or only read shared memory),
+            // so running them on several threads at once is race-free; the caller waits for all.
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * per, hi = Swift.min(count, lo + per)
+                guard lo < hi else { return }
+                let was = isInsideParallelRegion
+                isInsideParallelRegion = true
+                body(lo..<hi)
+                isInsideParallelRegion = was
+            }
         }
     }
 

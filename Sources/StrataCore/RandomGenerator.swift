@@ -74,6 +74,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 /// let a = GlobalRandom.isolated(seed: 1) { Tensor.randn([3]) }    // the same in any company
 /// ```
 public enum GlobalRandom {
+    // nonisolated(unsafe): guarded by `lock`; only `with(_:)` touches it.
     nonisolated(unsafe) static var generator = RandomGenerator(seed: 0x5EED)
     static let lock = NSLock()
 

@@ -145,6 +145,7 @@ extension Tensor {
 
 /// Owns the argmax positions that max pooling keeps for its backward pass.
 final class ArgmaxHolder: @unchecked Sendable {
+    // @unchecked Sendable: written once by the forward pass, read only by its backward.
     let indices: UnsafeMutableBufferPointer<Int32>
     init(_ indices: UnsafeMutableBufferPointer<Int32>) { self.indices = indices }
     deinit { indices.deallocate() }

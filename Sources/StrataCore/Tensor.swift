@@ -10,6 +10,13 @@
 /// y.backward()
 /// print(x.grad!)   // [[2, 4], [6, 8]]
 /// ```
+///
+/// Tensors may be handed to other threads (`Parallel` workers, the data loader's producer, a
+/// server's worker), as PyTorch's may: concurrent users only read a tensor, or write disjoint
+/// elements of it (the kernels of `Parallel.forEachChunk`). Writing `grad`, `requiresGrad`,
+/// updating in place and recording operations on a tensor need one thread at a time; the
+/// compiler does not check this, hence `@unchecked Sendable`. `shape`, `dtype` and the storage
+/// reference are immutable.
 public final class Tensor: @unchecked Sendable {
     /// The dimensions, outermost first.
     public let shape: Shape

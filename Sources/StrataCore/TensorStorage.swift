@@ -2,6 +2,8 @@ import Foundation
 
 /// A contiguous, 64-byte-aligned buffer that owns a tensor's elements.
 final class TensorStorage: @unchecked Sendable {
+    // @unchecked Sendable: `raw` and `byteCount` are immutable; the bytes they point to follow
+    // the contract of `Tensor` (shared reads, disjoint writes, one writer of a whole tensor).
     /// glibc serves blocks above 128 KB with fresh mmap pages, so every new activation or
     /// gradient of a training step would pay page faults again. Keeping large blocks in the
     /// heap lets freed tensors' memory be reused, as a caching allocator does.

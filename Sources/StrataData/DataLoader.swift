@@ -89,8 +89,10 @@ public struct DataLoader: Sequence, Sendable {
 /// itself: an epoch abandoned before its end is then released, its `deinit` cancels the producer
 /// and the thread exits instead of waiting forever.
 public final class EpochBatches: Sequence, IteratorProtocol, @unchecked Sendable {
+    // @unchecked Sendable: the producer thread shares only `buffer` (guarded by its condition);
+    // `position` belongs to the one consumer that iterates; the rest is immutable.
     /// The state shared between the producer thread and the consumer, guarded by `condition`.
-    private final class Buffer: @unchecked Sendable {
+    private final class Buffer: @unchecked Sendable {   // every `var` is touched under `condition`
         let condition = NSCondition()
         var ready: [Int: Batch] = [:]
         var produced = 0

@@ -26,7 +26,7 @@ public protocol Dataset: Sendable {
 /// let train = TensorDataset(inputs: images, targets: labels)   // [N, 1, 28, 28], [N]
 /// let (fit, validation) = train.split(validationFraction: 0.1)
 /// ```
-public struct TensorDataset: Dataset, @unchecked Sendable {
+public struct TensorDataset: Dataset, Sendable {
     public let inputs: Tensor
     public let targets: Tensor
 

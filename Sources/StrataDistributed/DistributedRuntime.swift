@@ -66,9 +66,9 @@ public enum DistributedRuntime {
     static func abortUnlessFinalized() {
         let mpi: MPILibrary? = state.withLock { s in s.finalized ? nil : s.library }
         guard let mpi else { return }
-        fflush(stdout)
+        fflush(nil)   // every output stream, stdout included
         let rank = (try? world.get())?.rank ?? -1
-        fputs("strata: rank \(rank) is exiting with an error; aborting the other MPI processes\n", stderr)
+        FileHandle.standardError.write(Data("strata: rank \(rank) is exiting with an error; aborting the other MPI processes\n".utf8))
         _ = mpi.abort(mpi.commWorld, 1)
     }
 }

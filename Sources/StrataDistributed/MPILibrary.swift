@@ -40,7 +40,7 @@ final class MPILibrary: @unchecked Sendable {   // immutable after init: functio
     let opSum: Handle, opMax: Handle
 
     /// Open MPI's `MPI_IN_PLACE` is `(void *) 1`.
-    static let inPlace = UnsafeRawPointer(bitPattern: 1)
+    static var inPlace: UnsafeRawPointer? { UnsafeRawPointer(bitPattern: 1) }
     /// `MPI_THREAD_SERIALIZED` in Open MPI's enum (SINGLE, FUNNELED, SERIALIZED, MULTIPLE).
     static let threadSerialized: Int32 = 2
     /// Open MPI's `MPI_MAX_LIBRARY_VERSION_STRING`.

@@ -58,7 +58,9 @@ extension StrataServer {
         guard picture.width * picture.height <= 4096 * 4096 else {
             throw APIError.invalidRequest("The image is \(picture.width)x\(picture.height); at most 4096x4096 pixels", param: "image")
         }
-        let classifier = model.classifier!
+        // nonisolated(unsafe): the classifier is not Sendable (its layers hold tensors); only the
+        // model's SerialWorker calls it, one job at a time, and here we read immutable fields.
+        nonisolated(unsafe) let classifier = model.classifier!
         let probabilities = try await model.worker!.run { classifier.probabilities(picture) }
         let names = classifier.dataset.classNames
         let best = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
@@ -74,7 +76,9 @@ extension StrataServer {
         let model = try self.model(try body.string("model"), serving: [.recommender], for: "/v1/recommend")
         let user = try body.requiredString("user")
         let count = try body.int("count", in: 1...1000) ?? 10
-        let recommender = model.recommender!
+        // nonisolated(unsafe): not Sendable (it holds tensors); only the model's SerialWorker calls
+        // it, one job at a time, and here we read its immutable ID maps.
+        nonisolated(unsafe) let recommender = model.recommender!
         guard recommender.users.index(of: user) != nil else { throw Self.unknown("user", user) }
         let items = try await model.worker!.run { try recommender.recommend(user: user, count: count) }
         return JSONOutput.response(StrataAPI.Recommendation(model: model.name, user: user, items: items.map { .init(item: $0.item, score: $0.score) }))
@@ -85,7 +89,9 @@ extension StrataServer {
         let body = try JSONRequest(try await self.body(request))
         let model = try self.model(try body.string("model"), serving: [.recommender], for: "/v1/predict-rating")
         let user = try body.requiredString("user"), item = try body.requiredString("item")
-        let recommender = model.recommender!
+        // nonisolated(unsafe): not Sendable (it holds tensors); only the model's SerialWorker calls
+        // it, one job at a time, and here we read its immutable ID maps.
+        nonisolated(unsafe) let recommender = model.recommender!
         guard recommender.users.index(of: user) != nil else { throw Self.unknown("user", user) }
         guard recommender.items.index(of: item) != nil else { throw Self.unknown("item", item) }
         let score = try await model.worker!.run { try recommender.predict(user: user, item: item) }

@@ -116,7 +116,7 @@ struct IDXTests {
             print("skipping: package root not found from \(#filePath)")
             return
         }
-        let path = root.appendingPathComponent("../shared/data/mnist/t10k-labels-idx1-ubyte.gz").standardized.path
+        let path = root.appendingPathComponent("Data/mnist/t10k-labels-idx1-ubyte.gz").path
         guard FileManager.default.fileExists(atPath: path) else {
             print("skipping: MNIST test labels not found at \(path)")
             return

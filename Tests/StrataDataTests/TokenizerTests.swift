@@ -129,11 +129,8 @@ struct TokenizerGPT2Tests {
 }
 
 private func shakespeare() -> String? {
-    let candidates: [String?] = [packageRoot()?.appendingPathComponent("../shared/data/text/shakespeare.txt").path, "/work/shared/data/text/shakespeare.txt"]
-    for case let path? in candidates {
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
-    }
-    return nil
+    guard let root = packageRoot() else { return nil }
+    return try? TextCorpus.read(path: root.path + "/Data/shakespeare/shakespeare.txt.gz")
 }
 
 @Suite("Tokenizer: malformed GPT-2 files")

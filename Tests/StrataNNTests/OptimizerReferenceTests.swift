@@ -157,7 +157,7 @@ struct OptimizerStateTests {
         }
     }
 
-    static let makers: [(String, ([Tensor]) -> Optimizer)] = [
+    static let makers: [(String, @Sendable ([Tensor]) -> Optimizer)] = [
         ("SGD momentum", { SGD($0, learningRate: 0.05, momentum: 0.9) }),
         ("SGD nesterov", { SGD($0, learningRate: 0.05, momentum: 0.9, weightDecay: 0.01, nesterov: true) }),
         ("Adam", { Adam($0, learningRate: 0.05) }),
