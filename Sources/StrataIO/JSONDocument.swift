@@ -51,7 +51,8 @@ public struct JSONDocument: Sendable {
         do {
             value = try bytes.withUnsafeBytes { try JSONValue.parse($0) }
         } catch let error as JSONSyntaxError {
-            throw JSONDocumentError(path: path, keyPath: "", message: "invalid JSON at byte \(error.offset): \(error.message)")
+            throw JSONDocumentError(path: path, keyPath: "", message: "invalid JSON at byte \(error.offset): \(error.message)",
+                                    offset: error.offset + (data.count - bytes.count))
         }
         self.path = path
         root = JSONNode(value: value, path: path, keyPath: "")
@@ -72,7 +73,8 @@ public struct JSONDocument: Sendable {
 
 /// One value inside a `JSONDocument`, knowing where it sits (`model.vocab`, `layers[3]`).
 public struct JSONNode: Sendable {
-    let value: JSONValue
+    /// The value itself.
+    public let value: JSONValue
     /// The file the value came from.
     public let path: String
     /// Where the value sits in the file: `""` for the root, then `key`, `key.sub`, `list[2]`.
@@ -101,8 +103,8 @@ public struct JSONNode: Sendable {
     /// Throws when this value is not an object.
     public func optionalMember(_ key: String) throws -> JSONNode? {
         guard case .object(let members) = value else { throw error("expected an object, found \(value.typeName)") }
-        guard let found = members.first(where: { $0.key == key }), found.value != .null else { return nil }
-        return child(key, found.value)
+        guard let found = members[key], found != .null else { return nil }
+        return child(key, found)
     }
 
     /// The member `key` of this object; throws when it is missing or `null`.
@@ -116,7 +118,7 @@ public struct JSONNode: Sendable {
     /// The members of this object, in file order.
     public func members() throws -> [(key: String, value: JSONNode)] {
         guard case .object(let members) = value else { throw error("expected an object, found \(value.typeName)") }
-        return members.map { ($0.key, child($0.key, $0.value)) }
+        return members.members.map { ($0.key, child($0.key, $0.value)) }
     }
 
     /// The elements of this array.
@@ -141,7 +143,7 @@ public struct JSONNode: Sendable {
 
     /// The value as an exact integer (no fraction or exponent, within `Int`).
     public func int() throws -> Int {
-        guard case .number(let text) = value, let number = Int(text) else {
+        guard case .int(let number) = value else {
             throw error("expected an integer, found \(value.typeName)")
         }
         return number
@@ -149,7 +151,7 @@ public struct JSONNode: Sendable {
 
     /// The value as a finite number.
     public func double() throws -> Double {
-        guard case .number(let text) = value, let number = Double(text), number.isFinite else {
+        guard let number = value.doubleValue, number.isFinite else {
             throw error("expected a finite number, found \(value.typeName)")
         }
         return number
@@ -168,11 +170,14 @@ public struct JSONDocumentError: Error, CustomStringConvertible, LocalizedError,
     public let keyPath: String
     /// What was wrong and what was expected.
     public let message: String
+    /// The byte offset in the file of a syntax error (nil for errors about values).
+    public let offset: Int?
 
-    public init(path: String, keyPath: String, message: String) {
+    public init(path: String, keyPath: String, message: String, offset: Int? = nil) {
         self.path = path
         self.keyPath = keyPath
         self.message = message
+        self.offset = offset
     }
 
     public var description: String {
