@@ -60,10 +60,17 @@ public final class GPT2Tokenizer: ByteLevelBPETokenizer, @unchecked Sendable {
                 }
                 return (token, id)
             }
-        } catch let error as JSONDocumentError {
-            let line = error.offset.map { offset in 1 + bytes[..<min(offset, bytes.count)].lazy.filter { $0 == 0x0A }.count } ?? 0
-            throw TokenizerError.malformedFile(path: path, line: line, reason: error.message)
+        } catch let error as FileError {
+            throw TokenizerError.malformedFile(path: path, line: lineNumber(of: error.location, in: bytes), reason: error.message)
         }
+    }
+
+    /// The 1-based line of a byte-offset location in `bytes`; 0 for any other location.
+    private static func lineNumber(of location: FileError.Location, in bytes: [UInt8]) -> Int {
+        guard case .offset(let offset) = location else { return 0 }
+        var line = 1
+        for byte in bytes[..<min(offset, bytes.count)] where byte == 0x0A { line += 1 }
+        return line
     }
 
     // MARK: - merges.txt

@@ -50,14 +50,66 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// `path: message`, with the location between: `path: at byte 8: `, `path:3: `, `path: key 'k': `.
     public var description: String {
+        if case .line(let line) = location { return "\(path):\(line): \(message)" }
+        return path.isEmpty ? locatedMessage : "\(path): \(locatedMessage)"
+    }
+
+    /// The description without the path: `at byte 8: message`, `key 'k': message`, `line 3: message`.
+    public var locatedMessage: String {
         switch location {
-        case .none: return "\(path): \(message)"
-        case .offset(let offset): return "\(path): at byte \(offset): \(message)"
-        case .line(let line): return "\(path):\(line): \(message)"
-        case .key(let key): return "\(path): key '\(key)': \(message)"
+        case .none: return message
+        case .offset(let offset): return "at byte \(offset): \(message)"
+        case .line(let line): return "line \(line): \(message)"
+        case .key(let key): return "key '\(key)': \(message)"
         }
     }
+
+    /// The key or key path of a `.key` location; `""` for any other.
+    public var key: String {
+        if case .key(let key) = location { return key }
+        return ""
+    }
+
+    /// The key path inside a JSON file (`""` when the problem is the file itself); the same as ``key``.
+    public var keyPath: String { key }
+
+    /// The byte offset of an `.offset` location.
+    public var offset: Int? {
+        if case .offset(let offset) = location { return offset }
+        return nil
+    }
+
+    /// The same as ``message`` (the name some callers knew it by).
+    public var reason: String { message }
 }
+
+// MARK: - The names the file errors had before they were one type
+
+extension FileError {
+    /// An error about `keyPath` (`""`: the file itself) or, for a syntax error, at byte `offset`.
+    public init(path: String, keyPath: String, message: String, offset: Int? = nil) {
+        let location: Location = offset.map { .offset($0) } ?? (keyPath.isEmpty ? .none : .key(keyPath))
+        self.init(path: path, at: location, message: message)
+    }
+
+    /// An error about the file as a whole.
+    public init(path: String, reason: String) {
+        self.init(path: path, message: reason)
+    }
+
+    /// An error about `key` (a tensor name or metadata key; nil or empty: the file as a whole).
+    public init(path: String, key: String? = nil, _ message: String) {
+        self.init(path: path, at: key.map { $0.isEmpty ? .none : .key($0) } ?? .none, message: message)
+    }
+
+    /// An error about `key` (empty: the file as a whole).
+    public init(path: String, key: String, message: String) {
+        self.init(path: path, key: Optional(key), message)
+    }
+}
+
+/// A JSON file that could not be read, or whose values are not what a reader expected.
+public typealias JSONDocumentError = FileError
 
 #if canImport(Foundation)
 import Foundation

@@ -29,8 +29,6 @@ public struct JSONDocument: Sendable {
                 throw JSONDocumentError(path: path, keyPath: "", message: "file is \(size) bytes; expected at most \(maximumBytes)")
             }
             data = try FileBytes.map(path: path)
-        } catch let error as FileBytes.ReadError {
-            throw JSONDocumentError(path: path, keyPath: "", message: error.message)
         }
         try self.init(data: data, path: path)
     }
@@ -51,8 +49,7 @@ public struct JSONDocument: Sendable {
         do {
             value = try bytes.withUnsafeBytes { try JSONValue.parse($0) }
         } catch let error as JSONSyntaxError {
-            throw JSONDocumentError(path: path, keyPath: "", message: "invalid JSON at byte \(error.offset): \(error.message)",
-                                    offset: error.offset + (data.count - bytes.count))
+            throw FileError(path: path, at: .offset(error.offset + (data.count - bytes.count)), found: "invalid JSON: \(error.message)")
         }
         self.path = path
         root = JSONNode(value: value, path: path, keyPath: "")
@@ -156,33 +153,4 @@ public struct JSONNode: Sendable {
         }
         return number
     }
-}
-
-/// A JSON file that could not be read, or whose values are not what a reader expected.
-///
-/// ```swift
-/// // config.json: key 'num_attention_heads': expected an integer, found a string
-/// ```
-public struct JSONDocumentError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
-    /// The file.
-    public let path: String
-    /// The key path inside the file (`""` when the problem is the file itself).
-    public let keyPath: String
-    /// What was wrong and what was expected.
-    public let message: String
-    /// The byte offset in the file of a syntax error (nil for errors about values).
-    public let offset: Int?
-
-    public init(path: String, keyPath: String, message: String, offset: Int? = nil) {
-        self.path = path
-        self.keyPath = keyPath
-        self.message = message
-        self.offset = offset
-    }
-
-    public var description: String {
-        keyPath.isEmpty ? "\(path): \(message)" : "\(path): key '\(keyPath)': \(message)"
-    }
-
-    public var errorDescription: String? { description }
 }
