@@ -51,7 +51,7 @@ struct BenchmarkReport: Encodable {
     func write(json path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(try encoder.encode(self), to: path)
     }
 }
 

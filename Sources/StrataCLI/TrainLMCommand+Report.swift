@@ -27,7 +27,7 @@ final class LanguageModelReport: Callback {
         print(String(format: "step %5d · train loss %.4f · val loss %.4f · lr %.2e · %.0f tokens/s · %@",
                      row.step, row.trainLoss, row.validationLoss, row.learningRate, row.tokensPerSecond,
                      ProgressBar.formatElapsed(row.elapsedSeconds)))
-        fflush(stdout)
+        fflush(nil)
         guard writesFiles else { return }
         try log?.log([("step", .int(row.step)), ("train_loss", .double(row.trainLoss)), ("val_loss", .double(row.validationLoss)),
                       ("lr", .double(row.learningRate)), ("tokens_per_second", .double(row.tokensPerSecond)),

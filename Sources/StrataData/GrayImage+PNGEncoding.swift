@@ -1,5 +1,6 @@
 import Foundation
 import StrataCore
+import StrataIO
 
 extension GrayImage {
     /// The image encoded as an 8-bit grayscale PNG (each row Paeth- or unfiltered, whichever is
@@ -57,10 +58,9 @@ extension GrayImage {
     public func writePNG(to path: String) throws {
         let png = try encodedPNG()
         do {
-            try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ImageFileError(kind: .io, path: path, format: "PNG", offset: nil,
-                                     message: "cannot write file: \(error.localizedDescription)")
+            try AtomicFile.write(png, to: path)
+        } catch let error as FileError {
+            throw ImageFileError(kind: .io, path: path, format: "PNG", offset: nil, message: error.message)
         }
     }
 

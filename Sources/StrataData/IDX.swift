@@ -186,9 +186,9 @@ public enum IDX {
             bytes = try Gzip.compress(bytes)
         }
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw IDXError(kind: .io, path: path, offset: nil, message: "cannot write file: \(error.localizedDescription)")
+            try AtomicFile.write(bytes, to: path)
+        } catch let error as FileError {
+            throw IDXError(kind: .io, path: path, offset: nil, message: error.message)
         }
     }
 

@@ -2,19 +2,8 @@ import Foundation
 import StrataIO
 import StrataCore
 
-/// Why a text corpus could not be used.
-public struct TextCorpusError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
-    public let path: String
-    public let reason: String
-
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "\(path): \(reason)" }
-    public var errorDescription: String? { description }
-}
+/// A text corpus that could not be read: a ``FileError``.
+public typealias TextCorpusError = FileError
 
 /// A tokenized text split into a training part and a validation part (the last
 /// `validationFraction` of the text, as nanoGPT does), from which random windows are drawn.

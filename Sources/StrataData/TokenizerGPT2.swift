@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// GPT-2's byte-level BPE tokenizer, read from `vocab.json` and `merges.txt`: a
 /// ``ByteLevelBPETokenizer`` with GPT-2's pre-tokenizer whose special tokens are the
@@ -21,14 +22,14 @@ public final class GPT2Tokenizer: ByteLevelBPETokenizer, @unchecked Sendable {
     public init(vocabularyPath: String, mergesPath: String) throws {
         self.vocabularyPath = vocabularyPath
         self.mergesPath = mergesPath
-        let vocab = try VocabularyJSON.parse(path: vocabularyPath)
+        let vocab = try Self.readVocabulary(path: vocabularyPath)
         let mergeLines = try Self.readMerges(path: mergesPath)
         var special: [String: Int] = [:]
-        for (token, id) in vocab.entries where token.hasPrefix("<|") && token.hasSuffix("|>") && token.count > 4 {
+        for (token, id) in vocab where token.hasPrefix("<|") && token.hasSuffix("|>") && token.count > 4 {
             special[token] = id
         }
         endOfTextID = special["<|endoftext|>"]
-        try super.init(vocabulary: vocab.entries, mergeCount: mergeLines.count, mergeRule: { mergeLines[$0] },
+        try super.init(vocabulary: vocab, mergeCount: mergeLines.count, mergeRule: { mergeLines[$0] },
                        preTokenizer: .gpt2, specialTokens: special,
                        source: mergesPath, vocabularySource: vocabularyPath)
     }
@@ -37,6 +38,40 @@ public final class GPT2Tokenizer: ByteLevelBPETokenizer, @unchecked Sendable {
     public convenience init(directory: String) throws {
         let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         try self.init(vocabularyPath: dir + "/vocab.json", mergesPath: dir + "/merges.txt")
+    }
+
+    // MARK: - vocab.json
+
+    /// The entries of `vocab.json`, a JSON object from token spelling to id (0 ... Int32.max),
+    /// in file order. A syntax error names the line; a bad id names the token.
+    private static func readVocabulary(path: String) throws -> [(String, Int)] {
+        let bytes = try TokenizerError.readFile(path)
+        do {
+            let root = try JSONDocument(data: Data(bytes), path: path).root
+            guard case .object = root.value else {
+                throw TokenizerError.malformedFile(path: path, line: 1,
+                    reason: "expected a JSON object of token -> id, found \(root.typeDescription)")
+            }
+            let members = try root.members()
+            guard !members.isEmpty else { throw TokenizerError.malformedFile(path: path, line: 1, reason: "the vocabulary is empty") }
+            return try members.map { token, node in
+                guard let id = node.value.nonNegativeInteger, id <= Int(Int32.max) else {
+                    throw TokenizerError.malformedFile(path: path, line: 0,
+                        reason: "token \(token.debugDescription): expected an integer id in 0...\(Int32.max), found \(node.typeDescription)")
+                }
+                return (token, id)
+            }
+        } catch let error as FileError {
+            throw TokenizerError.malformedFile(path: path, line: lineNumber(of: error.location, in: bytes), reason: error.message)
+        }
+    }
+
+    /// The 1-based line of a byte-offset location in `bytes`; 0 for any other location.
+    private static func lineNumber(of location: FileError.Location, in bytes: [UInt8]) -> Int {
+        guard case .offset(let offset) = location else { return 0 }
+        var line = 1
+        for byte in bytes[..<min(offset, bytes.count)] where byte == 0x0A { line += 1 }
+        return line
     }
 
     // MARK: - merges.txt

@@ -102,7 +102,7 @@ extension WordPieceTokenizer {
             try self.init(vocabulary: vocabulary.map { $0! }, basic: basic, specialTokens: specials,
                           continuingPrefix: prefix, maximumCharactersPerWord: maxChars, literalTokens: literal, source: path)
         } catch let error as JSONDocumentError {
-            throw TokenizerError.malformedFile(path: path, line: 0, reason: "key '\(error.keyPath)': \(error.message)")
+            throw TokenizerError.malformedFile(path: path, line: 0, reason: error.locatedMessage)
         }
     }
 
@@ -165,7 +165,7 @@ extension WordPieceTokenizer {
             if let t = try spelling("mask_token") { specials.mask = t }
             return (basic, specials)
         } catch let error as JSONDocumentError {
-            throw TokenizerError.malformedFile(path: path, line: 0, reason: "key '\(error.keyPath)': \(error.message)")
+            throw TokenizerError.malformedFile(path: path, line: 0, reason: error.locatedMessage)
         }
     }
 
@@ -173,7 +173,7 @@ extension WordPieceTokenizer {
         do {
             return try JSONDocument(path: path, maximumBytes: maximumFileBytes)
         } catch let error as JSONDocumentError {
-            throw TokenizerError.malformedFile(path: path, line: 0, reason: error.message)
+            throw TokenizerError.malformedFile(path: path, line: 0, reason: error.locatedMessage)
         }
     }
 

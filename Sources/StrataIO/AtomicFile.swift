@@ -7,16 +7,12 @@ import Musl
 import Darwin
 #endif
 
-/// A failed system call while writing a file atomically.
-public struct AtomicFileError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
 /// Writes a file so that readers see either the old contents or the complete new contents.
 ///
 /// The bytes go to a fresh temporary file in the target's directory, which is flushed to disk
-/// and then renamed over the target; on any failure the temporary file is removed.
+/// and then renamed over the target; on any failure the temporary file is removed. Every file
+/// Strata writes whole (checkpoints, safetensors, JSON results, charts, tokenizer copies, images)
+/// goes through here; a failure is a ``FileError`` naming the file.
 ///
 /// ```swift
 /// try AtomicFile.write(Array("hello\n".utf8), to: "out/greeting.txt")
@@ -25,6 +21,32 @@ public enum AtomicFile {
     /// Writes `bytes` to `path` atomically.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         try write(to: path) { try $0.write(bytes) }
+    }
+
+    /// Writes `data` to `path` atomically.
+    public static func write(_ data: Data, to path: String) throws {
+        try write(to: path) { sink in try data.withUnsafeBytes { try sink.write($0) } }
+    }
+
+    /// Writes `text` as UTF-8 to `path` atomically, creating missing parent folders first.
+    ///
+    /// ```swift
+    /// try AtomicFile.write("<svg ...></svg>\n", to: "runs/mnist/curves.svg")
+    /// ```
+    public static func write(_ text: String, to path: String) throws {
+        try createParentDirectory(of: path)
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// Creates the folder that will hold `path`, with its parents, if missing.
+    public static func createParentDirectory(of path: String) throws {
+        let folder = directoryName(of: path)
+        guard !FileManager.default.fileExists(atPath: folder) else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw FileError(path: path, found: "cannot create folder \(folder): \(error.localizedDescription)")
+        }
     }
 
     /// Writes through `body` into a temporary file, then renames it over `path`.
@@ -38,21 +60,21 @@ public enum AtomicFile {
 
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw AtomicFileError(message: "cannot create temporary file \(temporaryPath): \(errnoText())")
+            throw FileError(path: path, found: "cannot create temporary file \(temporaryPath): \(errnoText())")
         }
-        var sink = FileSink(descriptor: descriptor, path: temporaryPath)
+        var sink = FileSink(descriptor: descriptor, path: path)
         var closed = false
         do {
             try body(&sink)
             guard fsync(descriptor) == 0 else {
-                throw AtomicFileError(message: "cannot flush \(temporaryPath) to disk: \(errnoText())")
+                throw FileError(path: path, found: "cannot flush \(temporaryPath) to disk: \(errnoText())")
             }
             closed = true
             guard close(descriptor) == 0 else {
-                throw AtomicFileError(message: "cannot close \(temporaryPath): \(errnoText())")
+                throw FileError(path: path, found: "cannot close \(temporaryPath): \(errnoText())")
             }
             guard rename(temporaryPath, path) == 0 else {
-                throw AtomicFileError(message: "cannot rename \(temporaryPath) to \(path): \(errnoText())")
+                throw FileError(path: path, found: "cannot rename \(temporaryPath) to \(path): \(errnoText())")
             }
         } catch {
             if !closed { close(descriptor) }
@@ -108,33 +130,15 @@ public struct FileSink {
         self.path = path
     }
 
-    /// Writes all of `bytes`, retrying short writes and interrupted calls.
+    /// Writes all of `bytes` (through ``FileDescriptorWriter/writeAll(_:to:)``).
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-        var done = 0
-        while done < bytes.count {
-            let written = systemWrite(descriptor, bytes.baseAddress! + done, bytes.count - done)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFileError(message: "cannot write \(path) at byte \(count + done): \(AtomicFile.errnoText())")
-            }
-            done += written
-        }
-        count += done
+        let (written, failure) = FileDescriptorWriter.writeAll(bytes, to: descriptor)
+        count += written
+        if let failure { throw FileError(path: path, at: .offset(count), found: "cannot write: \(failure)") }
     }
 
     /// Writes all of `bytes`.
     public mutating func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
-}
-
-/// `write(2)`, named apart from `FileSink.write`.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(descriptor, bytes, count)
-    #elseif canImport(Musl)
-    return Musl.write(descriptor, bytes, count)
-    #else
-    return Darwin.write(descriptor, bytes, count)
-    #endif
 }

@@ -10,12 +10,7 @@ import Foundation
 /// ```
 public enum FileBytes {
     /// Why a file could not be read: the path and a message saying what was found.
-    public struct ReadError: Error, CustomStringConvertible, LocalizedError, Equatable {
-        public let path: String
-        public let message: String
-        public var description: String { "\(path): \(message)" }
-        public var errorDescription: String? { description }
-    }
+    public typealias ReadError = FileError
 
     /// The largest file ``read(path:maxBytes:)`` accepts unless told otherwise: 16 GiB.
     public static let defaultLimit = 1 << 34

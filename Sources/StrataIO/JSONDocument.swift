@@ -29,8 +29,6 @@ public struct JSONDocument: Sendable {
                 throw JSONDocumentError(path: path, keyPath: "", message: "file is \(size) bytes; expected at most \(maximumBytes)")
             }
             data = try FileBytes.map(path: path)
-        } catch let error as FileBytes.ReadError {
-            throw JSONDocumentError(path: path, keyPath: "", message: error.message)
         }
         try self.init(data: data, path: path)
     }
@@ -51,7 +49,7 @@ public struct JSONDocument: Sendable {
         do {
             value = try bytes.withUnsafeBytes { try JSONValue.parse($0) }
         } catch let error as JSONSyntaxError {
-            throw JSONDocumentError(path: path, keyPath: "", message: "invalid JSON at byte \(error.offset): \(error.message)")
+            throw FileError(path: path, at: .offset(error.offset + (data.count - bytes.count)), found: "invalid JSON: \(error.message)")
         }
         self.path = path
         root = JSONNode(value: value, path: path, keyPath: "")
@@ -72,7 +70,8 @@ public struct JSONDocument: Sendable {
 
 /// One value inside a `JSONDocument`, knowing where it sits (`model.vocab`, `layers[3]`).
 public struct JSONNode: Sendable {
-    let value: JSONValue
+    /// The value itself.
+    public let value: JSONValue
     /// The file the value came from.
     public let path: String
     /// Where the value sits in the file: `""` for the root, then `key`, `key.sub`, `list[2]`.
@@ -101,8 +100,8 @@ public struct JSONNode: Sendable {
     /// Throws when this value is not an object.
     public func optionalMember(_ key: String) throws -> JSONNode? {
         guard case .object(let members) = value else { throw error("expected an object, found \(value.typeName)") }
-        guard let found = members.first(where: { $0.key == key }), found.value != .null else { return nil }
-        return child(key, found.value)
+        guard let found = members[key], found != .null else { return nil }
+        return child(key, found)
     }
 
     /// The member `key` of this object; throws when it is missing or `null`.
@@ -116,7 +115,7 @@ public struct JSONNode: Sendable {
     /// The members of this object, in file order.
     public func members() throws -> [(key: String, value: JSONNode)] {
         guard case .object(let members) = value else { throw error("expected an object, found \(value.typeName)") }
-        return members.map { ($0.key, child($0.key, $0.value)) }
+        return members.members.map { ($0.key, child($0.key, $0.value)) }
     }
 
     /// The elements of this array.
@@ -141,7 +140,7 @@ public struct JSONNode: Sendable {
 
     /// The value as an exact integer (no fraction or exponent, within `Int`).
     public func int() throws -> Int {
-        guard case .number(let text) = value, let number = Int(text) else {
+        guard case .int(let number) = value else {
             throw error("expected an integer, found \(value.typeName)")
         }
         return number
@@ -149,35 +148,9 @@ public struct JSONNode: Sendable {
 
     /// The value as a finite number.
     public func double() throws -> Double {
-        guard case .number(let text) = value, let number = Double(text), number.isFinite else {
+        guard let number = value.doubleValue, number.isFinite else {
             throw error("expected a finite number, found \(value.typeName)")
         }
         return number
     }
-}
-
-/// A JSON file that could not be read, or whose values are not what a reader expected.
-///
-/// ```swift
-/// // config.json: key 'num_attention_heads': expected an integer, found a string
-/// ```
-public struct JSONDocumentError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
-    /// The file.
-    public let path: String
-    /// The key path inside the file (`""` when the problem is the file itself).
-    public let keyPath: String
-    /// What was wrong and what was expected.
-    public let message: String
-
-    public init(path: String, keyPath: String, message: String) {
-        self.path = path
-        self.keyPath = keyPath
-        self.message = message
-    }
-
-    public var description: String {
-        keyPath.isEmpty ? "\(path): \(message)" : "\(path): key '\(keyPath)': \(message)"
-    }
-
-    public var errorDescription: String? { description }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 extension JSONValue {
     /// Parses one JSON value filling all of `bytes` (surrounding whitespace allowed).
     ///
@@ -12,6 +14,27 @@ extension JSONValue {
             throw parser.error("expected end of JSON text after the top-level value")
         }
         return value
+    }
+
+    /// Parses a UTF-8 JSON text (a leading byte-order mark is allowed); errors name `path`
+    /// and the byte offset, as ``JSONDocument`` does.
+    ///
+    /// ```swift
+    /// let v = try JSONValue.parse(Data(#"{"a": [1, 2.5]}"#.utf8))   // ["a": [1, 2.5]]
+    /// ```
+    public static func parse(_ data: Data, path: String = "JSON text") throws -> JSONValue {
+        try JSONDocument(data: data, path: path).root.value
+    }
+}
+
+/// A JSON syntax error at a byte offset within the parsed text.
+struct JSONSyntaxError: Error {
+    let offset: Int
+    let message: String
+
+    /// The 1-based line of `offset` in `bytes`.
+    func line(in bytes: UnsafeRawBufferPointer) -> Int {
+        1 + bytes[..<min(offset, bytes.count)].lazy.filter { $0 == 0x0A }.count
     }
 }
 
@@ -62,7 +85,7 @@ private struct JSONParser {
         case UInt8(ascii: "f"): try parseLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try parseLiteral("null"); return .null
         case let byte? where byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39):
-            return .number(try parseNumber())
+            return try parseNumber()
         default:
             throw error("expected a JSON value, found \(currentDescription)")
         }
@@ -80,8 +103,7 @@ private struct JSONParser {
 
     mutating func parseObject(depth: Int) throws -> JSONValue {
         position += 1  // {
-        var members: [(key: String, value: JSONValue)] = []
-        var seen = Set<String>()
+        var members = JSONObject()
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             position += 1
@@ -94,14 +116,14 @@ private struct JSONParser {
                 throw error("expected a string key in object, found \(currentDescription)")
             }
             let key = try parseString()
-            guard seen.insert(key).inserted else {
-                throw JSONSyntaxError(offset: keyOffset, message: "duplicate key \"\(key)\" in object")
+            guard members[key] == nil else {
+                throw JSONSyntaxError(offset: keyOffset, message: "key \"\(key)\" appears twice in the object")
             }
             skipWhitespace()
             try expect(UInt8(ascii: ":"), "':' after object key \"\(key)\"")
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            members.append((key, value))
+            members[key] = value
             skipWhitespace()
             if current == UInt8(ascii: ",") {
                 position += 1
@@ -133,7 +155,8 @@ private struct JSONParser {
         }
     }
 
-    mutating func parseNumber() throws -> String {
+    /// A number: `.int` when written without fraction or exponent and within `Int`, else `.double`.
+    mutating func parseNumber() throws -> JSONValue {
         let start = position
         if current == UInt8(ascii: "-") { position += 1 }
         guard let first = current, first >= 0x30 && first <= 0x39 else {
@@ -159,7 +182,10 @@ private struct JSONParser {
             }
             skipDigits()
         }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        if let integer = Int(text) { return .int(integer) }
+        guard let number = Double(text) else { throw JSONSyntaxError(offset: start, message: "number \(text) cannot be read") }
+        return .double(number)
     }
 
     mutating func skipDigits() {

@@ -143,11 +143,11 @@ extension SafeTensors {
                                    message: "entry is \(value.typeName); expected an object with dtype, shape and data_offsets")
         }
         func field(_ name: String) throws -> JSONValue {
-            guard let found = fields.first(where: { $0.key == name }) else {
+            guard let found = fields[name] else {
                 throw SafeTensorsError(kind: .malformedHeader, path: path, key: key,
                                        message: "missing \"\(name)\"; expected dtype, shape and data_offsets")
             }
-            return found.value
+            return found
         }
 
         guard case .string(let dtype) = try field("dtype") else {

@@ -24,7 +24,7 @@ extension SafeTensors {
                     try sink.write(tensors[name]!.data)
                 }
             }
-        } catch let error as AtomicFileError {
+        } catch let error as FileError {
             throw SafeTensorsError(kind: .io, path: path, message: error.message)
         }
     }

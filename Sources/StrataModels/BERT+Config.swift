@@ -1,37 +1,9 @@
 import Foundation
 import StrataIO
 
-/// A BERT checkpoint folder that cannot be used: the file, the key (a JSON key path or a
-/// tensor name) where the problem is, and what was expected.
-///
-/// ```swift
-/// // config.json: key 'num_attention_heads': 0; expected 1 to 1024
-/// ```
-public struct BERTError: Error, CustomStringConvertible, LocalizedError, Equatable, Sendable {
-    /// The file concerned (`config.json`, `model.safetensors`, ...); may be empty.
-    public let path: String
-    /// The JSON key or tensor name concerned; empty when the problem is the file as a whole.
-    public let key: String
-    /// What was wrong or expected.
-    public let message: String
-
-    /// An error about `key` (default: none) in the file at `path`.
-    public init(path: String, key: String = "", message: String) {
-        self.path = path
-        self.key = key
-        self.message = message
-    }
-
-    /// The path, the key and the message, joined by ": ".
-    public var description: String {
-        let place = [path, key.isEmpty ? "" : "key '\(key)'"].filter { !$0.isEmpty }.joined(separator: ": ")
-        return place.isEmpty ? message : place + ": " + message
-    }
-    /// The same text as `description`, for `LocalizedError`.
-    public var errorDescription: String? { description }
-
-    init(_ error: JSONDocumentError) { self.init(path: error.path, key: error.keyPath, message: error.message) }
-}
+/// A BERT checkpoint (config.json, model.safetensors) whose contents do not fit: a ``FileError``
+/// naming the JSON key or tensor.
+public typealias BERTError = FileError
 
 extension BERT.Config {
     /// Upper bounds that no real BERT reaches; larger values are taken for a damaged file
@@ -79,7 +51,7 @@ extension BERT.Config {
                       maximumPositions: sizes["max_position_embeddings"]!, typeVocabularySize: sizes["type_vocab_size"]!,
                       activation: activation, layerNormEpsilon: epsilon)
         } catch let error as JSONDocumentError {
-            throw BERTError(error)
+            throw error
         }
         try validate(source: path)
     }

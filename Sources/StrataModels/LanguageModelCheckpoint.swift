@@ -61,17 +61,8 @@ public enum LanguageModel {
     }
 }
 
-/// Why a language-model checkpoint could not be read or written.
-public struct LanguageModelCheckpointError: Error, CustomStringConvertible, LocalizedError {
-    /// The file or directory concerned.
-    public let path: String
-    /// What went wrong.
-    public let reason: String
-    /// The path and the reason, joined by ": ".
-    public var description: String { "\(path): \(reason)" }
-    /// The same text as `description`, for `LocalizedError`.
-    public var errorDescription: String? { description }
-}
+/// A language-model checkpoint directory that cannot be read or does not fit: a ``FileError``.
+public typealias LanguageModelCheckpointError = FileError
 
 /// A language model saved as a directory: `model.safetensors` (weights; the architecture, its
 /// config and the tokenizer kind in the header metadata, repeated in `config.json`) beside the tokenizer's files

@@ -1,29 +1,10 @@
 import Foundation
+import StrataIO
 import StrataCore
 
-/// A pretrained model's files do not hold what the loader expects: names the file, the key
-/// (a tensor name or metadata key) and what was wrong. Config values out of range are a
-/// `ConfigError` instead (see ``Llama/Config/validate(source:keys:)``).
-public struct ModelFileError: Error, CustomStringConvertible, LocalizedError, Equatable {
-    /// The file concerned.
-    public let path: String
-    /// The tensor name or metadata key concerned; nil when the problem is the file as a whole.
-    public let key: String?
-    /// What was wrong.
-    public let message: String
-
-    /// An error about `key` (default: none) in the file at `path`.
-    public init(path: String, key: String? = nil, _ message: String) {
-        self.path = path
-        self.key = key
-        self.message = message
-    }
-
-    /// The path, the key when there is one and the message, joined by ": ".
-    public var description: String { key.map { "\(path): \($0): \(message)" } ?? "\(path): \(message)" }
-    /// The same text as `description`, for `LocalizedError`.
-    public var errorDescription: String? { description }
-}
+/// A model file (GGUF, safetensors, config.json) whose contents do not fit: a ``FileError``
+/// naming the tensor or metadata key.
+public typealias ModelFileError = FileError
 
 extension Llama.Config {
     /// What each field is called in a file format, so that errors name the file's own key.

@@ -31,7 +31,7 @@ extension SentenceEncoder {
         do {
             model = try BERT.load(directory: transformerDirectory)
         } catch let error as JSONDocumentError {
-            throw BERTError(error)
+            throw error
         }
         let tokenizer = try WordPieceTokenizer.load(directory: transformerDirectory)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
@@ -85,7 +85,7 @@ extension SentenceEncoder {
             }
             return pipeline
         } catch let error as JSONDocumentError {
-            throw SentenceEncoderError(path: error.path, key: error.keyPath, message: error.message)
+            throw error   // already names the file and key
         }
     }
 
@@ -107,7 +107,7 @@ extension SentenceEncoder {
             guard !modes.isEmpty else { throw root.error("no pooling mode is switched on") }
             return modes
         } catch let error as JSONDocumentError {
-            throw SentenceEncoderError(path: error.path, key: error.keyPath, message: error.message)
+            throw error   // already names the file and key
         }
     }
 
@@ -125,7 +125,7 @@ extension SentenceEncoder {
             }
             return (length, try root.optionalMember("do_lower_case")?.bool() ?? false)
         } catch let error as JSONDocumentError {
-            throw SentenceEncoderError(path: error.path, key: error.keyPath, message: error.message)
+            throw error   // already names the file and key
         }
     }
 }

@@ -12,11 +12,9 @@ public enum RatingFormat: String, Sendable, CaseIterable {
 }
 
 /// Why a ratings file could not be read at all.
-public struct RatingFileError: Error, CustomStringConvertible, Equatable {
-    public let path: String
-    public let message: String
-    public var description: String { "\(path): \(message)" }
+public typealias RatingFileError = FileError
 
+extension FileError {
     /// The bytes of `path` through `FileBytes` (regular file, at most 4 GiB); failures name the file.
     static func readFile(_ path: String) throws -> [UInt8] {
         do { return try FileBytes.read(path: path, maxBytes: 1 << 32) } catch let error as FileBytes.ReadError {

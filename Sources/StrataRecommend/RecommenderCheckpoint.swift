@@ -39,8 +39,8 @@ public struct RecommenderCheckpoint {
         let metadata = ["strata_recommender": model.kind.rawValue, "config": try model.configJSON(), "format_version": "1",
                         "rating_min": String(range.lowerBound), "rating_max": String(range.upperBound)]
         try SafeTensors.save(tensors, metadata: metadata, to: "\(directory)/\(modelFile)")
-        let ids = try JSONSerialization.data(withJSONObject: ["users": data.users.ids, "items": data.items.ids], options: [.sortedKeys])
-        try AtomicFile.write([UInt8](ids), to: "\(directory)/\(idsFile)")
+        let ids: JSONValue = ["users": .array(data.users.ids.map(JSONValue.string)), "items": .array(data.items.ids.map(JSONValue.string))]
+        try AtomicFile.write(ids.jsonString(pretty: false), to: "\(directory)/\(idsFile)")
     }
 
     /// Loads a checkpoint written by `save`; throws `RecommenderError` naming the file when a
@@ -94,11 +94,13 @@ public struct RecommenderCheckpoint {
         model.train(false)
         seen = (0..<model.userCount).map { Array(seenItems[Int(starts[$0])..<Int(starts[$0 + 1])]) }
 
-        let idsData: Data
-        do { idsData = Data(try FileBytes.read(path: idsPath, maxBytes: 1 << 30)) } catch { throw RecommenderError("\(error)") }
-        guard let ids = try? JSONSerialization.jsonObject(with: idsData) as? [String: [String]],
-              let userIds = ids["users"], let itemIds = ids["items"] else {
-            throw RecommenderError("\(idsPath): expected a JSON object with string arrays 'users' and 'items'")
+        let userIds: [String], itemIds: [String]
+        do {
+            let root = try JSONDocument(path: idsPath, maximumBytes: 1 << 30).root
+            userIds = try root.member("users").elements().map { try $0.string() }
+            itemIds = try root.member("items").elements().map { try $0.string() }
+        } catch let error as JSONDocumentError {
+            throw RecommenderError("\(error) (expected a JSON object with string arrays 'users' and 'items')")
         }
         for (name, list) in [("users", userIds), ("items", itemIds)] where Set(list).count != list.count {
             throw RecommenderError("\(idsPath): '\(name)' lists an id twice; every id must be unique")

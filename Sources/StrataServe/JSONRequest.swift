@@ -16,7 +16,7 @@ struct JSONRequest {
         do {
             root = try JSONDocument(data: Data(bytes), path: "request body").root
         } catch let error as JSONDocumentError {
-            throw APIError.invalidRequest("The request body is not valid JSON: \(error.message)", code: "invalid_json")
+            throw APIError.invalidRequest("The request body is not valid JSON: \(error.locatedMessage)", code: "invalid_json")
         }
         guard (try? root.members()) != nil else {
             throw APIError.invalidRequest("The request body must be a JSON object, found \(root.typeDescription)", code: "invalid_json")

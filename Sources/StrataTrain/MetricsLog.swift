@@ -41,7 +41,9 @@ public final class MetricsLog {
             switch URL(fileURLWithPath: path).pathExtension.lowercased() {
             case "csv": self = .csv
             case "jsonl", "ndjson": self = .jsonLines
-            default: throw ReportFileError.unknownFormat(path: path, expected: ".csv or .jsonl")
+            default:
+                throw FileError(path: path, found: "cannot tell the format from the extension",
+                                expected: ".csv or .jsonl")
             }
         }
     }
@@ -56,7 +58,7 @@ public final class MetricsLog {
     /// Rows logged through this object.
     public private(set) var rowCount = 0
 
-    private var handle: FileHandle?
+    private var file: AppendingFile?
 
     /// Opens (creating it and its folders when missing) a metrics file.
     ///
@@ -74,26 +76,13 @@ public final class MetricsLog {
     public init(path: String, format: Format? = nil, append: Bool = false) throws {
         self.path = path
         self.format = try format ?? Format(path: path)
-        try AtomicFile.createParentDirectory(of: path)
-        let manager = FileManager.default
-        if append, self.format == .csv, let existing = manager.contents(atPath: path),
+        if append, self.format == .csv, let existing = FileManager.default.contents(atPath: path),
            let text = String(data: existing, encoding: .utf8),
            let header = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first,
            !header.isEmpty {
             columns = Self.parseCSVLine(String(header))
         }
-        if !append || !manager.fileExists(atPath: path) {
-            guard manager.createFile(atPath: path, contents: nil) else {
-                throw ReportFileError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
-            }
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            try handle.seekToEnd()
-            self.handle = handle
-        } catch {
-            throw ReportFileError.cannotOpen(path: path, reason: error.localizedDescription)
-        }
+        file = try AppendingFile(path: path, truncate: !append)
     }
 
     deinit { close() }
@@ -138,8 +127,8 @@ public final class MetricsLog {
     /// log.close()
     /// ```
     public func close() {
-        try? handle?.close()
-        handle = nil
+        file?.close()
+        file = nil
     }
 
     /// Writes a final result object to `path` atomically, pretty-printed with
@@ -169,21 +158,14 @@ public final class MetricsLog {
     }
 
     private func write(_ text: String) throws {
-        guard let handle else { return }
-        do {
-            try handle.write(contentsOf: Data(text.utf8))
-        } catch {
-            throw ReportFileError.cannotWrite(path: path, reason: error.localizedDescription)
-        }
+        try file?.append(text)
     }
 
     static func jsonLine(_ row: [(String, JSONValue)]) -> String {
         var text = "{"
         for (index, (key, value)) in row.enumerated() {
             if index > 0 { text += "," }
-            JSONValue.appendQuoted(key, to: &text)
-            text += ":"
-            value.append(to: &text, pretty: false, indent: 0)
+            text += JSONValue.quoted(key) + ":" + value.jsonString(pretty: false)
         }
         return text + "}\n"
     }

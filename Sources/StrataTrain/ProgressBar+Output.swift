@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -85,19 +86,8 @@ extension ProgressBar {
         /// then writes all of `text` to `descriptor`.
         private static func writeAll(_ text: String, to descriptor: Int32) {
             fflush(nil)
-            var bytes = Array(text.utf8)[...]
-            while !bytes.isEmpty {
-                let written = bytes.withUnsafeBytes { buffer in
-                    systemWrite(descriptor, buffer.baseAddress, buffer.count)
-                }
-                if written > 0 {
-                    bytes = bytes.dropFirst(written)
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return  // a closed pipe: progress is not worth failing over
-                }
-            }
+            // A closed pipe is not worth failing over: a failed write is dropped.
+            _ = Array(text.utf8).withUnsafeBytes { FileDescriptorWriter.writeAll($0, to: descriptor) }
         }
 
         /// The file descriptor behind this output, if any.
@@ -145,15 +135,4 @@ extension ProgressBar {
         /// Plain lines at most every few seconds or percent, then a final line.
         case log
     }
-}
-
-/// `write(2)` under a name that members called `write` do not hide.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(descriptor, bytes, count)
-    #elseif canImport(Musl)
-    return Musl.write(descriptor, bytes, count)
-    #else
-    return Darwin.write(descriptor, bytes, count)
-    #endif
 }

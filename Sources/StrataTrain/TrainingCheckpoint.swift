@@ -112,10 +112,5 @@ public struct TrainingCheckpoint {
     }
 }
 
-/// A checkpoint that cannot be used, with the file it came from.
-public struct CheckpointError: Error, CustomStringConvertible {
-    public let path: String
-    public let message: String
-    public init(path: String, message: String) { self.path = path; self.message = message }
-    public var description: String { "\(path): \(message)" }
-}
+/// A training checkpoint that cannot be read or does not fit the trainer: a ``FileError``.
+public typealias CheckpointError = FileError

@@ -47,7 +47,7 @@ struct JSONDocumentTests {
     }
 
     @Test func malformedInputNamesTheOffset() throws {
-        #expect(throws: JSONDocumentError(path: "cfg.json", keyPath: "", message: "invalid JSON at byte 6: expected a JSON value, found '}'")) {
+        #expect(throws: FileError(path: "cfg.json", at: .offset(6), found: "invalid JSON: expected a JSON value, found '}'")) {
             try document(#"{"a": }"#)
         }
         #expect(throws: JSONDocumentError(path: "bad.json", keyPath: "", message: "not valid UTF-8; expected a UTF-8 JSON text")) {

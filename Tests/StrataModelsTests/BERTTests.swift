@@ -86,7 +86,7 @@ struct BERTLoadingTests {
             _ = try BERT.Config(contentsOf: dir.path + "/config.json")
             Issue.record("malformed JSON was accepted")
         } catch let error as BERTError {
-            #expect(error.description.hasPrefix(dir.path + "/config.json: invalid JSON at byte 17"), "\(error)")
+            #expect(error.description.hasPrefix(dir.path + "/config.json: at byte 17: invalid JSON"), "\(error)")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import StrataIO
 import StrataTrain
 import Testing
 
@@ -291,9 +292,10 @@ struct MetricsLogTests {
 
     @Test("an unknown extension is an error that names the file")
     func unknownExtension() {
-        #expect(throws: ReportFileError.self) { try MetricsLog(path: "metrics.txt") }
-        let error = ReportFileError.unknownFormat(path: "metrics.txt", expected: ".csv or .jsonl")
-        #expect(error.description.contains("metrics.txt"))
+        #expect(throws: FileError(path: "metrics.txt", found: "cannot tell the format from the extension", expected: ".csv or .jsonl")) {
+            try MetricsLog(path: "metrics.txt")
+        }
+        do { _ = try MetricsLog(path: "metrics.txt") } catch { #expect("\(error)".contains("metrics.txt")) }
     }
 
     @Test("the result file is pretty, sorted, parseable and has no NaN")
