@@ -22,7 +22,7 @@ struct OptimizerGroupTests {
     }
 
     /// Optimizers built over groups, and over one list, with the same non-group settings.
-    static let makers: [(String, ([ParameterGroup], Double) -> Optimizer)] = [
+    static let makers: [(String, @Sendable ([ParameterGroup], Double) -> Optimizer)] = [
         ("SGD", { SGD(groups: $0, learningRate: 0.05, momentum: 0.9, weightDecay: $1, nesterov: true) }),
         ("Adam", { Adam(groups: $0, learningRate: 0.05, weightDecay: $1) }),
         ("AdamW", { AdamW(groups: $0, learningRate: 0.05, betas: (0.9, 0.99), weightDecay: $1) }),
