@@ -97,10 +97,10 @@ public struct ImageClassifierCheckpoint {
         let checkpoint = quantization == nil ? try TrainingCheckpoint.load(path: path) : nil
         let meta = checkpoint?.metadata ?? header
         guard let kindName = meta["model"], let kind = ImageModelKind(rawValue: kindName) else {
-            throw CheckpointError(path: path, message: "metadata 'model' is \(meta["model"].map { "'\($0)'" } ?? "missing"); expected mlp or cnn (a checkpoint from 'strata train mnist')")
+            throw FileError(path: path, message: "metadata 'model' is \(meta["model"].map { "'\($0)'" } ?? "missing"); expected mlp or cnn (a checkpoint from 'strata train mnist')")
         }
         do { model = try kind.make(configJSON: meta["model_config"]) }
-        catch { throw CheckpointError(path: path, message: "metadata 'model_config' is not a valid \(kind.rawValue) configuration: \(error)") }
+        catch { throw FileError(path: path, message: "metadata 'model_config' is not a valid \(kind.rawValue) configuration: \(error)") }
         if let quantization {
             try ModelQuantization.load(entries, prefix: "model.", spec: quantization, into: model, path: path)
         } else {

@@ -54,33 +54,27 @@ struct DistillCommand: ParsableCommand {
         let teacherAccuracy = Trainer(model: teacherModel, optimizer: SGD(teacherModel.parameters(), learningRate: 0))
             .evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? .nan
 
-        func trainStudent(alpha: Double) -> (Module, Double) {
+        // The student trains in the one loop, Trainer, whose step here adds the teacher's soft targets.
+        func trainStudent(alpha: Double) throws -> (Module, Double) {
             Tensor.manualSeed(seed)
             let model = shape.make()
-            let optimizer = Adam(model.parameters(), learningRate: lr)
-            let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
-            for epoch in 0..<epochs {
-                var total = 0.0, count = 0
-                for batch in loader.epoch(epoch) {
-                    let soft = withoutGradients { teacherModel(batch.inputs) }
-                    let loss = distillationLoss(studentLogits: model(batch.inputs), teacherLogits: soft, targets: batch.targets,
-                                                temperature: temperature, alpha: alpha)
-                    total += loss.item(); count += 1
-                    loss.backward()
-                    optimizer.step()
-                    optimizer.zeroGradients()
-                }
-                print(String(format: "  %@ epoch %d/%d: loss %.4f", alpha > 0 ? "distilled" : "alone", epoch + 1, epochs, total / Double(max(count, 1))))
+            let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: lr), metrics: [.accuracy])
+            trainer.trainStep = { batch in
+                let soft = withoutGradients { teacherModel(batch.inputs) }
+                let logits = model(batch.inputs)
+                return (logits, distillationLoss(studentLogits: logits, teacherLogits: soft, targets: batch.targets,
+                                                 temperature: temperature, alpha: alpha))
             }
+            print(alpha > 0 ? "distilled student:" : "student alone:")
+            try trainer.fit(DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed), epochs: epochs)
             model.train(false)
-            let accuracy = Trainer(model: model, optimizer: SGD(model.parameters(), learningRate: 0))
-                .evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? .nan
+            let accuracy = trainer.evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? .nan
             return (model, accuracy)
         }
 
         print("teacher \(classifier.kind.rawValue) (\(teacherModel.parameterCount) parameters): test accuracy \(String(format: "%.2f%%", teacherAccuracy * 100))")
         print("student \(student.rawValue) \(shape.description), T = \(temperature), alpha = \(alpha), \(epochs) epochs")
-        let (distilled, distilledAccuracy) = trainStudent(alpha: alpha)
+        let (distilled, distilledAccuracy) = try trainStudent(alpha: alpha)
         var result: [String: JSONValue] = [
             "teacher_accuracy": JSONValue(teacherAccuracy), "teacher_parameters": JSONValue(teacherModel.parameterCount),
             "student_parameters": JSONValue(distilled.parameterCount), "student_accuracy": JSONValue(distilledAccuracy),
@@ -88,7 +82,7 @@ struct DistillCommand: ParsableCommand {
         ]
         print(String(format: "distilled student: test accuracy %.2f%%", distilledAccuracy * 100))
         if baseline {
-            let (_, aloneAccuracy) = trainStudent(alpha: 0)
+            let (_, aloneAccuracy) = try trainStudent(alpha: 0)
             print(String(format: "student trained alone: test accuracy %.2f%%", aloneAccuracy * 100))
             result["student_alone_accuracy"] = JSONValue(aloneAccuracy)
         }

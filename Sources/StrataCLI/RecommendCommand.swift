@@ -52,7 +52,7 @@ enum RecommenderCommandSupport {
     static func userFacing<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as RecommenderError {
             throw UserFacingError(error.description)
-        } catch let error as RatingFileError {
+        } catch let error as FileError {
             throw UserFacingError(error.description)
         } catch let error as SafeTensorsError {
             throw UserFacingError(error.description)

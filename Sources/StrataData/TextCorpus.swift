@@ -2,8 +2,6 @@ import Foundation
 import StrataIO
 import StrataCore
 
-/// A text corpus that could not be read: a ``FileError``.
-public typealias TextCorpusError = FileError
 
 /// A tokenized text split into a training part and a validation part (the last
 /// `validationFraction` of the text, as nanoGPT does), from which random windows are drawn.
@@ -25,7 +23,7 @@ public struct TextCorpus: Sendable {
     /// Tokenizes `text` and splits off the last `validationFraction` of the tokens.
     public init(text: String, tokenizer: Tokenizer, validationFraction: Double = 0.1, name: String = "corpus") throws {
         ensure(validationFraction >= 0 && validationFraction < 1, "TextCorpus: validationFraction must be in [0, 1)")
-        guard !text.isEmpty else { throw TextCorpusError(path: name, reason: "the corpus is empty") }
+        guard !text.isEmpty else { throw FileError(path: name, reason: "the corpus is empty") }
         let ids = try tokenizer.encode(text).map(Int32.init)
         let cut = ids.count - Int((Double(ids.count) * validationFraction).rounded())
         train = Array(ids[..<cut])
@@ -39,16 +37,16 @@ public struct TextCorpus: Sendable {
         do {
             bytes = try FileBytes.read(path: path)
         } catch let error as FileBytes.ReadError {
-            throw TextCorpusError(path: path, reason: error.message)
+            throw FileError(path: path, reason: error.message)
         }
         if Gzip.isGzip(bytes) {
             do { bytes = try Gzip.decompress(bytes) } catch {
-                throw TextCorpusError(path: path, reason: "corrupt gzip data: \(error)")
+                throw FileError(path: path, reason: "corrupt gzip data: \(error)")
             }
         }
-        guard !bytes.isEmpty else { throw TextCorpusError(path: path, reason: "the file is empty; a corpus needs text") }
+        guard !bytes.isEmpty else { throw FileError(path: path, reason: "the file is empty; a corpus needs text") }
         if let offset = firstInvalidUTF8(bytes) {
-            throw TextCorpusError(path: path, reason: "not UTF-8 text: invalid byte 0x\(String(bytes[offset], radix: 16)) at offset \(offset)")
+            throw FileError(path: path, reason: "not UTF-8 text: invalid byte 0x\(String(bytes[offset], radix: 16)) at offset \(offset)")
         }
         return String(decoding: bytes, as: UTF8.self)
     }

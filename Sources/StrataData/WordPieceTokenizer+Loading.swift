@@ -101,7 +101,7 @@ extension WordPieceTokenizer {
             }
             try self.init(vocabulary: vocabulary.map { $0! }, basic: basic, specialTokens: specials,
                           continuingPrefix: prefix, maximumCharactersPerWord: maxChars, literalTokens: literal, source: path)
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw TokenizerError.malformedFile(path: path, line: 0, reason: error.locatedMessage)
         }
     }
@@ -164,7 +164,7 @@ extension WordPieceTokenizer {
             if let t = try spelling("pad_token") { specials.padding = t }
             if let t = try spelling("mask_token") { specials.mask = t }
             return (basic, specials)
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw TokenizerError.malformedFile(path: path, line: 0, reason: error.locatedMessage)
         }
     }
@@ -172,7 +172,7 @@ extension WordPieceTokenizer {
     private static func parseJSON(_ path: String) throws -> JSONDocument {
         do {
             return try JSONDocument(path: path, maximumBytes: maximumFileBytes)
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw TokenizerError.malformedFile(path: path, line: 0, reason: error.locatedMessage)
         }
     }

@@ -108,8 +108,6 @@ extension FileError {
     }
 }
 
-/// A JSON file that could not be read, or whose values are not what a reader expected.
-public typealias JSONDocumentError = FileError
 
 #if canImport(Foundation)
 import Foundation

@@ -19,14 +19,14 @@ public struct JSONDocument: Sendable {
 
     /// Reads and parses the JSON file at `path`.
     ///
-    /// Throws `JSONDocumentError` when the file cannot be read, is larger than `maximumBytes`,
+    /// Throws `FileError` when the file cannot be read, is larger than `maximumBytes`,
     /// is not UTF-8, or is not valid JSON (with the byte offset of the problem).
     public init(path: String, maximumBytes: Int = JSONDocument.defaultMaximumBytes) throws {
         let data: Data
         do {
             let size = try FileBytes.checkRegularFile(path: path)
             guard size <= maximumBytes else {
-                throw JSONDocumentError(path: path, keyPath: "", message: "file is \(size) bytes; expected at most \(maximumBytes)")
+                throw FileError(path: path, keyPath: "", message: "file is \(size) bytes; expected at most \(maximumBytes)")
             }
             data = try FileBytes.map(path: path)
         }
@@ -43,7 +43,7 @@ public struct JSONDocument: Sendable {
         var bytes = [UInt8](data)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }   // UTF-8 byte-order mark
         guard Self.isValidUTF8(bytes) else {
-            throw JSONDocumentError(path: path, keyPath: "", message: "not valid UTF-8; expected a UTF-8 JSON text")
+            throw FileError(path: path, keyPath: "", message: "not valid UTF-8; expected a UTF-8 JSON text")
         }
         let value: JSONValue
         do {
@@ -82,8 +82,8 @@ public struct JSONNode: Sendable {
     /// ```swift
     /// throw node.error("expected at most 64 layers, found 1000")
     /// ```
-    public func error(_ message: String) -> JSONDocumentError {
-        JSONDocumentError(path: path, keyPath: keyPath, message: message)
+    public func error(_ message: String) -> FileError {
+        FileError(path: path, keyPath: keyPath, message: message)
     }
 
     /// True for JSON `null`.
@@ -107,7 +107,7 @@ public struct JSONNode: Sendable {
     /// The member `key` of this object; throws when it is missing or `null`.
     public func member(_ key: String) throws -> JSONNode {
         guard let node = try optionalMember(key) else {
-            throw JSONDocumentError(path: path, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, message: "missing; expected a value")
+            throw FileError(path: path, keyPath: keyPath.isEmpty ? key : keyPath + "." + key, message: "missing; expected a value")
         }
         return node
     }

@@ -1,9 +1,6 @@
 import Foundation
 import StrataIO
 
-/// A BERT checkpoint (config.json, model.safetensors) whose contents do not fit: a ``FileError``
-/// naming the JSON key or tensor.
-public typealias BERTError = FileError
 
 extension BERT.Config {
     /// Upper bounds that no real BERT reaches; larger values are taken for a damaged file
@@ -50,13 +47,13 @@ extension BERT.Config {
                       heads: sizes["num_attention_heads"]!, intermediateSize: sizes["intermediate_size"]!,
                       maximumPositions: sizes["max_position_embeddings"]!, typeVocabularySize: sizes["type_vocab_size"]!,
                       activation: activation, layerNormEpsilon: epsilon)
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw error
         }
         try validate(source: path)
     }
 
-    /// Throws a `BERTError` naming `source` and the config key of the first value that is out of
+    /// Throws a `FileError` naming `source` and the config key of the first value that is out of
     /// range or inconsistent.
     public func validate(source: String = "config.json") throws {
         let values: [String: Int] = [
@@ -65,14 +62,14 @@ extension BERT.Config {
             "max_position_embeddings": maximumPositions, "type_vocab_size": typeVocabularySize,
         ]
         for (key, range) in Self.limits where !range.contains(values[key]!) {
-            throw BERTError(path: source, key: key, message: "\(values[key]!); expected \(range.lowerBound) to \(range.upperBound)")
+            throw FileError(path: source, key: key, message: "\(values[key]!); expected \(range.lowerBound) to \(range.upperBound)")
         }
         guard hiddenSize % heads == 0 else {
-            throw BERTError(path: source, key: "num_attention_heads",
+            throw FileError(path: source, key: "num_attention_heads",
                             message: "hidden_size \(hiddenSize) is not divisible by \(heads) heads")
         }
         guard layerNormEpsilon > 0 && layerNormEpsilon < 1 else {
-            throw BERTError(path: source, key: "layer_norm_eps", message: "\(layerNormEpsilon); expected a number in (0, 1)")
+            throw FileError(path: source, key: "layer_norm_eps", message: "\(layerNormEpsilon); expected a number in (0, 1)")
         }
     }
 }

@@ -36,25 +36,25 @@ extension BERT {
         let needed = config.parameterCount(pooler: hasPooler)
         let bytes = entries.values.reduce(0) { $0 + $1.data.count }
         guard needed <= bytes / 2 else {
-            throw BERTError(path: weightsPath, message: "holds \(bytes) bytes of tensors; config.json describes a model of \(needed) weights")
+            throw FileError(path: weightsPath, message: "holds \(bytes) bytes of tensors; config.json describes a model of \(needed) weights")
         }
         let bert = BERT(config, pooler: hasPooler)
         try bert.loadWeights(entries, path: weightsPath)
         return bert
     }
 
-    /// The tensors of a safetensors file, with read errors turned into `BERTError`s.
+    /// The tensors of a safetensors file, with read errors turned into `FileError`s.
     static func readCheckpoint(_ path: String) throws -> [String: SafeTensorsEntry] {
         do {
             return try SafeTensors.read(path: path).tensors
         } catch let error as SafeTensorsError {
-            throw BERTError(path: path, key: error.key ?? "", message: error.offset.map { "at byte \($0): " } .map { $0 + error.message } ?? error.message)
+            throw FileError(path: path, key: error.key ?? "", message: error.offset.map { "at byte \($0): " } .map { $0 + error.message } ?? error.message)
         }
     }
 
     /// Copies checkpoint tensors into the model by their Hugging Face names.
     ///
-    /// Throws a `BERTError` naming `path` and the tensor when a weight is missing, when the
+    /// Throws a `FileError` naming `path` and the tensor when a weight is missing, when the
     /// checkpoint holds a tensor the model does not have (other than `embeddings.position_ids`),
     /// or when a tensor's shape differs from the model's or its dtype is not F32, F16 or BF16
     /// (the last two are widened to float32).
@@ -63,21 +63,21 @@ extension BERT {
         let ownNames = Set(own.map(\.name))
         let missing = own.map(\.name).filter { entries[$0] == nil }
         if !missing.isEmpty {
-            throw BERTError(path: path, key: missing[0],
+            throw FileError(path: path, key: missing[0],
                             message: "missing (\(missing.count) weight\(missing.count == 1 ? "" : "s") missing: \(Self.list(missing)))")
         }
         let unexpected = entries.keys.filter { !ownNames.contains($0) && !Self.ignoredCheckpointKeys.contains($0) }.sorted()
         if !unexpected.isEmpty {
-            throw BERTError(path: path, key: unexpected[0],
+            throw FileError(path: path, key: unexpected[0],
                             message: "not a weight of this BERT (\(unexpected.count) unexpected: \(Self.list(unexpected)))")
         }
         for (name, tensor) in own {
             let entry = entries[name]!
             guard entry.shape == tensor.shape.dims else {
-                throw BERTError(path: path, key: name, message: "shape \(entry.shape); expected \(tensor.shape.dims)")
+                throw FileError(path: path, key: name, message: "shape \(entry.shape); expected \(tensor.shape.dims)")
             }
             guard let size = SafeTensors.byteSize(ofDType: entry.dtype), entry.data.count == tensor.count * size else {
-                throw BERTError(path: path, key: name, message: "\(entry.data.count) bytes of \(entry.dtype); expected \(tensor.count) elements")
+                throw FileError(path: path, key: name, message: "\(entry.data.count) bytes of \(entry.dtype); expected \(tensor.count) elements")
             }
             switch entry.dtype {
             case "F32":
@@ -91,7 +91,7 @@ extension BERT {
                     for i in 0..<destination.count { destination[i] = values[i] }
                 }
             default:
-                throw BERTError(path: path, key: name, message: "dtype \(entry.dtype); expected F32, F16 or BF16")
+                throw FileError(path: path, key: name, message: "dtype \(entry.dtype); expected F32, F16 or BF16")
             }
         }
     }

@@ -1,3 +1,4 @@
+import StrataIO
 import Foundation
 import StrataData
 
@@ -35,26 +36,26 @@ public final class GGUFTokenizer: ByteTokenizer, @unchecked Sendable {
     public init(model: String, pre: String?, tokens: [String], tokenTypes: [Int]?, merges: [String],
                 bosID: Int?, eosID: Int?, eotID: Int? = nil, addsBOS: Bool, source: String) throws {
         guard model == "gpt2" else {
-            throw ModelFileError(path: source, key: "tokenizer.ggml.model",
+            throw FileError(path: source, key: "tokenizer.ggml.model",
                                  "\(model.debugDescription) is not supported (only \"gpt2\", byte-level BPE)")
         }
         guard let preTokenizer = ByteLevelPreTokenizer(ggmlName: pre ?? "default") else {
-            throw ModelFileError(path: source, key: "tokenizer.ggml.pre",
+            throw FileError(path: source, key: "tokenizer.ggml.pre",
                                  "pre-tokenizer \((pre ?? "").debugDescription) is not supported (supported: gpt2, smollm, llama-bpe)")
         }
-        guard !tokens.isEmpty else { throw ModelFileError(path: source, key: "tokenizer.ggml.tokens", "no tokens") }
+        guard !tokens.isEmpty else { throw FileError(path: source, key: "tokenizer.ggml.tokens", "no tokens") }
         if let tokenTypes, tokenTypes.count != tokens.count {
-            throw ModelFileError(path: source, key: "tokenizer.ggml.token_type",
+            throw FileError(path: source, key: "tokenizer.ggml.token_type",
                                  "\(tokenTypes.count) token types for \(tokens.count) tokens")
         }
         for (key, id) in [("tokenizer.ggml.bos_token_id", bosID), ("tokenizer.ggml.eos_token_id", eosID),
                           ("tokenizer.ggml.eot_token_id", eotID)] {
             if let id, !tokens.indices.contains(id) {
-                throw ModelFileError(path: source, key: key, "id \(id) is outside the vocabulary of \(tokens.count)")
+                throw FileError(path: source, key: key, "id \(id) is outside the vocabulary of \(tokens.count)")
             }
         }
         if addsBOS && bosID == nil {
-            throw ModelFileError(path: source, key: "tokenizer.ggml.add_bos_token", "BOS is to be added but there is no tokenizer.ggml.bos_token_id")
+            throw FileError(path: source, key: "tokenizer.ggml.add_bos_token", "BOS is to be added but there is no tokenizer.ggml.bos_token_id")
         }
         let special = (tokenTypes ?? []).indices.filter { tokenTypes![$0] == 3 || tokenTypes![$0] == 4 }
         bpe = try ByteLevelBPETokenizer(tokens: tokens, merges: merges, preTokenizer: preTokenizer, specialTokens: special,

@@ -61,8 +61,6 @@ public enum LanguageModel {
     }
 }
 
-/// A language-model checkpoint directory that cannot be read or does not fit: a ``FileError``.
-public typealias LanguageModelCheckpointError = FileError
 
 /// A language model saved as a directory: `model.safetensors` (weights; the architecture, its
 /// config and the tokenizer kind in the header metadata, repeated in `config.json`) beside the tokenizer's files
@@ -99,7 +97,7 @@ public enum LanguageModelCheckpoint {
                 try AtomicFile.write(try FileBytes.read(path: source), to: target)
             }
         default:
-            throw LanguageModelCheckpointError(path: directory, reason: "cannot save a tokenizer of type \(type(of: tokenizer))")
+            throw FileError(path: directory, reason: "cannot save a tokenizer of type \(type(of: tokenizer))")
         }
         if let weights {
             try SafeTensors.write(weights, metadata: metadata, to: directory + "/" + weightsFile)
@@ -118,13 +116,13 @@ public enum LanguageModelCheckpoint {
     public static func load(directory: String) throws -> (model: LanguageModel, tokenizer: Tokenizer, metadata: [String: String]) {
         let weightsPath = directory + "/" + weightsFile
         guard FileManager.default.fileExists(atPath: weightsPath) else {
-            throw LanguageModelCheckpointError(path: directory, reason: "no \(weightsFile) here; expected a directory written by 'strata train lm'")
+            throw FileError(path: directory, reason: "no \(weightsFile) here; expected a directory written by 'strata train lm'")
         }
         let (entries, metadata) = try SafeTensors.read(path: weightsPath)
         let quantization = try QuantizationSpec(metadata: metadata, path: weightsPath)
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else {
-                throw LanguageModelCheckpointError(path: weightsPath, reason: "metadata has no '\(key)'; not a Strata language model")
+                throw FileError(path: weightsPath, reason: "metadata has no '\(key)'; not a Strata language model")
             }
             return value
         }
@@ -143,10 +141,10 @@ public enum LanguageModelCheckpoint {
                 try config.validate(source: weightsPath)
                 try ConfigCheck(source: weightsPath).parameters(config.parameterEstimate, storedValues: storedValues, key: "config")
                 model = .lstm(LSTMLanguageModel(config))
-            case let other: throw LanguageModelCheckpointError(path: weightsPath, reason: "unknown architecture '\(other)' (expected gpt or lstm)")
+            case let other: throw FileError(path: weightsPath, reason: "unknown architecture '\(other)' (expected gpt or lstm)")
             }
         } catch let error as DecodingError {
-            throw LanguageModelCheckpointError(path: weightsPath, reason: "malformed config in metadata: \(DecodingErrorText.describe(error))")
+            throw FileError(path: weightsPath, reason: "malformed config in metadata: \(DecodingErrorText.describe(error))")
         }
         do {
             if let quantization {
@@ -157,28 +155,28 @@ public enum LanguageModelCheckpoint {
                 try model.module.loadStateDict(tensors)
             }
         } catch let error as QuantizationError {
-            throw LanguageModelCheckpointError(path: weightsPath, reason: error.description)
+            throw FileError(path: weightsPath, reason: error.description)
         } catch {
-            throw LanguageModelCheckpointError(path: weightsPath, reason: "weights do not fit the config: \(error)")
+            throw FileError(path: weightsPath, reason: "weights do not fit the config: \(error)")
         }
         let tokenizer: Tokenizer
         switch try field("tokenizer") {
         case "char":
             let path = directory + "/tokenizer.json"
             guard FileManager.default.fileExists(atPath: path) else {
-                throw LanguageModelCheckpointError(path: directory, reason: "the checkpoint has no tokenizer.json (its character vocabulary); copy it from the training run's directory")
+                throw FileError(path: directory, reason: "the checkpoint has no tokenizer.json (its character vocabulary); copy it from the training run's directory")
             }
             tokenizer = try CharacterTokenizer.load(path: path)
         case "gpt2":
             for name in ["vocab.json", "merges.txt"] where !FileManager.default.fileExists(atPath: directory + "/" + name) {
-                throw LanguageModelCheckpointError(path: directory, reason: "the checkpoint has no \(name) (GPT-2 tokenizer); copy vocab.json and merges.txt from Data/gpt2-tokenizer")
+                throw FileError(path: directory, reason: "the checkpoint has no \(name) (GPT-2 tokenizer); copy vocab.json and merges.txt from Data/gpt2-tokenizer")
             }
             tokenizer = try GPT2Tokenizer(directory: directory)
         case let other:
-            throw LanguageModelCheckpointError(path: weightsPath, reason: "unknown tokenizer '\(other)' (expected char or gpt2)")
+            throw FileError(path: weightsPath, reason: "unknown tokenizer '\(other)' (expected char or gpt2)")
         }
         guard tokenizer.vocabularySize <= model.vocabularySize else {
-            throw LanguageModelCheckpointError(path: directory, reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize)")
+            throw FileError(path: directory, reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(model.vocabularySize)")
         }
         model.module.train(false)
         return (model, tokenizer, metadata)

@@ -2,9 +2,6 @@ import Foundation
 import StrataIO
 import StrataCore
 
-/// A model file (GGUF, safetensors, config.json) whose contents do not fit: a ``FileError``
-/// naming the tensor or metadata key.
-public typealias ModelFileError = FileError
 
 extension Llama.Config {
     /// What each field is called in a file format, so that errors name the file's own key.

@@ -41,11 +41,11 @@ extension Llama {
         let path = file.path
         let arch = try file.requiredString("general.architecture")
         guard arch == "llama" else {
-            throw ModelFileError(path: path, key: "general.architecture", "\(arch.debugDescription) is not supported (only \"llama\")")
+            throw FileError(path: path, key: "general.architecture", "\(arch.debugDescription) is not supported (only \"llama\")")
         }
         let keys = Config.Keys.gguf(arch)
         guard let embeddingInfo = file.tensor(named: "token_embd.weight") else {
-            throw ModelFileError(path: path, key: "token_embd.weight", "tensor missing")
+            throw FileError(path: path, key: "token_embd.weight", "tensor missing")
         }
         let heads = try file.requiredInt(keys.heads)
         let vocabulary = try file.optionalInt(keys.vocabularySize)
@@ -60,20 +60,20 @@ extension Llama {
             tiedOutput: file.tensor(named: "output.weight") == nil)
         try config.validate(source: path, keys: keys)
         if let rotated = try file.optionalInt("\(arch).rope.dimension_count"), rotated != config.headWidth {
-            throw ModelFileError(path: path, key: "\(arch).rope.dimension_count",
+            throw FileError(path: path, key: "\(arch).rope.dimension_count",
                                  "rotating \(rotated) of \(config.headWidth) head dimensions is not supported")
         }
         if let scaling = try file.optionalString("\(arch).rope.scaling.type"), scaling != "none" {
-            throw ModelFileError(path: path, key: "\(arch).rope.scaling.type", "rope scaling \(scaling.debugDescription) is not supported")
+            throw FileError(path: path, key: "\(arch).rope.scaling.type", "rope scaling \(scaling.debugDescription) is not supported")
         }
 
         func info(_ name: String, _ dimensions: [Int]) throws -> GGUFTensorInfo {
-            guard let info = file.tensor(named: name) else { throw ModelFileError(path: path, key: name, "tensor missing") }
+            guard let info = file.tensor(named: name) else { throw FileError(path: path, key: name, "tensor missing") }
             guard info.dimensions == dimensions else {
-                throw ModelFileError(path: path, key: name, "dimensions \(info.dimensions) (ggml order) do not fit the config: expected \(dimensions)")
+                throw FileError(path: path, key: name, "dimensions \(info.dimensions) (ggml order) do not fit the config: expected \(dimensions)")
             }
             guard QuantizedMatrix.supportedTypes.contains(info.type) else {
-                throw ModelFileError(path: path, key: name, "type \(info.type) is not supported (supported: \(QuantizedMatrix.supportedTypes.map(\.description).joined(separator: ", ")))")
+                throw FileError(path: path, key: name, "type \(info.type) is not supported (supported: \(QuantizedMatrix.supportedTypes.map(\.description).joined(separator: ", ")))")
             }
             return info
         }
@@ -83,7 +83,7 @@ extension Llama {
             do {
                 return try QuantizedMatrix(type: i.type, rows: rows, columns: columns, bytes: file.bytes(of: i), owner: file)
             } catch {
-                throw ModelFileError(path: path, key: name, "\(error)")
+                throw FileError(path: path, key: name, "\(error)")
             }
         }
         func vector(_ name: String, _ count: Int) throws -> Tensor {
@@ -92,7 +92,7 @@ extension Llama {
                 return try QuantizedMatrix(type: i.type, rows: 1, columns: count, bytes: file.bytes(of: i), owner: file)
                     .dequantized().reshaped([count])
             } catch {
-                throw ModelFileError(path: path, key: name, "\(error)")
+                throw FileError(path: path, key: name, "\(error)")
             }
         }
 

@@ -25,14 +25,14 @@ extension Llama {
 
         func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
             guard let (entry, path) = tensors[name] else {
-                throw ModelFileError(path: dir, key: name, "tensor missing from the safetensors files")
+                throw FileError(path: dir, key: name, "tensor missing from the safetensors files")
             }
             guard entry.shape == shape else {
-                throw ModelFileError(path: path, key: name, "shape \(entry.shape) does not fit the config: expected \(shape)")
+                throw FileError(path: path, key: name, "shape \(entry.shape) does not fit the config: expected \(shape)")
             }
             let t = try entry.tensor(key: name, path: path)
             guard t.dtype.isFloatingPoint else {
-                throw ModelFileError(path: path, key: name, "dtype \(entry.dtype) is not a floating-point type")
+                throw FileError(path: path, key: name, "dtype \(entry.dtype) is not a floating-point type")
             }
             return t.dtype == .float32 ? t : t.cast(to: .float32)
         }
@@ -78,12 +78,12 @@ extension Llama {
             }
             files = shards.sorted().map { dir + "/" + $0 }
         } else {
-            throw ModelFileError(path: dir, "no model.safetensors (or model.safetensors.index.json) here")
+            throw FileError(path: dir, "no model.safetensors (or model.safetensors.index.json) here")
         }
         var tensors: [String: (SafeTensorsEntry, String)] = [:]
         for file in files {
             for (name, entry) in try SafeTensors.read(path: file).tensors {
-                guard tensors[name] == nil else { throw ModelFileError(path: file, key: name, "tensor appears in two shards") }
+                guard tensors[name] == nil else { throw FileError(path: file, key: name, "tensor appears in two shards") }
                 tensors[name] = (entry, file)
             }
         }

@@ -19,11 +19,11 @@ public struct PretrainedLlama: @unchecked Sendable {
     /// The opened GGUF file, for its metadata (such as the chat template).
     public let file: GGUFFile
 
-    /// Opens `path`; throws a `GGUFError`, `ConfigError` or `ModelFileError` naming the file when it
+    /// Opens `path`; throws a `GGUFError`, `ConfigError` or `FileError` naming the file when it
     /// is missing or malformed, or when its tokenizer has more tokens than the model has embeddings.
     public init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ModelFileError(path: path, "no such file (Scripts/fetch_models.sh fetches Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
+            throw FileError(path: path, "no such file (Scripts/fetch_models.sh fetches Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
         }
         file = try GGUFFile(path: path)
         // The tokenizer first: its temporary tables (50k merge rules) are freed and their pages
@@ -33,7 +33,7 @@ public struct PretrainedLlama: @unchecked Sendable {
         ProcessMemory.releaseFreedHeap()
         model = try Llama(gguf: file)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
-            throw ModelFileError(path: path, key: "tokenizer.ggml.tokens",
+            throw FileError(path: path, key: "tokenizer.ggml.tokens",
                                  "the tokenizer has \(tokenizer.vocabularySize) tokens, more than the model's \(model.config.vocabularySize) embeddings")
         }
     }

@@ -22,7 +22,7 @@ extension SentenceEncoder {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SentenceEncoderError(path: directory, message: "not a directory; expected a sentence-transformers model folder")
+            throw FileError(path: directory, message: "not a directory; expected a sentence-transformers model folder")
         }
         let pipeline = try Self.readModules(directory)
         let transformerDirectory = pipeline.transformerPath.isEmpty ? directory : directory + "/" + pipeline.transformerPath
@@ -30,12 +30,12 @@ extension SentenceEncoder {
         let model: BERT
         do {
             model = try BERT.load(directory: transformerDirectory)
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw error
         }
         let tokenizer = try WordPieceTokenizer.load(directory: transformerDirectory)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
-            throw SentenceEncoderError(path: transformerDirectory + "/config.json", key: "vocab_size",
+            throw FileError(path: transformerDirectory + "/config.json", key: "vocab_size",
                                        message: "\(model.config.vocabularySize); the tokenizer has \(tokenizer.vocabularySize) tokens")
         }
 
@@ -81,10 +81,10 @@ extension SentenceEncoder {
                 }
             }
             guard pipeline.poolingPath != nil else {
-                throw SentenceEncoderError(path: path, message: "no Pooling module; expected Transformer, Pooling, then optionally Normalize")
+                throw FileError(path: path, message: "no Pooling module; expected Transformer, Pooling, then optionally Normalize")
             }
             return pipeline
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw error   // already names the file and key
         }
     }
@@ -106,7 +106,7 @@ extension SentenceEncoder {
             }
             guard !modes.isEmpty else { throw root.error("no pooling mode is switched on") }
             return modes
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw error   // already names the file and key
         }
     }
@@ -124,7 +124,7 @@ extension SentenceEncoder {
                 }
             }
             return (length, try root.optionalMember("do_lower_case")?.bool() ?? false)
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw error   // already names the file and key
         }
     }

@@ -1,3 +1,4 @@
+import StrataIO
 import Foundation
 import StrataCore
 import StrataData
@@ -68,10 +69,10 @@ public final class SentenceEncoder: @unchecked Sendable {
 
     /// The embedding of each sentence, in order; `dimension` floats each.
     ///
-    /// Throws `SentenceEncoderError` when `batchSize` is not positive.
+    /// Throws `FileError` when `batchSize` is not positive.
     public func encode(_ sentences: [String], batchSize: Int = 32) throws -> [[Float]] {
         guard batchSize > 0 else {
-            throw SentenceEncoderError(path: "", key: "batchSize", message: "\(batchSize); expected a positive batch size")
+            throw FileError(path: "", key: "batchSize", message: "\(batchSize); expected a positive batch size")
         }
         let ids = tokenize(sentences)
         // Longest first, so that the batches hold sentences of similar length.
@@ -165,6 +166,3 @@ public final class SentenceEncoder: @unchecked Sendable {
     }
 }
 
-/// A sentence-transformers folder (or an argument) that cannot be used: the same error as a
-/// BERT folder's, naming the file, the key and what was expected.
-public typealias SentenceEncoderError = BERTError

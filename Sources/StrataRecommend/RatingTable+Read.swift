@@ -11,14 +11,12 @@ public enum RatingFormat: String, Sendable, CaseIterable {
     case csv
 }
 
-/// Why a ratings file could not be read at all.
-public typealias RatingFileError = FileError
 
 extension FileError {
     /// The bytes of `path` through `FileBytes` (regular file, at most 4 GiB); failures name the file.
     static func readFile(_ path: String) throws -> [UInt8] {
         do { return try FileBytes.read(path: path, maxBytes: 1 << 32) } catch let error as FileBytes.ReadError {
-            throw RatingFileError(path: path, message: error.message)
+            throw FileError(path: path, message: error.message)
         }
     }
 }
@@ -26,14 +24,14 @@ extension FileError {
 extension RatingTable {
     /// Reads a ratings file; ids of any string form become dense indices in order of
     /// appearance. Rows that cannot be read are skipped and listed in `skipped` with their
-    /// line numbers; a file with no valid row throws `RatingFileError`.
+    /// line numbers; a file with no valid row throws `FileError`.
     ///
     /// ```swift
     /// let table = try RatingTable.read(path: "ml-100k/u.data")   // format from the name
     /// for row in table.skipped { print("skipped \(row)") }
     /// ```
     public static func read(path: String, format: RatingFormat? = nil) throws -> RatingTable {
-        let data = try RatingFileError.readFile(path)
+        let data = try FileError.readFile(path)
         return try parse(String(decoding: data, as: UTF8.self), path: path, format: format ?? guessFormat(path: path))
     }
 
@@ -53,7 +51,7 @@ extension RatingTable {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
             .map { (number: $0.offset + 1, text: $0.element) }
             .filter { !$0.text.allSatisfy(\.isWhitespace) }
-        guard let first = lines.first else { throw RatingFileError(path: path, message: "the file is empty") }
+        guard let first = lines.first else { throw FileError(path: path, message: "the file is empty") }
         let splitter = RowSplitter(format: format, firstLine: first.text)
         if format == .csv, splitter.isHeader(first.text) { lines.removeFirst() }
         // Whether the file has a rating column: decided by the first row that has a second field.
@@ -86,12 +84,12 @@ extension RatingTable {
         }
         guard !table.ratings.isEmpty else {
             let hint = table.skipped.first.map { " (first problem: line \($0.line): \($0.reason))" } ?? ""
-            throw RatingFileError(path: path, message: "no valid rating rows\(hint)")
+            throw FileError(path: path, message: "no valid rating rows\(hint)")
         }
         // A file where most rows fail is not a ratings file that has a few bad rows.
         guard table.skipped.count <= table.ratings.count else {
             let first = table.skipped[0]
-            throw RatingFileError(path: path, message: "\(table.skipped.count) of \(table.skipped.count + table.ratings.count) rows cannot be read "
+            throw FileError(path: path, message: "\(table.skipped.count) of \(table.skipped.count + table.ratings.count) rows cannot be read "
                                   + "(first problem: line \(first.line): \(first.reason)); is this a ratings file?")
         }
         return table

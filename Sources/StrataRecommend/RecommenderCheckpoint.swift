@@ -99,7 +99,7 @@ public struct RecommenderCheckpoint {
             let root = try JSONDocument(path: idsPath, maximumBytes: 1 << 30).root
             userIds = try root.member("users").elements().map { try $0.string() }
             itemIds = try root.member("items").elements().map { try $0.string() }
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw RecommenderError("\(error) (expected a JSON object with string arrays 'users' and 'items')")
         }
         for (name, list) in [("users", userIds), ("items", itemIds)] where Set(list).count != list.count {

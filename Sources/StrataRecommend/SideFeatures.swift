@@ -1,4 +1,5 @@
 import Foundation
+import StrataIO
 
 /// Categorical attributes of users or items (DeepFM's extra fields), read from a delimited
 /// file: `id,field1,field2,...`, one row per user or item, with an optional header naming the
@@ -24,7 +25,7 @@ public struct SideFeatures: Sendable, Equatable {
 
     /// Reads attributes for the ids of `ids`; see the type's description.
     public static func read(path: String, ids: IDMap) throws -> SideFeatures {
-        let data = try RatingFileError.readFile(path)
+        let data = try FileError.readFile(path)
         return try parse(String(decoding: data, as: UTF8.self), path: path, ids: ids)
     }
 
@@ -33,10 +34,10 @@ public struct SideFeatures: Sendable, Equatable {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
             .map { (number: $0.offset + 1, text: $0.element) }
             .filter { !$0.text.allSatisfy(\.isWhitespace) }
-        guard let first = lines.first else { throw RatingFileError(path: path, message: "the file is empty") }
+        guard let first = lines.first else { throw FileError(path: path, message: "the file is empty") }
         let splitter = RowSplitter(format: .csv, firstLine: first.text)
         let header = splitter.fields(first.text).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard header.count >= 2 else { throw RatingFileError(path: path, message: "expected an id and at least one attribute per row") }
+        guard header.count >= 2 else { throw FileError(path: path, message: "expected an id and at least one attribute per row") }
         let hasHeader = ids.index(of: header[0]) == nil
         if hasHeader { lines.removeFirst() }
         let fieldCount = header.count - 1
@@ -64,7 +65,7 @@ public struct SideFeatures: Sendable, Equatable {
         features.fieldSizes = categories.map { $0.count + 1 }
         guard categories.contains(where: { !$0.isEmpty }) else {
             let hint = features.skipped.first.map { " (first problem: line \($0.line): \($0.reason))" } ?? ""
-            throw RatingFileError(path: path, message: "no valid attribute rows\(hint)")
+            throw FileError(path: path, message: "no valid attribute rows\(hint)")
         }
         return features
     }

@@ -15,7 +15,7 @@ struct JSONRequest {
         guard !bytes.isEmpty else { throw APIError.invalidRequest("The request body is empty; expected a JSON object") }
         do {
             root = try JSONDocument(data: Data(bytes), path: "request body").root
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw APIError.invalidRequest("The request body is not valid JSON: \(error.locatedMessage)", code: "invalid_json")
         }
         guard (try? root.members()) != nil else {
@@ -23,9 +23,9 @@ struct JSONRequest {
         }
     }
 
-    /// Runs a look-up, turning its `JSONDocumentError` into a 400 for `param`.
+    /// Runs a look-up, turning its `FileError` into a 400 for `param`.
     private func look<T>(_ param: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as JSONDocumentError {
+        do { return try body() } catch let error as FileError {
             throw APIError.invalidRequest("'\(error.keyPath.isEmpty ? param : error.keyPath)': \(error.message)",
                                           param: error.keyPath.isEmpty ? param : error.keyPath, code: "invalid_type")
         }

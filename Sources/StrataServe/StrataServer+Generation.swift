@@ -41,7 +41,7 @@ struct SamplingParameters {
 
 extension JSONRequest {
     static func lookBool(_ node: JSONNode, _ key: String) throws -> Bool? {
-        do { return try node.optionalMember(key)?.bool() } catch let error as JSONDocumentError {
+        do { return try node.optionalMember(key)?.bool() } catch let error as FileError {
             throw APIError.invalidRequest("'\(error.keyPath)': \(error.message)", param: error.keyPath, code: "invalid_type")
         }
     }
@@ -137,7 +137,7 @@ extension StrataServer {
                 }
                 return ChatMessage(role: role == "developer" ? "system" : role, content: text)
             }
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             throw APIError.invalidRequest("'\(error.keyPath)': \(error.message)", param: error.keyPath, code: "invalid_type")
         }
     }

@@ -1,5 +1,6 @@
 import StrataCore
 import StrataData
+import StrataIO
 
 /// Batches of `context`-token windows of a corpus (inputs) and the same windows one token later
 /// (targets), as a ``BatchSource`` for `Trainer`: random windows from one generator that runs on
@@ -115,7 +116,7 @@ public final class TextWindows: ResumableBatchSource {
 
     public func restore(state: [UInt64]) throws {
         guard state.count == 4, state.contains(where: { $0 != 0 }) else {
-            throw CheckpointError(path: "", message: "a text-window position needs 4 words, not all zero; found \(state.count)")
+            throw FileError(path: "", message: "a text-window position needs 4 words, not all zero; found \(state.count)")
         }
         generator.state = state
     }

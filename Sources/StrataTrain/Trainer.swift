@@ -3,6 +3,7 @@ import StrataCore
 import StrataNN
 import StrataOptim
 import StrataData
+import StrataIO
 import StrataDistributed
 
 /// The one training loop: `fit` over epochs of any ``BatchSource`` with validation, callbacks and
@@ -88,7 +89,7 @@ public final class Trainer {
         trainingData = train
         if let state = restoredDataState {
             guard let resumable = train as? ResumableBatchSource else {
-                throw CheckpointError(path: "", message: "the checkpoint holds a data position but the training data (\(type(of: train))) keeps none")
+                throw FileError(path: "", message: "the checkpoint holds a data position but the training data (\(type(of: train))) keeps none")
             }
             try resumable.restore(state: state)
             restoredDataState = nil

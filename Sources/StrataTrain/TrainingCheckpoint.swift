@@ -57,11 +57,11 @@ public struct TrainingCheckpoint {
     public static func load(path: String) throws -> TrainingCheckpoint {
         let (tensors, header) = try SafeTensors.load(path: path)
         guard header["format"] == formatName else {
-            throw CheckpointError(path: path, message: "not a Strata training checkpoint (metadata 'format' is \(header["format"].map { "'\($0)'" } ?? "missing"), expected '\(formatName)')")
+            throw FileError(path: path, message: "not a Strata training checkpoint (metadata 'format' is \(header["format"].map { "'\($0)'" } ?? "missing"), expected '\(formatName)')")
         }
         func integer(_ key: String) throws -> Int {
             guard let text = header[key], let v = Int(text), v >= 0 else {
-                throw CheckpointError(path: path, message: "metadata '\(key)' is missing or not a non-negative integer")
+                throw FileError(path: path, message: "metadata '\(key)' is missing or not a non-negative integer")
             }
             return v
         }
@@ -69,19 +69,19 @@ public struct TrainingCheckpoint {
         for (k, t) in tensors {
             if k.hasPrefix("model.") { model[String(k.dropFirst(6))] = t }
             else if k.hasPrefix("optimizer.") { optimizer[String(k.dropFirst(10))] = t }
-            else { throw CheckpointError(path: path, message: "unexpected tensor '\(k)' (expected keys starting with 'model.' or 'optimizer.')") }
+            else { throw FileError(path: path, message: "unexpected tensor '\(k)' (expected keys starting with 'model.' or 'optimizer.')") }
         }
         var history = History()   // a checkpoint without 'history' starts an empty one
         if let text = header["history"] {
             do { history = try JSONDecoder().decode(History.self, from: Data(text.utf8)) }
-            catch { throw CheckpointError(path: path, message: "metadata 'history' is not valid: \(error)") }
+            catch { throw FileError(path: path, message: "metadata 'history' is not valid: \(error)") }
         }
         let random = header["random_state"].map { $0.split(separator: ",").compactMap { UInt64($0) } }
         var dataState: [UInt64]?
         if let text = header["data_state"] {
             let words = text.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0) }
             guard !words.isEmpty, words.count <= 64, words.allSatisfy({ $0 != nil }) else {
-                throw CheckpointError(path: path, message: "metadata 'data_state' must be 1 to 64 comma-separated unsigned integers")
+                throw FileError(path: path, message: "metadata 'data_state' must be 1 to 64 comma-separated unsigned integers")
             }
             dataState = words.map { $0! }
         }
@@ -95,7 +95,7 @@ public struct TrainingCheckpoint {
     /// Loads the model weights into `model`; throws naming the key on a missing tensor or wrong shape.
     public func loadWeights(into model: Module) throws {
         do { try model.loadStateDict(modelState) }
-        catch let error as StateDictError { throw CheckpointError(path: path, message: error.description) }
+        catch let error as StateDictError { throw FileError(path: path, message: error.description) }
     }
 
     /// Restores model, optimizer, progress and the global random generator into `trainer`; the
@@ -103,7 +103,7 @@ public struct TrainingCheckpoint {
     public func restore(into trainer: Trainer) throws {
         try loadWeights(into: trainer.model)
         do { try trainer.optimizer.loadStateDict(optimizerState) }
-        catch { throw CheckpointError(path: path, message: "\(error)") }
+        catch { throw FileError(path: path, message: "\(error)") }
         trainer.epoch = epoch
         trainer.globalStep = globalStep
         trainer.history = history
@@ -112,5 +112,3 @@ public struct TrainingCheckpoint {
     }
 }
 
-/// A training checkpoint that cannot be read or does not fit the trainer: a ``FileError``.
-public typealias CheckpointError = FileError

@@ -1,3 +1,4 @@
+import StrataIO
 import Foundation
 import Testing
 import StrataData
@@ -96,7 +97,7 @@ struct TokenizerFuzzTests {
     }
 }
 
-/// Damaged text corpora, plain and gzip-compressed: `TextCorpusError` or a UTF-8 text that
+/// Damaged text corpora, plain and gzip-compressed: `FileError` or a UTF-8 text that
 /// tokenizes and splits; never a crash.
 @Suite("text corpus fuzzing")
 struct TextCorpusFuzzTests {
@@ -113,7 +114,7 @@ struct TextCorpusFuzzTests {
     func plain() throws {
         let scratch = try FuzzDirectory("corpus")
         let summary = FuzzRun.run("text corpus", FuzzCases(Self.text, seed: 0x7E47, budget: .text(truncations: 200, textEdits: 0)),
-                                  expected: { $0 is TextCorpusError }) { fuzzCase in
+                                  expected: { $0 is FileError }) { fuzzCase in
             try Self.read(fuzzCase.bytes, scratch: scratch, name: "corpus.txt")
         }
         #expect(summary.passed, "\(summary.report)")
@@ -125,7 +126,7 @@ struct TextCorpusFuzzTests {
         let scratch = try FuzzDirectory("corpus-gz")
         let original = try Gzip.compress(Self.text)
         let summary = FuzzRun.run("text corpus gzip", FuzzCases(original, seed: 0x7E48, budget: FuzzCases.Budget(rangeEdits: 200)),
-                                  expected: { $0 is TextCorpusError }) { fuzzCase in
+                                  expected: { $0 is FileError }) { fuzzCase in
             try Self.read(fuzzCase.bytes, scratch: scratch, name: "corpus.txt.gz")
         }
         #expect(summary.passed, "\(summary.report)")

@@ -1,3 +1,4 @@
+import StrataIO
 import Foundation
 import StrataCore
 import StrataData
@@ -280,9 +281,9 @@ struct TokenizerCharacterTests {
         let latin1 = try dir.write([0x63, 0x61, 0x66, 0xE9, 0x0A], to: "latin1.txt")
         #expect(try TextCorpus.read(path: plain) == "To be, or not to be\n")
         #expect(try TextCorpus.read(path: packed) == "To be, or not to be\n")
-        #expect(throws: TextCorpusError(path: empty, reason: "the file is empty; a corpus needs text")) { try TextCorpus.read(path: empty) }
-        #expect(throws: TextCorpusError(path: latin1, reason: "not UTF-8 text: invalid byte 0xe9 at offset 3")) { try TextCorpus.read(path: latin1) }
-        #expect(throws: TextCorpusError.self) { try TextCorpus.read(path: dir.path + "/missing.txt") }
+        #expect(throws: FileError(path: empty, reason: "the file is empty; a corpus needs text")) { try TextCorpus.read(path: empty) }
+        #expect(throws: FileError(path: latin1, reason: "not UTF-8 text: invalid byte 0xe9 at offset 3")) { try TextCorpus.read(path: latin1) }
+        #expect(throws: FileError.self) { try TextCorpus.read(path: dir.path + "/missing.txt") }
     }
 
     @Test func theShippedShakespeareReads() throws {

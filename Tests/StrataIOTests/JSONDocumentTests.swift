@@ -23,42 +23,42 @@ struct JSONDocumentTests {
 
     @Test func errorsNameTheKeyPath() throws {
         let root = try document(#"{"model": {"vocab": {"a": "zero"}}, "list": [true]}"#).root
-        #expect(throws: JSONDocumentError(path: "cfg.json", keyPath: "model.vocab.a", message: "expected an integer, found a string")) {
+        #expect(throws: FileError(path: "cfg.json", keyPath: "model.vocab.a", message: "expected an integer, found a string")) {
             try root.member("model").member("vocab").member("a").int()
         }
-        #expect(throws: JSONDocumentError(path: "cfg.json", keyPath: "model.size", message: "missing; expected a value")) {
+        #expect(throws: FileError(path: "cfg.json", keyPath: "model.size", message: "missing; expected a value")) {
             try root.member("model").member("size")
         }
-        #expect(throws: JSONDocumentError(path: "cfg.json", keyPath: "list[0]", message: "expected a string, found true")) {
+        #expect(throws: FileError(path: "cfg.json", keyPath: "list[0]", message: "expected a string, found true")) {
             try root.member("list").elements()[0].string()
         }
-        #expect(throws: JSONDocumentError(path: "cfg.json", keyPath: "list", message: "expected an object, found an array")) {
+        #expect(throws: FileError(path: "cfg.json", keyPath: "list", message: "expected an object, found an array")) {
             try root.member("list").member("x")
         }
-        let error = JSONDocumentError(path: "cfg.json", keyPath: "list", message: "m")
+        let error = FileError(path: "cfg.json", keyPath: "list", message: "m")
         #expect(error.description == "cfg.json: key 'list': m")
     }
 
     @Test func numbersAreCheckedExactly() throws {
         let root = try document(#"{"big": 1e400, "frac": 2.5, "huge": 99999999999999999999}"#).root
-        #expect(throws: JSONDocumentError.self) { try root.member("big").double() }     // not finite
-        #expect(throws: JSONDocumentError.self) { try root.member("frac").int() }
-        #expect(throws: JSONDocumentError.self) { try root.member("huge").int() }       // beyond Int
+        #expect(throws: FileError.self) { try root.member("big").double() }     // not finite
+        #expect(throws: FileError.self) { try root.member("frac").int() }
+        #expect(throws: FileError.self) { try root.member("huge").int() }       // beyond Int
     }
 
     @Test func malformedInputNamesTheOffset() throws {
         #expect(throws: FileError(path: "cfg.json", at: .offset(6), found: "invalid JSON: expected a JSON value, found '}'")) {
             try document(#"{"a": }"#)
         }
-        #expect(throws: JSONDocumentError(path: "bad.json", keyPath: "", message: "not valid UTF-8; expected a UTF-8 JSON text")) {
+        #expect(throws: FileError(path: "bad.json", keyPath: "", message: "not valid UTF-8; expected a UTF-8 JSON text")) {
             try JSONDocument(data: Data([0x7B, 0xFF, 0x7D]), path: "bad.json")
         }
         #expect(try JSONDocument(data: Data([0xEF, 0xBB, 0xBF] + Array("[1]".utf8)), path: "bom.json").root.elements().count == 1)
         let dir = try TemporaryDirectory()
         let big = try dir.write(Array("[1, 2, 3]".utf8), to: "big.json")
-        #expect(throws: JSONDocumentError(path: big, keyPath: "", message: "file is 9 bytes; expected at most 4")) {
+        #expect(throws: FileError(path: big, keyPath: "", message: "file is 9 bytes; expected at most 4")) {
             try JSONDocument(path: big, maximumBytes: 4)
         }
-        #expect(throws: JSONDocumentError.self) { try JSONDocument(path: dir.file("absent.json")) }
+        #expect(throws: FileError.self) { try JSONDocument(path: dir.file("absent.json")) }
     }
 }

@@ -44,11 +44,11 @@ struct JSONValueTests {
 
     @Test("syntax errors, duplicate keys and deep nesting are errors naming the offset")
     func rejects() throws {
-        #expect(throws: JSONDocumentError.self) { try JSONValue.parse(Data(#"{"a": 1, "a": 2}"#.utf8)) }
-        #expect(throws: JSONDocumentError.self) { try JSONValue.parse(Data(String(repeating: "[", count: 200).utf8)) }
+        #expect(throws: FileError.self) { try JSONValue.parse(Data(#"{"a": 1, "a": 2}"#.utf8)) }
+        #expect(throws: FileError.self) { try JSONValue.parse(Data(String(repeating: "[", count: 200).utf8)) }
         do {
             _ = try JSONValue.parse(Data(#"{"a": 1, "a": 2}"#.utf8), path: "d.json")
-        } catch let error as JSONDocumentError {
+        } catch let error as FileError {
             #expect(error.offset == 9 && error.message.contains("twice"), "\(error)")
         }
     }

@@ -76,7 +76,7 @@ struct BERTLoadingTests {
         let dir = try ScratchDirectory()
         try dir.write(tinyConfigJSON(overrides), to: "config.json")
         let path = dir.path + "/config.json"
-        #expect(throws: BERTError(path: path, key: key, message: message)) { try BERT.Config(contentsOf: path) }
+        #expect(throws: FileError(path: path, key: key, message: message)) { try BERT.Config(contentsOf: path) }
     }
 
     @Test func malformedJSONNamesTheOffset() throws {
@@ -85,7 +85,7 @@ struct BERTLoadingTests {
         do {
             _ = try BERT.Config(contentsOf: dir.path + "/config.json")
             Issue.record("malformed JSON was accepted")
-        } catch let error as BERTError {
+        } catch let error as FileError {
             #expect(error.description.hasPrefix(dir.path + "/config.json: at byte 17: invalid JSON"), "\(error)")
         }
     }
@@ -106,7 +106,7 @@ struct BERTLoadingTests {
     }
 
     /// Rewrites the tiny checkpoint with `edit` applied to its entries and returns the load error.
-    private func loadError(_ edit: (inout [String: SafeTensorsEntry]) -> Void) throws -> BERTError? {
+    private func loadError(_ edit: (inout [String: SafeTensorsEntry]) -> Void) throws -> FileError? {
         let dir = try ScratchDirectory()
         try writeTinyBERT(to: dir)
         let path = dir.path + "/model.safetensors"
@@ -116,7 +116,7 @@ struct BERTLoadingTests {
         do {
             _ = try BERT.load(directory: dir.path)
             return nil
-        } catch let error as BERTError {
+        } catch let error as FileError {
             #expect(error.path == path)
             return error
         }
@@ -177,7 +177,7 @@ struct BERTLoadingTests {
         do {
             _ = try BERT.load(directory: dir.path)
             Issue.record("a config far larger than its checkpoint was accepted")
-        } catch let error as BERTError {
+        } catch let error as FileError {
             #expect(error.message.contains("config.json describes a model of"), "\(error)")
         }
     }
@@ -212,6 +212,6 @@ struct TinySentenceEncoderTests {
         encoder.warnsOnTruncation = false
         let ids = encoder.tokenize([Array(repeating: "the cat", count: 20).joined(separator: " ")])[0]
         #expect(ids.count == 16 && ids.first == 2 && ids.last == 3)
-        #expect(throws: SentenceEncoderError.self) { try encoder.encode(["the cat"], batchSize: 0) }
+        #expect(throws: FileError.self) { try encoder.encode(["the cat"], batchSize: 0) }
     }
 }

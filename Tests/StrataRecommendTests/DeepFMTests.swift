@@ -1,3 +1,4 @@
+import StrataIO
 import Testing
 import StrataCore
 import StrataRecommend
@@ -59,6 +60,6 @@ import _StrataTestSupport
         #expect(f.fieldNames == ["field1", "field2"] && f.fieldSizes == [3, 3])
         #expect(f.values == [[1, 1], [0, 0], [2, 2]])
         #expect(f.skipped.map(\.description) == ["u.user:2: expected 3 fields, found 2", "u.user:3: id '9' does not occur in the ratings"])
-        #expect(throws: RatingFileError.self) { try SideFeatures.parse("x|1\ny|2\n", path: "bad", ids: ids) }
+        #expect(throws: FileError.self) { try SideFeatures.parse("x|1\ny|2\n", path: "bad", ids: ids) }
     }
 }

@@ -1,3 +1,4 @@
+import StrataIO
 import Foundation
 import Testing
 import StrataCore
@@ -31,16 +32,16 @@ import StrataRecommend
     }
 
     @Test func aFileWithNoValidRowIsAnError() throws {
-        let error = #expect(throws: RatingFileError.self) { try RatingTable.parse("a,b,x\nc,d,y\ne\n", path: "bad.csv", format: .csv) }
+        let error = #expect(throws: FileError.self) { try RatingTable.parse("a,b,x\nc,d,y\ne\n", path: "bad.csv", format: .csv) }
         #expect(error?.description.hasPrefix("bad.csv: no valid rating rows (first problem: line 2") == true)
-        #expect(throws: RatingFileError.self) { try RatingTable.read(path: "/nonexistent/ratings.csv") }
+        #expect(throws: FileError.self) { try RatingTable.read(path: "/nonexistent/ratings.csv") }
     }
 
     @Test func aFileWhereMostRowsFailIsAnError() throws {
         // Random bytes split into a few "rows" of two fields and many of one: not a ratings file.
         var generator = RandomGenerator(seed: 7)
         let bytes = (0..<3000).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-        let error = #expect(throws: RatingFileError.self) {
+        let error = #expect(throws: FileError.self) {
             try RatingTable.parse(String(decoding: bytes, as: UTF8.self), path: "noise.csv", format: .csv)
         }
         #expect(error?.description.contains("rows cannot be read") == true)
@@ -48,9 +49,9 @@ import StrataRecommend
     }
 
     @Test func aDirectoryOrDeviceIsNamedAsNotAFile() throws {
-        let dir = #expect(throws: RatingFileError.self) { try RatingTable.read(path: NSTemporaryDirectory()) }
+        let dir = #expect(throws: FileError.self) { try RatingTable.read(path: NSTemporaryDirectory()) }
         #expect(dir?.description.contains("is a directory; expected a file") == true)
-        let device = #expect(throws: RatingFileError.self) { try RatingTable.read(path: "/dev/zero") }
+        let device = #expect(throws: FileError.self) { try RatingTable.read(path: "/dev/zero") }
         #expect(device?.description.contains("not a regular file") == true)
     }
 

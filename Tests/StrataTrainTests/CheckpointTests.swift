@@ -66,13 +66,13 @@ extension TrainingSuites {
             #expect(metadata == ["k": "v"])
         }
 
-        @Test("a safetensors file that is not a Strata checkpoint throws CheckpointError naming the file")
+        @Test("a safetensors file that is not a Strata checkpoint throws FileError naming the file")
         func notAStrataCheckpoint() throws {
             let folder = try ScratchFolder()
             let plain = folder.file("plain.safetensors")
             try SafeTensors.save(["weight": Tensor.ones([2, 3])], metadata: ["format": "pt"], to: plain)
             let (error, text) = try #require(thrown { _ = try TrainingCheckpoint.load(path: plain) })
-            #expect((error as? CheckpointError)?.path == plain, "\(type(of: error)): \(text)")
+            #expect((error as? FileError)?.path == plain, "\(type(of: error)): \(text)")
             #expect(text.hasPrefix(plain) && text.contains("'pt'") && text.contains(TrainingCheckpoint.formatName), "\(text)")
 
             let bare = folder.file("bare.safetensors")
@@ -129,7 +129,7 @@ extension TrainingSuites {
             let wider = Linear(4, 2)
             let before = snapshot(wider.stateDict())
             let (error, text) = try #require(thrown { try checkpoint.loadWeights(into: wider) })
-            #expect((error as? CheckpointError)?.path == path, "\(type(of: error)): \(text)")
+            #expect((error as? FileError)?.path == path, "\(type(of: error)): \(text)")
             #expect(text.contains("'weight'") && text.contains("[2, 3]") && text.contains("[2, 4]"), "\(text)")
             _ = before
 

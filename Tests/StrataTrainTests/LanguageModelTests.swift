@@ -96,11 +96,11 @@ extension TrainingSuites {
 
             // No tokenizer beside the weights.
             try FileManager.default.removeItem(atPath: dir + "/tokenizer.json")
-            let noTokenizer = #expect(throws: LanguageModelCheckpointError.self) { try LanguageModelCheckpoint.load(directory: dir) }
+            let noTokenizer = #expect(throws: FileError.self) { try LanguageModelCheckpoint.load(directory: dir) }
             #expect(noTokenizer?.description.contains("no tokenizer.json") == true)
 
             // Not a checkpoint directory at all.
-            let empty = #expect(throws: LanguageModelCheckpointError.self) { try LanguageModelCheckpoint.load(directory: folder.file("nothing")) }
+            let empty = #expect(throws: FileError.self) { try LanguageModelCheckpoint.load(directory: folder.file("nothing")) }
             #expect(empty?.description.contains("no model.safetensors") == true)
 
             // Truncated weights: the safetensors reader names the file.

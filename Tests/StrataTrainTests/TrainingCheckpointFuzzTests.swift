@@ -5,7 +5,7 @@ import _StrataTestSupport
 
 extension TrainingSuites {
     /// Damaged training checkpoints of a small MLP (raw bytes, header JSON, each metadata value:
-    /// epoch, step, history, random state): every case must end in a `CheckpointError` or
+    /// epoch, step, history, random state): every case must end in a `FileError` or
     /// `SafeTensorsError`, or load weights that run; never a crash or a hang.
     @Suite("TrainingCheckpoint fuzzing")
     struct TrainingCheckpointFuzzTests {
@@ -24,7 +24,7 @@ extension TrainingSuites {
 
             let cases = try FuzzCheckpoint.safetensorsCases(original, file: "checkpoint.safetensors", seed: 0x7C4)
             let summary = FuzzCheckpoint.run("training checkpoint", directory: scratch.path, cases: cases,
-                                             expected: { $0 is CheckpointError || $0 is SafeTensorsError }) {
+                                             expected: { $0 is FileError || $0 is SafeTensorsError }) {
                 let checkpoint = try TrainingCheckpoint.load(path: scratch.path + "/checkpoint.safetensors")
                 try FuzzRun.check(checkpoint.epoch >= 0 && checkpoint.globalStep >= 0,
                                   "epoch \(checkpoint.epoch), step \(checkpoint.globalStep)")
@@ -47,7 +47,7 @@ extension TrainingSuites {
             metadata[key] = "-1"
             try SafeTensors.save(tensors, metadata: metadata, to: path)
             tensors.removeAll()
-            let error = #expect(throws: CheckpointError.self) { try TrainingCheckpoint.load(path: path) }
+            let error = #expect(throws: FileError.self) { try TrainingCheckpoint.load(path: path) }
             #expect(error?.description.contains("'\(key)' is missing or not a non-negative integer") == true)
         }
     }
