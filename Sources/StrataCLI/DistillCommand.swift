@@ -106,13 +106,11 @@ struct DistillCommand: ParsableCommand {
     /// CNN's), without dropout.
     private func studentShape(teacher: Module) throws -> (make: () -> Module, description: String) {
         func sizes(_ text: String, _ flag: String, count: Int? = nil) throws -> [Int] {
-            let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !values.isEmpty, count.map({ values.count == $0 }) ?? true,
-                  values.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 65_536 }) else {
+            guard let values = OptionCheck.sizes(text, count: count, in: 1...65_536) else {
                 let what = count.map { "\($0) comma-separated sizes" } ?? "comma-separated sizes"
                 throw UserFacingError("\(flag) must be \(what) in 1...65536, got '\(text)'")
             }
-            return values.map { $0! }
+            return values
         }
         switch student {
         case .mlp:

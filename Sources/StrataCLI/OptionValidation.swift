@@ -33,6 +33,15 @@ enum OptionCheck {
         }
     }
 
+    /// The whole numbers of a comma-separated list flag (`--hidden 256,128`), each in `range`
+    /// (and exactly `count` of them when given); nil when `text` is not such a list.
+    static func sizes(_ text: String, count: Int? = nil, in range: ClosedRange<Int>) -> [Int]? {
+        let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, count.map({ values.count == $0 }) ?? true,
+              values.allSatisfy({ $0.map(range.contains) ?? false }) else { return nil }
+        return values.map { $0! }
+    }
+
     /// Checks a float flag (as `double`).
     static func float(_ value: Float?, _ flag: String, in range: ClosedRange<Double>, open: OpenEnd = .none) throws {
         try double(value.map(Double.init), flag, in: range, open: open)

@@ -140,8 +140,7 @@ struct TrainRecommenderCommand: ParsableCommand {
     /// The `--hidden` widths, or nil when the option is malformed.
     private var hiddenWidths: [Int]? {
         if hidden == "none" { return [] }
-        let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        return widths.isEmpty || widths.contains { $0 == nil || $0! < 1 } ? nil : widths.map { $0! }
+        return OptionCheck.sizes(hidden, in: 1...Int.max)
     }
 
     /// Names the first skipped rows (file and line) on standard error, and how many there were.
