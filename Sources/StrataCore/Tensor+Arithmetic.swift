@@ -1,29 +1,12 @@
-/// The differentiable binary operations with numpy broadcasting.
-enum BinaryOperation: String {
-    case add, subtract, multiply, divide, pow, maximum, minimum
-}
-
 extension Tensor {
     /// Forward of a broadcasting binary op for float tensors (no recording).
     static func binaryForward(_ a: Tensor, _ b: Tensor, _ op: BinaryOperation) -> Tensor {
         a.requireFloat(op.rawValue)
         a.requireSameDType(b, op.rawValue)
         let outShape = a.shape == b.shape ? a.shape : broadcastShapes(a.shape, b.shape, op: op.rawValue)
-        let out = Tensor(uninitialized: outShape, dtype: a.dtype)
-        let plan = BroadcastPlan(a.shape, b.shape, out: outShape)
-        func run<T: FloatScalar>(_: T.Type) {
-            let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
-            switch op {
-            case .add: BroadcastKernels.binary(plan, pa, pb, po) { $0 + $1 }
-            case .subtract: BroadcastKernels.binary(plan, pa, pb, po) { $0 - $1 }
-            case .multiply: BroadcastKernels.binary(plan, pa, pb, po) { $0 * $1 }
-            case .divide: BroadcastKernels.binary(plan, pa, pb, po) { $0 / $1 }
-            case .pow: BroadcastKernels.binary(plan, pa, pb, po) { T.pow($0, $1) }
-            case .maximum: BroadcastKernels.binary(plan, pa, pb, po) { $0 >= $1 ? $0 : $1 }
-            case .minimum: BroadcastKernels.binary(plan, pa, pb, po) { $0 <= $1 ? $0 : $1 }
-            }
-        }
-        if a.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        a.requireSameDevice(b, op: op.rawValue)
+        let out = Tensor(uninitialized: outShape, dtype: a.dtype, device: a.device)
+        a.backend.binary(op, a, b, into: out)
         return out
     }
 
@@ -104,35 +87,20 @@ infix operator .&& : LogicalConjunctionPrecedence
 infix operator .|| : LogicalDisjunctionPrecedence
 
 extension Tensor {
-    enum Comparison { case eq, ne, lt, le, gt, ge }
-
-    static func compare(_ a: Tensor, _ b: Tensor, _ c: Comparison) -> Tensor {
+    static func compare(_ a: Tensor, _ b: Tensor, _ c: ComparisonOperation) -> Tensor {
         if a.dtype != b.dtype {
             let t = DType.promoted(a.dtype, b.dtype)
             return compare(a.castValues(to: t), b.castValues(to: t), c)
         }
         let outShape = a.shape == b.shape ? a.shape : broadcastShapes(a.shape, b.shape, op: "comparison")
-        let out = Tensor(uninitialized: outShape, dtype: .bool)
-        let plan = BroadcastPlan(a.shape, b.shape, out: outShape)
-        func run<T: TensorScalar & Comparable>(_: T.Type) {
-            let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(Bool.self)
-            switch c {
-            case .eq: BroadcastKernels.binary(plan, pa, pb, po) { $0 == $1 }
-            case .ne: BroadcastKernels.binary(plan, pa, pb, po) { $0 != $1 }
-            case .lt: BroadcastKernels.binary(plan, pa, pb, po) { $0 < $1 }
-            case .le: BroadcastKernels.binary(plan, pa, pb, po) { $0 <= $1 }
-            case .gt: BroadcastKernels.binary(plan, pa, pb, po) { $0 > $1 }
-            case .ge: BroadcastKernels.binary(plan, pa, pb, po) { $0 >= $1 }
-            }
-        }
         switch a.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int32: run(Int32.self)
-        case .int64: run(Int64.self)
         case .bool: return compare(a.cast(to: .int32), b.cast(to: .int32), c)
         case .float16: return compare(a.cast(to: .float32), b.cast(to: .float32), c)
+        case .float32, .float64, .int32, .int64: break
         }
+        a.requireSameDevice(b, op: "comparison")
+        let out = Tensor(uninitialized: outShape, dtype: .bool, device: a.device)
+        a.backend.compare(c, a, b, into: out)
         return out
     }
 
@@ -145,29 +113,30 @@ extension Tensor {
     /// let mask = x .> 0          // Bool tensor
     /// let same = predictions .== labels
     /// ```
-    public static func .== (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .eq) }
-    public static func .!= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .ne) }
-    public static func .< (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .lt) }
-    public static func .<= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .le) }
-    public static func .> (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .gt) }
-    public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .ge) }
-    public static func .== (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .eq) }
-    public static func .!= (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .ne) }
-    public static func .< (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .lt) }
-    public static func .<= (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .le) }
-    public static func .> (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .gt) }
-    public static func .>= (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .ge) }
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .equal) }
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .notEqual) }
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .less) }
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .lessOrEqual) }
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .greater) }
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .greaterOrEqual) }
+    public static func .== (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .equal) }
+    public static func .!= (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .notEqual) }
+    public static func .< (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .less) }
+    public static func .<= (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .lessOrEqual) }
+    public static func .> (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .greater) }
+    public static func .>= (a: Tensor, b: Double) -> Tensor { compare(a, a.scalarLike(b), .greaterOrEqual) }
 
     /// Elementwise logical and / or of Bool tensors, and logical not.
-    public static func .&& (a: Tensor, b: Tensor) -> Tensor { logical(a, b) { $0 && $1 } }
-    public static func .|| (a: Tensor, b: Tensor) -> Tensor { logical(a, b) { $0 || $1 } }
-    public static prefix func .! (a: Tensor) -> Tensor { logical(a, a) { x, _ in !x } }
+    public static func .&& (a: Tensor, b: Tensor) -> Tensor { logical(.and, a, b) }
+    public static func .|| (a: Tensor, b: Tensor) -> Tensor { logical(.or, a, b) }
+    public static prefix func .! (a: Tensor) -> Tensor { logical(.not, a, a) }
 
-    private static func logical(_ a: Tensor, _ b: Tensor, _ f: (Bool, Bool) -> Bool) -> Tensor {
+    private static func logical(_ op: LogicalOperation, _ a: Tensor, _ b: Tensor) -> Tensor {
         ensure(a.dtype == .bool && b.dtype == .bool, "logical ops need Bool tensors, got \(a.dtype) and \(b.dtype)")
+        a.requireSameDevice(b, op: "logical")
         let outShape = broadcastShapes(a.shape, b.shape, op: "logical")
-        let out = Tensor(uninitialized: outShape, dtype: .bool)
-        BroadcastKernels.binary(BroadcastPlan(a.shape, b.shape, out: outShape), a.pointer(Bool.self), b.pointer(Bool.self), out.pointer(Bool.self), f)
+        let out = Tensor(uninitialized: outShape, dtype: .bool, device: a.device)
+        a.backend.logical(op, a, b, into: out)
         return out
     }
 }
@@ -184,20 +153,8 @@ extension Tensor {
         if shape == target { return self }
         ensure(broadcastShapes(shape, target, op: "broadcasted(to:)") == target,
                      "broadcasted(to:): shape \(shape) cannot be broadcast to \(target)")
-        let out = Tensor(uninitialized: target, dtype: dtype)
-        let plan = BroadcastPlan(shape, shape, out: target)
-        func run<T: TensorScalar>(_: T.Type) {
-            let p = pointer(T.self)
-            BroadcastKernels.binary(plan, p, p, out.pointer(T.self)) { x, _ in x }
-        }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .float16: run(Float16.self)
-        case .int32: run(Int32.self)
-        case .int64: run(Int64.self)
-        case .bool: run(Bool.self)
-        }
+        let out = Tensor(uninitialized: target, dtype: dtype, device: device)
+        backend.broadcast(self, into: out)
         let source = shape
         return Tensor.record(out, "broadcast", [self]) { g in [g.summed(toShape: source)] }
     }
@@ -214,20 +171,9 @@ extension Tensor {
         let outShape = broadcastShapes(broadcastShapes(condition.shape, a.shape, op: "where"), b.shape, op: "where")
         let c = withoutGradients { condition.broadcasted(to: outShape) }
         let (ea, eb) = withoutGradients { (a.broadcasted(to: outShape), b.broadcasted(to: outShape)) }
-        let out = Tensor(uninitialized: outShape, dtype: a.dtype)
-        let n = out.count
-        func run<T: TensorScalar>(_: T.Type) {
-            let pc = c.pointer(Bool.self), pa = ea.pointer(T.self), pb = eb.pointer(T.self), po = out.pointer(T.self)
-            for i in 0..<n { po[i] = pc[i] ? pa[i] : pb[i] }
-        }
-        switch a.dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .float16: run(Float16.self)
-        case .int32: run(Int32.self)
-        case .int64: run(Int64.self)
-        case .bool: run(Bool.self)
-        }
+        condition.requireSameDevice(a, b, op: "where")
+        let out = Tensor(uninitialized: outShape, dtype: a.dtype, device: a.device)
+        a.backend.select(c, ea, eb, into: out)
         guard a.dtype.isFloatingPoint else { return out }
         return record(out, "where", [a, b]) { g in
             let zero = Tensor.zeros([], dtype: g.dtype)

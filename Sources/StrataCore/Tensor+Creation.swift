@@ -6,18 +6,7 @@ extension Tensor {
     /// ```
     public static func full(_ shape: Shape, value: Double, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: dtype)
-        let n = shape.elementCount
-        func fill<T: TensorScalar>(_: T.Type) {
-            out.storage.pointer(as: T.self).initialize(repeating: T(fromDouble: value), count: n)
-        }
-        switch dtype {
-        case .float32: fill(Float.self)
-        case .float64: fill(Double.self)
-        case .float16: fill(Float16.self)
-        case .int32: fill(Int32.self)
-        case .int64: fill(Int64.self)
-        case .bool: fill(Bool.self)
-        }
+        out.backend.fill(out, with: value)
         out.requiresGrad = requiresGrad
         return out
     }
@@ -28,7 +17,8 @@ extension Tensor {
     /// let b = Tensor.zeros([10], requiresGrad: true)
     /// ```
     public static func zeros(_ shape: Shape, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
-        let out = Tensor(shape: shape, dtype: dtype, storage: TensorStorage(zeroedBytes: shape.elementCount * dtype.byteSize))
+        let out = Tensor(shape: shape, dtype: dtype,
+                         storage: Device.cpu.backend.allocate(byteCount: shape.elementCount * dtype.byteSize, zeroed: true))
         out.requiresGrad = requiresGrad
         return out
     }
@@ -105,45 +95,8 @@ extension Tensor {
     /// The values converted to `target`, not recorded.
     func castValues(to target: DType) -> Tensor {
         if target == dtype { return self }
-        let out = Tensor(uninitialized: shape, dtype: target)
-        let n = count
-        func convert<S: TensorScalar, D: TensorScalar>(_: S.Type, _: D.Type) {
-            let s = storage.pointer(as: S.self), d = out.storage.pointer(as: D.self)
-            for i in 0..<n { d[i] = D(fromDouble: s[i].doubleValue) }
-        }
-        func from<S: TensorScalar>(_ s: S.Type) {
-            switch target {
-            case .float32: convert(S.self, Float.self)
-            case .float64: convert(S.self, Double.self)
-            case .float16: convert(S.self, Float16.self)
-            case .int32: convert(S.self, Int32.self)
-            case .int64: convert(S.self, Int64.self)
-            case .bool: convert(S.self, Bool.self)
-            }
-        }
-        switch (dtype, target) {
-        case (.float32, .float64):
-            let s = storage.pointer(as: Float.self), d = out.storage.pointer(as: Double.self)
-            for i in 0..<n { d[i] = Double(s[i]) }
-        case (.float64, .float32):
-            let s = storage.pointer(as: Double.self), d = out.storage.pointer(as: Float.self)
-            for i in 0..<n { d[i] = Float(s[i]) }
-        case (.float32, .float16):
-            let s = storage.pointer(as: Float.self), d = out.storage.pointer(as: Float16.self)
-            for i in 0..<n { d[i] = Float16(s[i]) }
-        case (.float16, .float32):
-            let s = storage.pointer(as: Float16.self), d = out.storage.pointer(as: Float.self)
-            for i in 0..<n { d[i] = Float(s[i]) }
-        default:
-            switch dtype {
-            case .float32: from(Float.self)
-            case .float64: from(Double.self)
-            case .float16: from(Float16.self)
-            case .int32: from(Int32.self)
-            case .int64: from(Int64.self)
-            case .bool: from(Bool.self)
-            }
-        }
+        let out = Tensor(uninitialized: shape, dtype: target, device: device)
+        backend.convert(self, into: out)
         guard dtype.isFloatingPoint && target.isFloatingPoint else { return out }
         let source = dtype
         return Tensor.record(out, "cast", [self]) { g in [g.cast(to: source)] }

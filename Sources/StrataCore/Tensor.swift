@@ -45,9 +45,11 @@ public final class Tensor: @unchecked Sendable {
         self.requiresGrad = requiresGrad
     }
 
-    /// An uninitialised tensor (internal: kernels fill it).
-    convenience init(uninitialized shape: Shape, dtype: DType) {
-        self.init(shape: shape, dtype: dtype, storage: TensorStorage(byteCount: shape.elementCount * dtype.byteSize))
+    /// An uninitialised tensor on `device` (internal: ops allocate their outputs so, then a
+    /// backend kernel fills them).
+    convenience init(uninitialized shape: Shape, dtype: DType, device: Device = .cpu) {
+        self.init(shape: shape, dtype: dtype,
+                  storage: device.backend.allocate(byteCount: shape.elementCount * dtype.byteSize, zeroed: false))
     }
 
     /// A tensor holding `values` in row-major order, with `shape` (default: one axis).
@@ -61,9 +63,7 @@ public final class Tensor: @unchecked Sendable {
         ensure(shape.elementCount == values.count,
                      "Tensor(_:shape:): \(values.count) values do not fill shape \(shape) (\(shape.elementCount) elements)")
         self.init(uninitialized: shape, dtype: T.dtype)
-        values.withUnsafeBufferPointer { src in
-            storage.pointer(as: T.self).update(from: src.baseAddress!, count: values.count)
-        }
+        values.withUnsafeBytes { backend.copyFromHost($0, into: self) }
         self.requiresGrad = requiresGrad
     }
 
@@ -128,9 +128,11 @@ public final class Tensor: @unchecked Sendable {
     /// True for tensors created by the user rather than by a recorded operation.
     public var isLeaf: Bool { gradFunction == nil }
 
-    /// Typed pointer to the elements (internal; checks the dtype).
+    /// Typed pointer to the elements in host memory (internal, for the CPU backend's kernels;
+    /// checks the dtype and the device).
     @inline(__always) func pointer<T: TensorScalar>(_ type: T.Type) -> UnsafeMutablePointer<T> {
         ensure(T.dtype == dtype, "internal: \(dtype) tensor read as \(T.dtype)")
+        ensure(device == .cpu, "internal: a \(device) tensor's memory read as host memory")
         return storage.pointer(as: T.self)
     }
 
@@ -141,7 +143,10 @@ public final class Tensor: @unchecked Sendable {
     /// ```
     public func toArray<T: TensorScalar>(as type: T.Type) -> [T] {
         if dtype == T.dtype {
-            return Array(UnsafeBufferPointer(start: pointer(T.self), count: count))
+            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                backend.copyToHost(self, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
         }
         return cast(to: T.dtype).toArray(as: T.self)
     }
@@ -161,22 +166,27 @@ public final class Tensor: @unchecked Sendable {
         return element(at: 0)
     }
 
-    /// The element at flat (row-major) position `i`, as Double.
+    /// The element at flat (row-major) position `i`, as Double (for `item()` and printing).
     func element(at i: Int) -> Double {
-        switch dtype {
-        case .float32: return Double(storage.pointer(as: Float.self)[i])
-        case .float64: return storage.pointer(as: Double.self)[i]
-        case .float16: return Double(storage.pointer(as: Float16.self)[i])
-        case .int32: return Double(storage.pointer(as: Int32.self)[i])
-        case .int64: return Double(storage.pointer(as: Int64.self)[i])
-        case .bool: return storage.pointer(as: Bool.self)[i] ? 1 : 0
+        struct Read: ScalarKernel {
+            let bytes: UnsafeRawPointer, i: Int
+            func run<T: TensorScalar>(_: T.Type) -> Double { bytes.assumingMemoryBound(to: T.self)[i].doubleValue }
+        }
+        return withUnsafeHostBytes { dtype.dispatchAny(Read(bytes: $0.baseAddress!, i: i)) }
+    }
+
+    /// Calls `body` with the elements' bytes in host memory (the tensor's own memory on the
+    /// CPU; a copy on another device). The I/O entry point for saving and printing.
+    func withUnsafeHostBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch device {
+        case .cpu: return try body(UnsafeRawBufferPointer(start: storage.raw, count: count * dtype.byteSize))
         }
     }
 
     /// A copy with its own storage, outside the graph.
     public func copy() -> Tensor {
-        let out = Tensor(uninitialized: shape, dtype: dtype)
-        out.storage.raw.copyMemory(from: storage.raw, byteCount: count * dtype.byteSize)
+        let out = Tensor(uninitialized: shape, dtype: dtype, device: device)
+        backend.copy(self, into: out)
         return out
     }
 
@@ -188,8 +198,8 @@ public final class Tensor: @unchecked Sendable {
     /// ```
     public func assign(_ source: Tensor) {
         ensure(source.shape == shape, "assign: source shape \(source.shape) does not match \(shape)")
-        let src = source.dtype == dtype ? source : source.cast(to: dtype)
-        storage.raw.copyMemory(from: src.storage.raw, byteCount: count * dtype.byteSize)
+        requireSameDevice(source, op: "assign")
+        if source.dtype == dtype { backend.copy(source, into: self) } else { backend.convert(source, into: self) }
     }
 }
 

@@ -1,0 +1,3 @@
+/// The part of Backend for matrix products: dense, batched, packed and quantised weights.
+public protocol GEMMBackend {
+}

@@ -1,0 +1,3 @@
+/// The part of Backend for fused losses (softmax cross-entropy).
+public protocol LossBackend {
+}

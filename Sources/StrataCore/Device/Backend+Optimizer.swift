@@ -1,0 +1,3 @@
+/// The part of Backend for optimizer updates of parameters and their state.
+public protocol OptimizerBackend {
+}

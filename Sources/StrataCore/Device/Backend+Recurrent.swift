@@ -1,0 +1,3 @@
+/// The part of Backend for recurrent cells (the fused LSTM step).
+public protocol RecurrentBackend {
+}

@@ -1,0 +1,3 @@
+/// The part of Backend for reductions along axes: sums, means, maxima, arg-maxima.
+public protocol ReductionBackend {
+}
