@@ -116,9 +116,12 @@ extension Tensor {
                                _ draw: (inout RandomGenerator) -> Double) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: dtype)
         let n = shape.elementCount
+        // Samples are drawn on the host, in element order, whatever the device.
         func fill<T: TensorScalar>(_: T.Type, _ g: inout RandomGenerator) {
-            let p = out.storage.pointer(as: T.self)
-            for i in 0..<n { p[i] = T(fromDouble: draw(&g)) }
+            out.withUnsafeMutableHostBytes { bytes in
+                let p = bytes.bindMemory(to: T.self)
+                for i in 0..<n { p[i] = T(fromDouble: draw(&g)) }
+            }
         }
         func fill(_ g: inout RandomGenerator) {
             switch dtype {

@@ -4,8 +4,9 @@ extension Tensor {
     /// ```swift
     /// let t = Tensor.full([2, 2], value: 7)   // float32 sevens
     /// ```
-    public static func full(_ shape: Shape, value: Double, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
-        let out = Tensor(uninitialized: shape, dtype: dtype)
+    public static func full(_ shape: Shape, value: Double, dtype: DType = .float32, device: Device = .cpu,
+                            requiresGrad: Bool = false) -> Tensor {
+        let out = Tensor(uninitialized: shape, dtype: dtype, device: device)
         out.backend.fill(out, with: value)
         out.requiresGrad = requiresGrad
         return out
@@ -16,20 +17,21 @@ extension Tensor {
     /// ```swift
     /// let b = Tensor.zeros([10], requiresGrad: true)
     /// ```
-    public static func zeros(_ shape: Shape, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+    public static func zeros(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu,
+                             requiresGrad: Bool = false) -> Tensor {
         let out = Tensor(shape: shape, dtype: dtype,
-                         storage: Device.cpu.backend.allocate(byteCount: shape.elementCount * dtype.byteSize, zeroed: true))
+                         storage: device.backend.allocate(byteCount: shape.elementCount * dtype.byteSize, zeroed: true))
         out.requiresGrad = requiresGrad
         return out
     }
 
     /// A tensor of ones.
-    public static func ones(_ shape: Shape, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
-        full(shape, value: 1, dtype: dtype, requiresGrad: requiresGrad)
+    public static func ones(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
+        full(shape, value: 1, dtype: dtype, device: device, requiresGrad: requiresGrad)
     }
 
-    /// Zeros with the shape and dtype of `other`.
-    public static func zeros(like other: Tensor) -> Tensor { zeros(other.shape, dtype: other.dtype) }
+    /// Zeros with the shape, dtype and device of `other`.
+    public static func zeros(like other: Tensor) -> Tensor { zeros(other.shape, dtype: other.dtype, device: other.device) }
 
     /// Values from `start` up to (not including) `end` in steps of `step`.
     ///

@@ -3,11 +3,14 @@ extension Tensor {
     func indexValues(bound: Int, op: String, axis: Int) -> [Int] {
         ensure(dtype == .int32 || dtype == .int64, "\(op): indices must be int32 or int64, got \(dtype)")
         var out = [Int](repeating: 0, count: count)
-        for i in 0..<count {
-            var v = dtype == .int64 ? Int(storage.pointer(as: Int64.self)[i]) : Int(storage.pointer(as: Int32.self)[i])
-            if v < 0 { v += bound }
-            ensure(v >= 0 && v < bound, "\(op): index \(element(at: i)) is out of range for axis \(axis) with size \(bound)")
-            out[i] = v
+        withUnsafeHostBytes { bytes in
+            for i in 0..<count {
+                var v = dtype == .int64 ? Int(bytes.load(fromByteOffset: i * 8, as: Int64.self))
+                                        : Int(bytes.load(fromByteOffset: i * 4, as: Int32.self))
+                if v < 0 { v += bound }
+                ensure(v >= 0 && v < bound, "\(op): index \(element(at: i)) is out of range for axis \(axis) with size \(bound)")
+                out[i] = v
+            }
         }
         return out
     }
@@ -25,35 +28,20 @@ extension Tensor {
         let idx = indices.indexValues(bound: n, op: "indexSelect", axis: a)
         var dims = shape.dims
         dims[a] = idx.count
-        let out = Tensor(uninitialized: Shape(dims), dtype: dtype)
-        let es = dtype.byteSize, rowBytes = inner * es
-        let src = storage.raw, dst = out.storage.raw
-        Parallel.forEachChunk(outer * idx.count, grain: Swift.max(1, (1 << 16) / Swift.max(rowBytes, 1))) { r in
-            for k in r {
-                let o = k / idx.count, j = k % idx.count
-                (dst + (o * idx.count + j) * rowBytes).copyMemory(from: src + (o * n + idx[j]) * rowBytes, byteCount: rowBytes)
-            }
-        }
+        let out = Tensor(uninitialized: Shape(dims), dtype: dtype, device: device)
+        backend.indexSelect(self, outer: outer, axisLength: n, inner: inner, indices: idx, into: out)
         let source = shape
         return Tensor.record(out, "indexSelect", [self]) { g in
-            [Tensor.zeros(source, dtype: g.dtype).indexAdded(axis: a, indices: idx, source: g)]
+            [Tensor.zeros(source, dtype: g.dtype, device: g.device).indexAdded(axis: a, indices: idx, source: g)]
         }
     }
 
     /// A copy of self with `source` rows added at `indices` along `axis` (duplicates accumulate).
     func indexAdded(axis a: Int, indices idx: [Int], source: Tensor) -> Tensor {
+        requireFloat("indexAdd")
         let out = copy()
         let (outer, n, inner) = shape.split(at: a)
-        func run<T: FloatScalar>(_: T.Type) {
-            let d = out.pointer(T.self), s = source.pointer(T.self)
-            for o in 0..<outer {
-                for (j, row) in idx.enumerated() {
-                    let dr = d + (o * n + row) * inner, sr = s + (o * idx.count + j) * inner
-                    for i in 0..<inner { dr[i] += sr[i] }
-                }
-            }
-        }
-        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        backend.indexAdd(source, outer: outer, axisLength: n, inner: inner, indices: idx, into: out)
         return out
     }
 
@@ -72,22 +60,11 @@ extension Tensor {
         let (outer, n, inner) = shape.split(at: a)
         let m = index.shape[a]
         let idx = index.indexValues(bound: n, op: "gather", axis: a)
-        let out = Tensor(uninitialized: index.shape, dtype: dtype)
-        func run<T>(_: T.Type) {
-            let s = storage.pointer(as: T.self), d = out.storage.pointer(as: T.self)
-            for o in 0..<outer {
-                for j in 0..<m {
-                    for i in 0..<inner {
-                        let k = (o * m + j) * inner + i
-                        d[k] = s[(o * n + idx[k]) * inner + i]
-                    }
-                }
-            }
-        }
-        switch dtype.byteSize { case 8: run(UInt64.self); case 4: run(UInt32.self); case 2: run(UInt16.self); default: run(UInt8.self) }
+        let out = Tensor(uninitialized: index.shape, dtype: dtype, device: device)
+        backend.gather(self, outer: outer, axisLength: n, inner: inner, taken: m, index: idx, into: out)
         let source = shape, indexCopy = index
         return Tensor.record(out, "gather", [self]) { g in
-            [Tensor.zeros(source, dtype: g.dtype).scatterAdd(axis: a, index: indexCopy, source: g)]
+            [Tensor.zeros(source, dtype: g.dtype, device: g.device).scatterAdd(axis: a, index: indexCopy, source: g)]
         }
     }
 
@@ -109,19 +86,9 @@ extension Tensor {
         let (outer, n, inner) = shape.split(at: a)
         let m = index.shape[a]
         let idx = index.indexValues(bound: n, op: "scatterAdd", axis: a)
+        requireSameDevice(source, op: "scatterAdd")
         let out = copy()
-        func run<T: FloatScalar>(_: T.Type) {
-            let d = out.pointer(T.self), s = source.pointer(T.self)
-            for o in 0..<outer {
-                for j in 0..<m {
-                    for i in 0..<inner {
-                        let k = (o * m + j) * inner + i
-                        d[(o * n + idx[k]) * inner + i] += s[k]
-                    }
-                }
-            }
-        }
-        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        backend.scatterAdd(source, outer: outer, axisLength: n, inner: inner, taken: m, index: idx, into: out)
         let indexCopy = index
         return Tensor.record(out, "scatterAdd", [self, source]) { g in
             [g, g.gather(axis: a, index: indexCopy)]
@@ -137,9 +104,10 @@ extension Tensor {
     public func masked(_ mask: Tensor) -> Tensor {
         ensure(mask.dtype == .bool, "masked: mask must be a Bool tensor, got \(mask.dtype)")
         ensure(mask.shape == shape, "masked: mask shape \(mask.shape) does not match tensor shape \(shape)")
-        let m = mask.pointer(Bool.self)
         var positions: [Int] = []
-        for i in 0..<count where m[i] { positions.append(i) }
+        mask.withUnsafeHostBytes { m in
+            for i in 0..<count where m[i] != 0 { positions.append(i) }
+        }
         let flat = reshaped([count])
         return flat.indexSelect(axis: 0, indices: Tensor(positions.map { Int64($0) }))
     }

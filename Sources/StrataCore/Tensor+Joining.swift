@@ -19,12 +19,12 @@ extension Tensor {
         let sizes = tensors.map { $0.shape[a] }
         var dims = first.shape.dims
         dims[a] = sizes.reduce(0, +)
-        let out = Tensor(uninitialized: Shape(dims), dtype: first.dtype)
+        let out = Tensor(uninitialized: Shape(dims), dtype: first.dtype, device: first.device)
         let (outer, total, inner) = out.shape.split(at: a)
         var offset = 0
         for (t, size) in zip(tensors, sizes) {
-            SliceKernels.copy(out.storage.raw, t.storage.raw, elementSize: first.dtype.byteSize, outer: outer, n: total,
-                              inner: inner, start: offset, step: 1, taken: size, scatter: true)
+            first.requireSameDevice(t, op: "concatenated")
+            out.backend.writeSlice(t, outer: outer, axisLength: total, inner: inner, start: offset, step: 1, taken: size, into: out)
             offset += size
         }
         return record(out, "concatenate", tensors) { g in
@@ -92,8 +92,7 @@ extension Tensor {
             dims[axis] = n + before + after
             let out = Tensor.full(Shape(dims), value: value, dtype: dtype)
             let (outer, total, inner) = out.shape.split(at: axis)
-            SliceKernels.copy(out.storage.raw, result.storage.raw, elementSize: dtype.byteSize, outer: outer, n: total,
-                              inner: inner, start: before, step: 1, taken: n, scatter: true)
+            out.backend.writeSlice(result, outer: outer, axisLength: total, inner: inner, start: before, step: 1, taken: n, into: out)
             result = Tensor.record(out, "pad", [result]) { g in [g.slice(axis: axis, start: before, end: before + n)] }
         }
         return result

@@ -116,30 +116,8 @@ extension Tensor {
     /// Copies into the permuted layout (outer rows, strided inner loop).
     func permutedNoGrad(_ perm: [Int]) -> Tensor {
         let outShape = Shape(perm.map { shape[$0] })
-        let out = Tensor(uninitialized: outShape, dtype: dtype)
-        let inStrides = shape.strides
-        let srcStrides = perm.map { inStrides[$0] }
-        let dims = outShape.dims
-        let inner = dims.last ?? 1, innerStride = srcStrides.last ?? 1
-        let rows = count / Swift.max(inner, 1)
-        func run<T>(_: T.Type) {
-            let src = storage.pointer(as: T.self), dst = out.storage.pointer(as: T.self)
-            Parallel.forEachChunk(rows, grain: Swift.max(1, Parallel.elementwiseGrain / Swift.max(inner, 1))) { r in
-                for row in r {
-                    var rem = row, off = 0
-                    var i = dims.count - 2
-                    while i >= 0 { off += (rem % dims[i]) * srcStrides[i]; rem /= dims[i]; i -= 1 }
-                    let d = dst + row * inner
-                    for j in 0..<inner { d[j] = src[off + j * innerStride] }
-                }
-            }
-        }
-        switch dtype.byteSize {
-        case 8: run(UInt64.self)
-        case 4: run(UInt32.self)
-        case 2: run(UInt16.self)
-        default: run(UInt8.self)
-        }
+        let out = Tensor(uninitialized: outShape, dtype: dtype, device: device)
+        backend.permute(self, order: perm, into: out)
         return out
     }
 }

@@ -26,23 +26,6 @@ extension PartialRangeFrom<Int>: TensorIndexExpression { public var tensorIndex:
 extension PartialRangeUpTo<Int>: TensorIndexExpression { public var tensorIndex: TensorIndex { .strided(nil, upperBound, step: 1) } }
 extension PartialRangeThrough<Int>: TensorIndexExpression { public var tensorIndex: TensorIndex { .strided(nil, upperBound + 1, step: 1) } }
 
-enum SliceKernels {
-    /// dst[o, j, i] = src[o, start + j*step, i] (or the reverse scatter when `scatter`).
-    static func copy(_ src: UnsafeMutableRawPointer, _ dst: UnsafeMutableRawPointer, elementSize: Int,
-                     outer: Int, n: Int, inner: Int, start: Int, step: Int, taken: Int, scatter: Bool) {
-        let rowBytes = inner * elementSize
-        Parallel.forEachChunk(outer, grain: Swift.max(1, (1 << 18) / Swift.max(1, taken * rowBytes))) { r in
-            for o in r {
-                for j in 0..<taken {
-                    let full = src + ((o * n + start + j * step) * inner) * elementSize
-                    let part = dst + ((o * taken + j) * inner) * elementSize
-                    if scatter { full.copyMemory(from: part, byteCount: rowBytes) } else { part.copyMemory(from: full, byteCount: rowBytes) }
-                }
-            }
-        }
-    }
-}
-
 extension Tensor {
     /// Elements `start, start+step, …` before `end` along `axis` (numpy slice rules,
     /// negative positions count from the end, bounds are clipped; step > 0).
@@ -64,15 +47,13 @@ extension Tensor {
         if s == 0 && taken == n && step == 1 { return self }
         var dims = shape.dims
         dims[a] = taken
-        let out = Tensor(uninitialized: Shape(dims), dtype: dtype)
+        let out = Tensor(uninitialized: Shape(dims), dtype: dtype, device: device)
         let (outer, _, inner) = shape.split(at: a)
-        SliceKernels.copy(storage.raw, out.storage.raw, elementSize: dtype.byteSize, outer: outer, n: n, inner: inner,
-                          start: s, step: step, taken: taken, scatter: false)
+        backend.copySlice(of: self, outer: outer, axisLength: n, inner: inner, start: s, step: step, taken: taken, into: out)
         let source = shape
         return Tensor.record(out, "slice", [self]) { g in
-            let dx = Tensor.zeros(source, dtype: g.dtype)
-            SliceKernels.copy(dx.storage.raw, g.storage.raw, elementSize: g.dtype.byteSize, outer: outer, n: n, inner: inner,
-                              start: s, step: step, taken: taken, scatter: true)
+            let dx = Tensor.zeros(source, dtype: g.dtype, device: g.device)
+            g.backend.writeSlice(g, outer: outer, axisLength: n, inner: inner, start: s, step: step, taken: taken, into: dx)
             return [dx]
         }
     }

@@ -175,14 +175,6 @@ public final class Tensor: @unchecked Sendable {
         return withUnsafeHostBytes { dtype.dispatchAny(Read(bytes: $0.baseAddress!, i: i)) }
     }
 
-    /// Calls `body` with the elements' bytes in host memory (the tensor's own memory on the
-    /// CPU; a copy on another device). The I/O entry point for saving and printing.
-    func withUnsafeHostBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        switch device {
-        case .cpu: return try body(UnsafeRawBufferPointer(start: storage.raw, count: count * dtype.byteSize))
-        }
-    }
-
     /// A copy with its own storage, outside the graph.
     public func copy() -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: dtype, device: device)

@@ -50,6 +50,23 @@ extension Tensor {
         return Tensor.record(out, "to(\(device))", [self]) { g in [g.to(source)] }
     }
 
+    /// Calls `body` with the elements' bytes in host memory (the tensor's own memory on the
+    /// CPU; a copy on another device). The I/O entry point for saving and printing.
+    func withUnsafeHostBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch device {
+        case .cpu: return try body(UnsafeRawBufferPointer(start: storage.raw, count: count * dtype.byteSize))
+        }
+    }
+
+    /// Calls `body` with the elements' bytes in host memory to write them (the tensor's own memory
+    /// on the CPU; a staging copy uploaded afterwards on another device). The I/O entry point for
+    /// loading and for values drawn on the host (random initialisation).
+    func withUnsafeMutableHostBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        switch device {
+        case .cpu: return try body(UnsafeMutableRawBufferPointer(start: storage.raw, count: count * dtype.byteSize))
+        }
+    }
+
     /// Stops unless every tensor of `others` lives on this tensor's device.
     func requireSameDevice(_ others: Tensor..., op: String) {
         for o in others {
