@@ -90,10 +90,12 @@ struct BackendMemoryLayoutTests {
         #expect(part.floats == x.slice(axis: 1, start: 0, step: 2).floats)
         let full = Tensor.zeros([2, 3, 4])
         backend.writeSlice(part, outer: 2, axisLength: 3, inner: 4, start: 0, step: 2, taken: 2, into: full)
-        let f = full.floats
-        for i in 0..<2 { for j in 0..<3 { for k in 0..<4 {
-            #expect(f[i * 12 + j * 4 + k] == (j % 2 == 0 ? v[i * 12 + j * 4 + k] : 0))
+        var written = [Float](repeating: 0, count: 24)
+        for i in 0..<2 { for j in [0, 2] { for k in 0..<4 {
+            let at: Int = i * 12 + j * 4 + k
+            written[at] = v[at]
         } } }
+        #expect(full.floats == written)
     }
 
     @Test func gathersAndScattersMatchWrittenOutLoops() {
@@ -110,11 +112,13 @@ struct BackendMemoryLayoutTests {
         let picked = Tensor.empty([4, 2])
         backend.gather(table, outer: 4, axisLength: 3, inner: 1, taken: 2, index: index, into: picked)
         let t = table.floats
-        #expect(picked.floats == (0..<8).map { k in t[(k / 2) * 3 + index[k]] })
+        let expectedPicks: [Float] = (0..<8).map { (k: Int) -> Float in t[(k / 2) * 3 + index[k]] }
+        #expect(picked.floats == expectedPicks)
         let back = Tensor.zeros([4, 3])
         backend.scatterAdd(picked, outer: 4, axisLength: 3, inner: 1, taken: 2, index: index, into: back)
         var expected = [Float](repeating: 0, count: 12)
-        for k in 0..<8 { expected[(k / 2) * 3 + index[k]] += picked.floats[k] }
+        let picks = picked.floats
+        for k in 0..<8 { expected[(k / 2) * 3 + index[k]] += picks[k] }
         #expect(back.floats == expected)
     }
 }
