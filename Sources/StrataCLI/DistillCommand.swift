@@ -26,11 +26,11 @@ struct DistillCommand: ParsableCommand {
     @Option(help: "Training epochs.") var epochs: Int = 5
     @Option(help: "Adam learning rate.") var lr: Double = 1e-3
     @Option(help: "Samples per batch.") var batchSize: Int = 128
-    @Option(help: "Random seed (initialisation and shuffling).") var seed: UInt64 = 42
+    @OptionGroup var random: SeedOption
     @Flag(help: "Also train the student alone on the labels, with the same steps and seed.") var baseline = false
     @Option(help: "Directory with the dataset's IDX files (default: as in training).") var data: String?
-    @Option(help: "Output directory.") var out: String
-    @Option(help: "Write the figures as JSON to this path.") var json: String?
+    @OptionGroup var output: OutputOption
+    @OptionGroup var report: JSONOption
 
     func validate() throws {
         try OptionCheck.double(temperature, "--temperature", in: 0...1000, open: .lower)
@@ -56,7 +56,7 @@ struct DistillCommand: ParsableCommand {
 
         // The student trains in the one loop, Trainer, whose step here adds the teacher's soft targets.
         func trainStudent(alpha: Double) throws -> (Module, Double) {
-            Tensor.manualSeed(seed)
+            Tensor.manualSeed(random.seed)
             let model = shape.make()
             let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: lr), metrics: [.accuracy])
             trainer.trainStep = { batch in
@@ -66,7 +66,7 @@ struct DistillCommand: ParsableCommand {
                                                  temperature: temperature, alpha: alpha))
             }
             print(alpha > 0 ? "distilled student:" : "student alone:")
-            try trainer.fit(DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed), epochs: epochs)
+            try trainer.fit(DataLoader(train, batchSize: batchSize, shuffle: true, seed: random.seed), epochs: epochs)
             model.train(false)
             let accuracy = trainer.evaluate(DataLoader(test, batchSize: 1000))["accuracy"] ?? .nan
             return (model, accuracy)
@@ -92,13 +92,14 @@ struct DistillCommand: ParsableCommand {
         header["distilled_from"] = teacher
         header["distillation_temperature"] = String(temperature)
         header["distillation_alpha"] = String(alpha)
+        let out = output.directory(default: "distill-\(student.rawValue)")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let trainer = Trainer(model: distilled, optimizer: SGD(distilled.parameters(), learningRate: 0))
         let path = out + "/checkpoint.safetensors"
         try TrainingCheckpoint.save(trainer: trainer, metadata: header, to: path)
         print("  wrote \(path)")
         result["output"] = JSONValue(path)
-        if let json { try MetricsLog.writeResult(result, to: json) }
+        if let json = report.json { try MetricsLog.writeResult(result, to: json) }
     }
 
     /// The student: its builder and a short description of its shape. An MLP gets `--hidden` (or

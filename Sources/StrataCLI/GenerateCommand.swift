@@ -26,7 +26,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Softmax temperature (0: greedy).") var temperature: Double = 0.8
     @Option(help: "Sample from the k most likely tokens only.") var topK: Int?
     @Option(help: "Sample from the smallest set of tokens whose probability reaches p.") var topP: Double?
-    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @OptionGroup var random: SeedOption
 
     func validate() throws {
         guard temperature >= 0 else { throw ValidationError("--temperature must be ≥ 0") }
@@ -45,7 +45,7 @@ struct GenerateCommand: ParsableCommand {
             throw UserFacingError("the prompt cannot be encoded by the checkpoint's tokenizer: \(error)")
         }
         guard !ids.isEmpty else { throw UserFacingError("the prompt is empty; give at least one character") }
-        var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP, seed: seed)
+        var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP, seed: random.seed)
         print(prompt, terminator: "")
         var stream = StandardOutputTokens(tokenizer: tokenizer)
         generate(model.decoder(), prompt: ids, maxTokens: maxTokens, sampler: &sampler) { id in
@@ -68,7 +68,7 @@ extension GenerateCommand {
         guard ids.count <= model.config.context else {
             throw UserFacingError("the prompt is \(ids.count) tokens long, more than the model's context of \(model.config.context) tokens")
         }
-        var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP, seed: seed)
+        var sampler = TokenSampler(temperature: temperature, topK: topK, topP: topP, seed: random.seed)
         if !chat { print(prompt, terminator: "") }
         var stream = StandardOutputTokens(tokenizer: tokenizer)
         generate(model.decoder(), prompt: ids, maxTokens: maxTokens, sampler: &sampler) { id in

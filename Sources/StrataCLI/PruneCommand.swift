@@ -32,9 +32,9 @@ struct PruneCommand: ParsableCommand {
     @Option(help: "Adam learning rate for fine-tuning.") var lr: Double = 5e-4
     @Option(help: "Samples per batch.") var batchSize: Int = 128
     @Option(help: "Directory with the dataset's IDX files (default: as in training).") var data: String?
-    @Option(help: "Output directory.") var out: String
-    @Option(help: "Random seed for shuffling.") var seed: UInt64 = 42
-    @Option(help: "Write the figures as JSON to this path.") var json: String?
+    @OptionGroup var output: OutputOption
+    @OptionGroup var random: SeedOption
+    @OptionGroup var report: JSONOption
 
     func validate() throws {
         try OptionCheck.int(fineTuneEpochs, "--fine-tune-epochs", in: 0...10_000)
@@ -59,7 +59,7 @@ struct PruneCommand: ParsableCommand {
         let directory = try classifier.dataset.locate(data)
         let train = try MNIST.load(directory: directory, split: .train, normalization: classifier.normalization)
         let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: lr), metrics: [.accuracy])
-        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed)
+        let loader = DataLoader(train, batchSize: batchSize, shuffle: true, seed: random.seed)
         let totalSteps = fineTuneEpochs * loader.batchCount
         let pruning = MagnitudePruning(model: model, sparsity: sparsity, rampSteps: Swift.max(1, totalSteps / 2))
         if fineTuneEpochs == 0 {
@@ -74,6 +74,7 @@ struct PruneCommand: ParsableCommand {
         var header = metadata
         header["pruned_sparsity"] = String(achieved)
         header["pruned_from"] = checkpoint
+        let out = output.directory(default: "prune-\(subject.modelName)")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let path = out + "/checkpoint.safetensors"
         try TrainingCheckpoint.save(trainer: trainer, metadata: header, to: path)
@@ -82,7 +83,7 @@ struct PruneCommand: ParsableCommand {
                      subject.modelName, achieved * 100, pruning.targets.reduce(0) { $0 + $1.tensor.count }, nonzero, fineTuneEpochs))
         printComparison(before: before, after: after)
         print("  wrote \(path)")
-        if let json {
+        if let json = report.json {
             try MetricsLog.writeResult([
                 "model": JSONValue(subject.modelName), "sparsity": JSONValue(achieved), "nonzero_weights": JSONValue(nonzero),
                 "parameters": JSONValue(model.parameterCount), "fine_tune_epochs": JSONValue(fineTuneEpochs),
@@ -102,13 +103,14 @@ struct PruneCommand: ParsableCommand {
         let train = try MNIST.load(directory: directory, split: .train, normalization: classifier.normalization)
         let trainer = Trainer(model: pruned, optimizer: Adam(pruned.parameters(), learningRate: lr), metrics: [.accuracy])
         if fineTuneEpochs > 0 {
-            _ = try trainer.fit(DataLoader(train, batchSize: batchSize, shuffle: true, seed: seed), epochs: fineTuneEpochs)
+            _ = try trainer.fit(DataLoader(train, batchSize: batchSize, shuffle: true, seed: random.seed), epochs: fineTuneEpochs)
         }
         pruned.train(false)
         var header = metadata
         header["model_config"] = ImageModelKind.cnn.configJSON(pruned)
         header["pruned_channels"] = "\(cnn.config.channels.map(String.init).joined(separator: ",")) -> \(pruned.config.channels.map(String.init).joined(separator: ","))"
         header["pruned_from"] = checkpoint
+        let out = output.directory(default: "prune-\(subject.modelName)")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let path = out + "/checkpoint.safetensors"
         try TrainingCheckpoint.save(trainer: trainer, metadata: header, to: path)
@@ -116,7 +118,7 @@ struct PruneCommand: ParsableCommand {
         print("cnn: channels \(cnn.config.channels) -> \(pruned.config.channels), parameters \(cnn.parameterCount) -> \(pruned.parameterCount), after \(fineTuneEpochs) fine-tuning epochs")
         printComparison(before: before, after: after)
         print("  wrote \(path)")
-        if let json {
+        if let json = report.json {
             try MetricsLog.writeResult([
                 "model": JSONValue(subject.modelName), "structured": JSONValue("channels"), "sparsity": JSONValue(sparsity),
                 "channels_before": .array(cnn.config.channels.map { JSONValue($0) }),

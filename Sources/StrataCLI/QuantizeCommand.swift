@@ -21,10 +21,10 @@ struct QuantizeCommand: ParsableCommand {
     @Option(help: "Values per int4 scale (even; must divide every row).") var groupSize: Int?
     @Option(help: "float (weight-only) or dynamic-int8 (int8 activations per row, integer products; int8 only).")
     var activations: String = "float"
-    @Option(help: "Output directory.") var out: String
+    @OptionGroup var output: OutputOption
     @Flag(help: "Measure accuracy or validation loss and speed before and after (reads the dataset).") var evaluate = false
     @Option(help: "MNIST directory or text corpus for --evaluate (default: as in training).") var data: String?
-    @Option(help: "Write the figures as JSON to this path.") var json: String?
+    @OptionGroup var report: JSONOption
 
     func validate() throws {
         try OptionCheck.int(groupSize, "--group-size", in: 2...4096)
@@ -52,6 +52,7 @@ struct QuantizeCommand: ParsableCommand {
 
         var extra = spec.metadata
         extra["quantized_from"] = checkpoint
+        let out = output.directory(default: "quantize-\(subject.modelName)-\(scheme)")
         try subject.write(weights: packed.entries, extra: extra, to: out)
         let written = CompressionSubject.weightsPath(out: out, for: subject)
         // The float32 weights alone, as a safetensors file (an MNIST training checkpoint also holds optimizer state).
@@ -78,12 +79,12 @@ struct QuantizeCommand: ParsableCommand {
             result["before"] = .object(before)
             result["after"] = .object(after)
         }
-        if let json { try MetricsLog.writeResult(result, to: json) }
+        if let json = report.json { try MetricsLog.writeResult(result, to: json) }
     }
 
     private var inputWeights: String {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: checkpoint, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: checkpoint, isDirectory: &isDirectory)
         return isDirectory.boolValue ? checkpoint + "/" + LanguageModelCheckpoint.weightsFile : checkpoint
     }
 

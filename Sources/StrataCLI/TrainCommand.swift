@@ -29,11 +29,11 @@ struct TrainMNISTCommand: ParsableCommand {
     var schedule: ScheduleKind = .cosine
     @Option(help: "mnist or fashion-mnist.") var dataset: ImageDatasetKind = .mnist
     @Option(help: "Directory with the IDX files (default: the copy shipped with Strata, or the Debian package for Fashion-MNIST).") var data: String?
-    @Option(help: "Output directory (default: runs/<dataset>-<model>).") var out: String?
+    @OptionGroup var output: OutputOption
     @Option(help: "Continue from this checkpoint (a checkpoint.safetensors written by a previous run).") var resume: String?
     @Option(help: "Fraction of the training set held out for validation.") var validationSplit = 0.1
-    @Option(help: "Random seed for initialisation, shuffling and dropout.") var seed: UInt64 = 42
-    @Option(help: "Write the final metrics as JSON to this path.") var json: String?
+    @OptionGroup var random: SeedOption
+    @OptionGroup var report: JSONOption
     @Option(help: "Dropout (default: the model's, 0.2 for mlp and 0.25 for cnn).") var dropout: Double?
     @Option(help: "Write every step's loss to this CSV file.") var stepLog: String?
     @Option(help: "Gradient bucket size in MB for data-parallel training under mpirun.") var bucketMb: Double = 25
@@ -54,7 +54,7 @@ struct TrainMNISTCommand: ParsableCommand {
         guard batchSize % ranks == 0 else {
             throw UserFacingError("--batch-size \(batchSize) is the global batch and must divide evenly over the \(ranks) processes")
         }
-        let out = self.out ?? "runs/\(dataset.rawValue)-\(model.rawValue)"
+        let out = output.directory(default: "\(dataset.rawValue)-\(model.rawValue)")
         if distributed.isMain { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         let directory = try dataset.locate(data)
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads · GEMM: \(BLAS.description)")
@@ -64,10 +64,10 @@ struct TrainMNISTCommand: ParsableCommand {
         let test = try dataset.load(directory: directory, split: .test)
         let (train, validation) = validationSplit > 0 ? full.split(validationFraction: validationSplit) : (full, nil)
 
-        Tensor.manualSeed(seed)
+        Tensor.manualSeed(random.seed)
         let network = model.make(dropout: dropout)
         // Rank 0's initial weights are broadcast; the other ranks draw their own dropout masks.
-        if rank > 0 { Tensor.manualSeed(seed &+ UInt64(rank)) }
+        if rank > 0 { Tensor.manualSeed(random.seed &+ UInt64(rank)) }
         let optimizer = self.optimizer.make(network.parameters(), learningRate: lr)
         let trainer = Trainer(model: network, optimizer: optimizer, metrics: [.accuracy])
         trainer.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
@@ -75,7 +75,7 @@ struct TrainMNISTCommand: ParsableCommand {
         let checkpointPath = "\(out)/checkpoint.safetensors"
         var metadata = ["model": model.rawValue, "dataset": dataset.rawValue,
                         "normalization_mean": String(dataset.normalization.mean), "normalization_std": String(dataset.normalization.std),
-                        "optimizer": self.optimizer.rawValue, "seed": String(seed), "batch_size": String(batchSize),
+                        "optimizer": self.optimizer.rawValue, "seed": String(random.seed), "batch_size": String(batchSize),
                         "schedule": schedule.rawValue]
         metadata["model_config"] = model.configJSON(network)
         if let resume {
@@ -89,7 +89,7 @@ struct TrainMNISTCommand: ParsableCommand {
         print("\(model.rawValue): \(network.parameterCount) parameters · \(train.count) training, \(validation?.count ?? 0) validation, \(test.count) test images")
 
         // --batch-size is the global batch: each of the processes takes its share of every batch.
-        let loader = DataLoader(train, batchSize: batchSize / ranks, shuffle: true, seed: seed, rank: rank, worldSize: ranks)
+        let loader = DataLoader(train, batchSize: batchSize / ranks, shuffle: true, seed: random.seed, rank: rank, worldSize: ranks)
         let validationLoader = validation.map { DataLoader($0, batchSize: 1000, rank: rank, worldSize: ranks) }
         // Every rank follows the schedule; only rank 0 writes files.
         var callbacks: [Callback] = [schedule.callback(base: optimizer.learningRate, epochs: epochs, stepsPerEpoch: loader.globalBatchCount)]
@@ -110,7 +110,7 @@ struct TrainMNISTCommand: ParsableCommand {
         let exchangeSeconds = trainer.dataParallel?.communicationSeconds ?? 0
         if ranks > 1 { print(String(format: "Gradient exchange (allreduce, waits included): %.2f s, %.0f%% of the training time", exchangeSeconds, 100 * exchangeSeconds / seconds)) }
         print("Saved \(checkpointPath), \(out)/metrics.csv, \(out)/curves.svg")
-        if let json, distributed.isMain {
+        if let json = report.json, distributed.isMain {
             let epochSeconds = trainer.history["seconds"]
             let samplesPerSecond = epochSeconds.isEmpty ? 0 : Double(train.count) * Double(epochSeconds.count) / epochSeconds.reduce(0, +)
             try MetricsLog.writeResult([

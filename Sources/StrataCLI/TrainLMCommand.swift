@@ -31,9 +31,9 @@ struct TrainLMCommand: ParsableCommand {
     @Option(help: "Warm-up steps.") var warmup: Int = 100
     @Option(help: "AdamW weight decay on matrices.") var weightDecay: Double = 0.1
     @Option(help: "Steps between validation estimates.") var evalInterval: Int = 250
-    @Option(help: "Output directory (default: runs/lm-ARCH).") var out: String?
-    @Option(help: "Random seed.") var seed: UInt64 = 1337
-    @Option(help: "Write the final figures as JSON to this path.") var json: String?
+    @OptionGroup var output: OutputOption
+    @OptionGroup var random: SeedOption
+    @OptionGroup var report: JSONOption
     @Option(help: "Characters/tokens of sample text to print at the end (0: none).") var sampleTokens: Int = 300
     @Option(help: "Write every step's loss to this CSV file.") var stepLog: String?
     @Option(help: "Gradient bucket size in MB for data-parallel training under mpirun.") var bucketMb: Double = 25
@@ -66,7 +66,7 @@ struct TrainLMCommand: ParsableCommand {
 
     func run() throws {
         let distributed = try DistributedContext.start()
-        let out = self.out ?? "runs/lm-\(arch.rawValue)"
+        let out = output.directory(default: "lm-\(arch.rawValue)")
         let dataPath = try data ?? Self.locateShakespeare()
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads · GEMM: \(BLAS.description)")
         if let banner = distributed.banner { print(banner) }
@@ -85,12 +85,12 @@ struct TrainLMCommand: ParsableCommand {
         config.warmupSteps = warmup
         config.weightDecay = weightDecay
         config.evaluationInterval = evalInterval
-        config.seed = seed
+        config.seed = random.seed
         guard corpus.validation.count > config.context + 1, corpus.train.count > config.context + 1 else {
             throw UserFacingError("\(dataPath): \(corpus.train.count + corpus.validation.count) tokens are too few for windows of \(config.context) (10% go to validation)")
         }
 
-        Tensor.manualSeed(seed)
+        Tensor.manualSeed(random.seed)
         let model: LanguageModel = switch arch {
         case .gpt:
             .gpt(GPT(GPT.Config(vocabularySize: tok.vocabularySize, context: config.context, layers: layers ?? 4,
@@ -100,7 +100,7 @@ struct TrainLMCommand: ParsableCommand {
                                                              layers: layers ?? 1, dropout: dropout)))
         }
         // Rank 0's initial weights are broadcast; the other ranks draw their own dropout masks.
-        if distributed.group.rank > 0 { Tensor.manualSeed(seed &+ UInt64(distributed.group.rank)) }
+        if distributed.group.rank > 0 { Tensor.manualSeed(random.seed &+ UInt64(distributed.group.rank)) }
         print("Corpus \(dataPath): \(corpus.train.count) training and \(corpus.validation.count) validation tokens, vocabulary \(tok.vocabularySize) (\(tokenizer.rawValue))")
         print("\(arch.rawValue): \(model.module.parameterCount) parameters · \(config.steps) steps × \(config.batchSize) × \(config.context) tokens · lr \(config.learningRate)")
 
@@ -109,7 +109,7 @@ struct TrainLMCommand: ParsableCommand {
         }
         // Only rank 0 writes files.
         if distributed.isMain { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
-        var metadata = ["seed": String(seed), "corpus": dataPath, "arch": arch.rawValue]
+        var metadata = ["seed": String(random.seed), "corpus": dataPath, "arch": arch.rawValue]
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         if let encoded = try? encoder.encode(config) { metadata["training"] = String(decoding: encoded, as: UTF8.self) }
@@ -150,7 +150,7 @@ struct TrainLMCommand: ParsableCommand {
 
         if sampleTokens > 0 && distributed.isMain {
             print("\nSample (temperature 0.8, top-k 40):")
-            var sampler = TokenSampler(temperature: 0.8, topK: 40, seed: seed)
+            var sampler = TokenSampler(temperature: 0.8, topK: 40, seed: random.seed)
             let prompt = [(try? tok.encode("\n"))?.first ?? 0]      // a corpus without newlines starts from id 0
             var stream = StandardOutputTokens(tokenizer: tok)
             generate(model.decoder(), prompt: prompt, maxTokens: sampleTokens, sampler: &sampler) { id in
@@ -160,7 +160,7 @@ struct TrainLMCommand: ParsableCommand {
             stream.finish()
         }
 
-        if let json, distributed.isMain {
+        if let json = report.json, distributed.isMain {
             try MetricsLog.writeResult([
                 "train_loss": JSONValue(last.trainLoss), "val_loss": JSONValue(validationLoss),
                 "val_loss_estimate": JSONValue(last.validationLoss), "steps": JSONValue(last.step),

@@ -28,9 +28,9 @@ struct TrainRecommenderCommand: ParsableCommand {
     @Option(help: "random (shuffled), leave-last (each user's latest by timestamp) or per-user (a fraction of each user's).")
     var split: SplitArgument = .random
     @Option(help: "Held-out fraction for the random and per-user splits.") var testFraction = 0.2
-    @Option(help: "Output directory (default: runs/recommender-<model>).") var out: String?
-    @Option(help: "Random seed (initialisation, split, shuffling, negative sampling).") var seed: UInt64 = 42
-    @Option(help: "Write the final metrics as JSON to this path.") var json: String?
+    @OptionGroup var output: OutputOption
+    @OptionGroup var random: SeedOption
+    @OptionGroup var report: JSONOption
     @Option(help: "deepfm: rating (MSE) or click (binary: rating >= --click-threshold).") var target: DeepFM.Target = .rating
     @Option(help: "deepfm clicks: ratings at or above this count as clicks.") var clickThreshold: Float = 4
     @Option(help: "deepfm: categorical user attributes, id first (e.g. MovieLens u.user).") var userFeatures: String?
@@ -64,12 +64,12 @@ struct TrainRecommenderCommand: ParsableCommand {
         let defaults = TrainingOptions.defaults(for: model.kind)
         var options = TrainingOptions(epochs: epochs ?? defaults.options.epochs, batchSize: batchSize ?? defaults.options.batchSize,
                                       learningRate: lr ?? defaults.options.learningRate, l2: l2 ?? defaults.options.l2,
-                                      optimizer: optimizer.kind, seed: seed)
-        let out = self.out ?? "runs/recommender-\(model.rawValue)"
+                                      optimizer: optimizer.kind, seed: random.seed)
+        let out = output.directory(default: "recommender-\(model.rawValue)")
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads")
         let table = try RatingTable.read(path: ratings, format: format?.format)
         reportSkipped(table.skipped)
-        let (train, test) = try table.split(split.split(fraction: testFraction, seed: seed))
+        let (train, test) = try table.split(split.split(fraction: testFraction, seed: random.seed))
         guard !train.ratings.isEmpty else { throw UserFacingError("\(ratings): the split left no training ratings") }
         guard !test.ratings.isEmpty else {
             throw UserFacingError("\(ratings): \(table.ratings.count) rating\(table.ratings.count == 1 ? "" : "s") are too few to hold out any at --test-fraction \(testFraction); give more ratings or a larger fraction")
@@ -77,7 +77,7 @@ struct TrainRecommenderCommand: ParsableCommand {
         print("\(ratings): \(table.ratings.count) ratings · \(table.users.count) users · \(table.items.count) items · "
               + "\(train.ratings.count) training, \(test.ratings.count) held out (\(split.rawValue) split)")
 
-        Tensor.manualSeed(seed)
+        Tensor.manualSeed(random.seed)
         let recommender = try makeModel(table: table, train: train, factors: factors ?? defaults.factors)
         print("\(model.rawValue): \(recommender.parameterCount) parameters · \(options.epochs) epochs · batch \(options.batchSize) · "
               + "\(optimizer.rawValue) lr \(options.learningRate) · l2 \(options.l2)")
@@ -105,13 +105,13 @@ struct TrainRecommenderCommand: ParsableCommand {
             print(String(format: "Most-popular baseline: recall_at_10 %.4f · ndcg_at_10 %.4f", baseline!.recall, baseline!.ndcg))
         }
         print("Saved \(out)/model.safetensors and \(out)/ids.json")
-        if let json {
+        if let json = report.json {
             var result: [String: JSONValue] = [
                 "epochs": JSONValue(history.count), "model": JSONValue(model.rawValue), "ratings_file": JSONValue(ratings),
                 "train_ratings": JSONValue(train.ratings.count), "test_ratings": JSONValue(test.ratings.count),
                 "train_seconds": JSONValue(seconds), "split": JSONValue(split.rawValue), "checkpoint": JSONValue(out),
                 "factors": JSONValue(factors ?? defaults.factors), "learning_rate": JSONValue(options.learningRate),
-                "l2": JSONValue(options.l2), "batch_size": JSONValue(options.batchSize), "seed": JSONValue(Int(seed)),
+                "l2": JSONValue(options.l2), "batch_size": JSONValue(options.batchSize), "seed": JSONValue(Int(random.seed)),
             ]
             for (name, value) in final { result[name] = JSONValue(value) }
             for (name, value) in baseline?.named ?? [:] { result["popularity_" + name] = JSONValue(value) }

@@ -35,3 +35,37 @@ struct OptionValidationTests {
         #expect(!result.standardError.contains("Fatal error"))
     }
 }
+
+/// `--seed`, `--out` and `--json` are one option group each: the same help line and default in
+/// every command that takes them.
+@Suite("Shared options: one help line and one default each")
+struct SharedOptionTests {
+    static let commands: [[String]] = [
+        ["train", "mnist"], ["train", "lm"], ["train", "recommender"], ["distill"], ["prune"], ["quantize"], ["generate"],
+    ]
+
+    /// The lines of `strata <command> --help` that describe `option`, joined (help wraps).
+    static func helpLines(_ command: [String], _ option: String) throws -> String? {
+        let help = try StrataBinary.run(command + ["--help"]).standardOutput
+        let lines = help.components(separatedBy: "\n")
+        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(option + " ") }) else { return nil }
+        var block = [lines[start].trimmingCharacters(in: .whitespaces)]
+        for line in lines[(start + 1)...] {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("-") { break }
+            block.append(trimmed)
+        }
+        return block.joined(separator: " ")
+    }
+
+    @Test(arguments: ["--seed", "--out", "--json"])
+    func oneHelpLinePerOption(_ option: String) throws {
+        var seen: [String: [String]] = [:]
+        for command in Self.commands {
+            if let text = try Self.helpLines(command, option) { seen[text, default: []].append(command.joined(separator: " ")) }
+        }
+        #expect(seen.count == 1, "\(option) is described differently: \(seen)")
+        if option == "--seed" { #expect(seen.keys.first?.contains("(default: 42)") == true, "\(seen)") }
+        #expect((seen.values.first?.count ?? 0) >= 5, "\(option) appears in too few commands: \(seen)")
+    }
+}
