@@ -16,16 +16,13 @@ final class GradFunction {
 
 /// Whether operations are recorded for autodiff on the current thread.
 public enum GradMode {
-    private static let key: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k, nil)
-        return k
-    }()
+    /// Set inside `withoutGradients { }`.
+    static let disabled = ThreadLocalFlag()
 
     /// True unless inside `withoutGradients { }` on this thread.
     public static var isEnabled: Bool {
-        get { pthread_getspecific(key) == nil }
-        set { pthread_setspecific(key, newValue ? nil : UnsafeRawPointer(bitPattern: 1)) }
+        get { !disabled.value }
+        set { disabled.value = !newValue }
     }
 }
 
@@ -36,10 +33,7 @@ public enum GradMode {
 /// ```
 @discardableResult
 public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
-    let was = GradMode.isEnabled
-    GradMode.isEnabled = false
-    defer { GradMode.isEnabled = was }
-    return try body()
+    try GradMode.disabled.with(true, body)
 }
 
 extension Tensor {

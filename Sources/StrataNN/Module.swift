@@ -16,8 +16,10 @@ import StrataCore
 /// TwoLayer().namedParameters().map(\.name)   // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
 /// ```
 open class Module {
-    /// Training mode (dropout active, batch statistics); set with `train(_:)`.
-    public private(set) var isTraining = true
+    /// Training mode (dropout active, batch statistics): set with `train(_:)`, and false on a
+    /// thread inside ``inference(_:)`` whatever was set.
+    public var isTraining: Bool { trainingMode && !InferenceMode.isActive }
+    private var trainingMode = true
 
     /// A module in training mode; subclasses declare their parameters as stored properties.
     public init() {}
@@ -105,7 +107,7 @@ open class Module {
     /// model.train(false)   // evaluation: dropout off, running statistics
     /// ```
     public func train(_ on: Bool = true) {
-        isTraining = on
+        trainingMode = on
         for (_, child) in namedChildren() { child.train(on) }
     }
 

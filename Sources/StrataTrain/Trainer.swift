@@ -167,13 +167,11 @@ public final class Trainer {
         return (value, stepTally)
     }
 
-    /// Loss and metrics over a dataset, in evaluation mode and without gradients.
+    /// Loss and metrics over a dataset, in evaluation mode and without gradients (``inference(_:)``:
+    /// the model's training flag is not touched).
     public func evaluate(_ data: any BatchSource) -> [String: Double] {
-        let wasTraining = model.isTraining
-        model.train(false)
-        defer { model.train(wasTraining) }
         var tally = Tally(metrics: metrics)
-        withoutGradients {
+        inference {
             let batches = data.batches(epoch: 0)
             while let batch = batches.next() {
                 let output = forward(batch.inputs)
@@ -185,12 +183,10 @@ public final class Trainer {
         return Dictionary(uniqueKeysWithValues: tally.figures())
     }
 
-    /// The model's outputs for `inputs` (first axis = samples), computed in batches in evaluation mode.
+    /// The model's outputs for `inputs` (first axis = samples), computed in batches in evaluation
+    /// mode (``inference(_:)``: the model's training flag is not touched).
     public func predict(_ inputs: Tensor, batchSize: Int = 256) -> Tensor {
-        let wasTraining = model.isTraining
-        model.train(false)
-        defer { model.train(wasTraining) }
-        return withoutGradients {
+        return inference {
             let n = inputs.shape[0]
             let parts = stride(from: 0, to: n, by: batchSize).map { start in
                 forward(inputs.slice(axis: 0, start: start, end: Swift.min(n, start + batchSize)))

@@ -11,16 +11,12 @@ public enum Parallel {
         return ProcessInfo.processInfo.activeProcessorCount
     }()
 
-    private static let regionKey: pthread_key_t = {
-        var k = pthread_key_t()
-        pthread_key_create(&k, nil)
-        return k
-    }()
+    private static let region = ThreadLocalFlag()
 
     /// True on a thread that is running the body of a parallel loop: nested loops then run serially.
     static var isInsideParallelRegion: Bool {
-        get { pthread_getspecific(regionKey) != nil }
-        set { pthread_setspecific(regionKey, newValue ? UnsafeRawPointer(bitPattern: 1) : nil) }
+        get { region.value }
+        set { region.value = newValue }
     }
 
     /// Calls `body` on disjoint sub-ranges covering `0..<count`, in parallel when `count`
