@@ -1,87 +1,3 @@
-enum ReductionKind { case sum, max, min }
-
-enum ReductionKernels {
-    /// Reduces the middle axis of an `[outer, n, inner]` view into `out[outer, inner]`.
-    static func reduce<T: FloatScalar>(_ kind: ReductionKind, _ x: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
-                                       outer: Int, n: Int, inner: Int) {
-        if inner == 1 {
-            if outer == 1 && kind == .sum && n > Parallel.elementwiseGrain {
-                // One long row: partial sums per chunk, combined in Double.
-                let chunks = Parallel.threadCount
-                var partial = [Double](repeating: 0, count: chunks)
-                partial.withUnsafeMutableBufferPointer { p in
-                    let per = (n + chunks - 1) / chunks
-                    Parallel.forEachChunk(chunks, grain: 1) { r in
-                        for c in r {
-                            let lo = c * per, hi = Swift.min(n, lo + per)
-                            if lo < hi { p[c] = rowSum(x + lo, hi - lo) }
-                        }
-                    }
-                }
-                out[0] = T(partial.reduce(0, +))
-                return
-            }
-            Parallel.forEachChunk(outer, grain: Swift.max(1, Parallel.elementwiseGrain / Swift.max(n, 1))) { r in
-                for o in r {
-                    let row = x + o * n
-                    switch kind {
-                    case .sum: out[o] = T(rowSum(row, n))
-                    case .max: var m = row[0]; for j in 1..<n where row[j] > m { m = row[j] }; out[o] = m
-                    case .min: var m = row[0]; for j in 1..<n where row[j] < m { m = row[j] }; out[o] = m
-                    }
-                }
-            }
-            return
-        }
-        // inner > 1: accumulate whole rows, vectorised along inner.
-        let work = { (o: Int, cols: Range<Int>) in
-            let dst = out + o * inner
-            let base = x + o * n * inner
-            for c in cols { dst[c] = base[c] }
-            for j in 1..<Swift.max(n, 1) {
-                let src = base + j * inner
-                switch kind {
-                case .sum: for c in cols { dst[c] += src[c] }
-                case .max: for c in cols where src[c] > dst[c] { dst[c] = src[c] }
-                case .min: for c in cols where src[c] < dst[c] { dst[c] = src[c] }
-                }
-            }
-            if n == 0 { for c in cols { dst[c] = 0 } }
-        }
-        if outer >= Parallel.threadCount || inner < 1024 {
-            Parallel.forEachChunk(outer, grain: Swift.max(1, Parallel.elementwiseGrain / Swift.max(n * inner, 1))) { r in
-                for o in r { work(o, 0..<inner) }
-            }
-        } else {
-            for o in 0..<outer {
-                Parallel.forEachChunk(inner, grain: Swift.max(256, Parallel.elementwiseGrain / Swift.max(n, 1))) { cols in work(o, cols) }
-            }
-        }
-    }
-
-    /// Sum of a contiguous row: Float blocks of 1024 with 8 accumulators, blocks added in Double.
-    @inline(__always)
-    static func rowSum<T: FloatScalar>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-        var total = 0.0
-        var start = 0
-        while start < n {
-            let end = Swift.min(n, start + 1024)
-            var a0 = T.zero, a1 = T.zero, a2 = T.zero, a3 = T.zero
-            var a4 = T.zero, a5 = T.zero, a6 = T.zero, a7 = T.zero
-            var j = start
-            while j + 8 <= end {
-                a0 += p[j]; a1 += p[j + 1]; a2 += p[j + 2]; a3 += p[j + 3]
-                a4 += p[j + 4]; a5 += p[j + 5]; a6 += p[j + 6]; a7 += p[j + 7]
-                j += 8
-            }
-            while j < end { a0 += p[j]; j += 1 }
-            total += Double(((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))
-            start = end
-        }
-        return total
-    }
-}
-
 extension Tensor {
     /// Normalised, sorted, unique axes (all axes when nil).
     func normalizedAxes(_ axes: [Int]?, op: String) -> [Int] {
@@ -99,7 +15,7 @@ extension Tensor {
     }
 
     /// Forward reduction without recording: consecutive reduced axes are merged into one pass.
-    func reduceForward(_ kind: ReductionKind, axes: [Int], op: String) -> Tensor {
+    func reduceForward(_ kind: ReductionOperation, axes: [Int], op: String) -> Tensor {
         requireFloat(op)
         if kind != .sum {
             for a in axes { ensure(shape[a] > 0, "\(op): cannot reduce over empty axis \(a) of shape \(shape)") }
@@ -113,12 +29,8 @@ extension Tensor {
             let outer = dims[..<first].reduce(1, *), n = dims[first...last].reduce(1, *), inner = dims[(last + 1)...].reduce(1, *)
             var outDims = dims
             for a in first...last { outDims[a] = 1 }
-            let out = Tensor(uninitialized: Shape(outDims), dtype: dtype)
-            if current.dtype == .float32 {
-                ReductionKernels.reduce(kind, current.pointer(Float.self), out.pointer(Float.self), outer: outer, n: n, inner: inner)
-            } else {
-                ReductionKernels.reduce(kind, current.pointer(Double.self), out.pointer(Double.self), outer: outer, n: n, inner: inner)
-            }
+            let out = Tensor(uninitialized: Shape(outDims), dtype: dtype, device: device)
+            current.backend.reduce(kind, current, outer: outer, n: n, inner: inner, into: out)
             current = out
         }
         return current
@@ -186,8 +98,8 @@ extension Tensor {
     /// Minimum over `axes`; the gradient is shared equally among tied minima.
     public func min(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor { extremum(.min, axes: axes, keepDims: keepDims) }
 
-    private func extremum(_ kind: ReductionKind, axes: [Int]?, keepDims: Bool) -> Tensor {
-        let name = kind == .max ? "max" : "min"
+    private func extremum(_ kind: ReductionOperation, axes: [Int]?, keepDims: Bool) -> Tensor {
+        let name = kind.name
         let ax = normalizedAxes(axes, op: name)
         let kept = reduceForward(kind, axes: ax, op: name)
         let out = keepDims ? kept : kept.reshapedNoGrad(reducedShape(ax, keepDims: false))
@@ -213,28 +125,11 @@ extension Tensor {
         let a = shape.axis(axis, op: "argmax")
         ensure(shape[a] > 0, "argmax: axis \(a) of shape \(shape) is empty")
         let (outer, n, inner) = shape.split(at: a)
-        let out = Tensor(uninitialized: reducedShape([a], keepDims: keepDims), dtype: .int64)
-        let po = out.pointer(Int64.self)
-        func run<T: TensorScalar & Comparable>(_: T.Type) {
-            let p = pointer(T.self)
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    var best = p[o * n * inner + i], bestJ = 0
-                    for j in 1..<n {
-                        let v = p[(o * n + j) * inner + i]
-                        if largest ? v > best : v < best { best = v; bestJ = j }
-                    }
-                    po[o * inner + i] = Int64(bestJ)
-                }
-            }
+        if dtype == .float16 || dtype == .bool {
+            return cast(to: .float32).argExtremum(axis: axis, keepDims: keepDims, largest: largest)
         }
-        switch dtype {
-        case .float32: run(Float.self)
-        case .float64: run(Double.self)
-        case .int32: run(Int32.self)
-        case .int64: run(Int64.self)
-        default: return cast(to: .float32).argExtremum(axis: axis, keepDims: keepDims, largest: largest)
-        }
+        let out = Tensor(uninitialized: reducedShape([a], keepDims: keepDims), dtype: .int64, device: device)
+        backend.argExtremum(self, largest: largest, outer: outer, n: n, inner: inner, into: out)
         return out
     }
 }

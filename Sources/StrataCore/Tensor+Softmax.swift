@@ -1,51 +1,3 @@
-enum SoftmaxKernels {
-    /// Softmax (or log-softmax) over the middle axis of an `[outer, n, inner]` view.
-    static func forward<T: FloatScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
-                                        outer: Int, n: Int, inner: Int, log: Bool) {
-        Parallel.forEachChunk(outer * inner, grain: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
-            for line in r {
-                let o = line / inner, i = line % inner
-                let base = o * n * inner + i
-                var m = -T.infinity
-                for j in 0..<n where x[base + j * inner] > m { m = x[base + j * inner] }
-                if m == -T.infinity { m = 0 }
-                var s = T.zero
-                for j in 0..<n {
-                    let e = T.exp(x[base + j * inner] - m)
-                    y[base + j * inner] = e
-                    s += e
-                }
-                if log {
-                    let ls = T.log(s) + m
-                    for j in 0..<n { y[base + j * inner] = x[base + j * inner] - ls }
-                } else {
-                    let inv = 1 / s
-                    for j in 0..<n { y[base + j * inner] *= inv }
-                }
-            }
-        }
-    }
-
-    /// softmax: dx = y (g - Σ g y);  log-softmax: dx = g - e^y Σ g.
-    static func backward<T: FloatScalar>(_ g: UnsafePointer<T>, _ y: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>,
-                                         outer: Int, n: Int, inner: Int, log: Bool) {
-        Parallel.forEachChunk(outer * inner, grain: Swift.max(1, 8192 / Swift.max(n, 1))) { r in
-            for line in r {
-                let o = line / inner, i = line % inner
-                let base = o * n * inner + i
-                var s = T.zero
-                if log {
-                    for j in 0..<n { s += g[base + j * inner] }
-                    for j in 0..<n { let k = base + j * inner; dx[k] = g[k] - T.exp(y[k]) * s }
-                } else {
-                    for j in 0..<n { let k = base + j * inner; s += g[k] * y[k] }
-                    for j in 0..<n { let k = base + j * inner; dx[k] = y[k] * (g[k] - s) }
-                }
-            }
-        }
-    }
-}
-
 extension Tensor {
     /// Softmax along `axis` (numerically stable), a fused primitive with its own backward.
     ///
@@ -66,20 +18,12 @@ extension Tensor {
         requireFloat(name)
         let a = shape.axis(axis, op: name)
         let (outer, n, inner) = shape.split(at: a)
-        let out = Tensor(uninitialized: shape, dtype: dtype)
-        if dtype == .float32 {
-            SoftmaxKernels.forward(pointer(Float.self), out.pointer(Float.self), outer: outer, n: n, inner: inner, log: log)
-        } else {
-            SoftmaxKernels.forward(pointer(Double.self), out.pointer(Double.self), outer: outer, n: n, inner: inner, log: log)
-        }
+        let out = Tensor(uninitialized: shape, dtype: dtype, device: device)
+        backend.softmax(self, outer: outer, n: n, inner: inner, log: log, into: out)
         let y = out.detached()
         return Tensor.record(out, name, [self]) { g in
-            let dx = Tensor(uninitialized: y.shape, dtype: y.dtype)
-            if y.dtype == .float32 {
-                SoftmaxKernels.backward(g.pointer(Float.self), y.pointer(Float.self), dx.pointer(Float.self), outer: outer, n: n, inner: inner, log: log)
-            } else {
-                SoftmaxKernels.backward(g.pointer(Double.self), y.pointer(Double.self), dx.pointer(Double.self), outer: outer, n: n, inner: inner, log: log)
-            }
+            let dx = Tensor(uninitialized: y.shape, dtype: y.dtype, device: y.device)
+            y.backend.softmaxBackward(gradient: g, output: y, outer: outer, n: n, inner: inner, log: log, into: dx)
             return [dx]
         }
     }
