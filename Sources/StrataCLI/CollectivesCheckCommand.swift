@@ -30,20 +30,19 @@ struct CollectivesCheckCommand: ParsableCommand {
         // A buffer of 3 M elements (12 MB, several MPI messages): element i of rank r holds (i % 7) + r.
         let large = Tensor((0..<3_000_000).map { Float($0 % 7 + r) })
         group.allReduce(large, .sum)
-        let largeErrors = large.withUnsafeBuffer(as: Float.self) { b in
-            b.indices.filter { i in b[i] != Float(n * (i % 7) + n * (n - 1) / 2) }.count
-        }
+        let largeValues = large.toArray(as: Float.self)
+        let largeErrors = largeValues.indices.filter { i in largeValues[i] != Float(n * (i % 7) + n * (n - 1) / 2) }.count
         results["allreduce_large_errors"] = JSONValue(largeErrors)
         // broadcast from the last rank
         let root = n - 1
         let broadcast = Tensor((0..<4).map { Float(r * 10 + $0) })
         group.broadcast(broadcast, root: root)
-        results["broadcast"] = floats(broadcast.withUnsafeBuffer(as: Float.self) { Array($0) })
+        results["broadcast"] = floats(broadcast.toArray(as: Float.self))
         // allgather of 3 values per rank, and reduce-scatter of 2 per rank
         let gathered = group.allGather(Tensor((0..<3).map { Float(r * 100 + $0) }))
-        results["allgather"] = floats(gathered.withUnsafeBuffer(as: Float.self) { Array($0) })
+        results["allgather"] = floats(gathered.toArray(as: Float.self))
         let scattered = group.reduceScatter(Tensor((0..<(2 * n)).map { Float($0 + r) }))
-        results["reduce_scatter"] = floats(scattered.withUnsafeBuffer(as: Float.self) { Array($0) })
+        results["reduce_scatter"] = floats(scattered.toArray(as: Float.self))
         group.barrier()
         // split into even and odd ranks: each sub-group sums its ranks
         let sub = group.split(color: r % 2, key: r)
@@ -61,8 +60,8 @@ struct CollectivesCheckCommand: ParsableCommand {
         }
         ddp.allReduceGradients(ReduceOperation.sum)
         results["ddp_buckets"] = JSONValue(ddp.buckets.count)
-        results["ddp_parameters"] = .array(parameters.map { floats($0.withUnsafeBuffer(as: Float.self) { Array($0) }) })
-        results["ddp_gradients"] = .array(parameters.map { floats($0.grad!.withUnsafeBuffer(as: Float.self) { Array($0) }) })
+        results["ddp_parameters"] = .array(parameters.map { floats($0.toArray(as: Float.self)) })
+        results["ddp_gradients"] = .array(parameters.map { floats($0.grad!.toArray(as: Float.self)) })
         try JSONValue.object(results).write(to: "\(out)/rank-\(r).json")
     }
 }

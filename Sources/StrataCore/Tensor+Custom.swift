@@ -13,8 +13,13 @@ extension Tensor {
         return record(output, name, inputs, backward: backward)
     }
 
-    /// Gives read/write access to the elements as a typed buffer (the dtype must match `T`).
-    /// Writing through it changes the tensor in place and is not recorded for autodiff.
+    /// Gives read/write access to the elements as a typed buffer in host memory (the dtype must
+    /// match `T`). Writing through it changes the tensor in place and is not recorded for autodiff.
+    ///
+    /// This is an I/O entry point: for filling a tensor from bytes that were read (files, decoders)
+    /// or received (MPI communication buffers). Computation on tensors belongs in the ops and the
+    /// device's ``Backend`` (see ``OptimizerBackend``, ``LossBackend``, ``SparseBackend``,
+    /// ``InferenceBackend``), not in loops over this buffer.
     ///
     /// ```swift
     /// weight.withUnsafeMutableBuffer(as: Float.self) { w in for i in w.indices { w[i] *= 0.5 } }
@@ -24,10 +29,14 @@ extension Tensor {
         return try body(UnsafeMutableBufferPointer(start: storage.pointer(as: T.self), count: count))
     }
 
-    /// Gives read-only access to the elements as a typed buffer (the dtype must match `T`).
+    /// Gives read-only access to the elements as a typed buffer in host memory (the dtype must match `T`).
+    ///
+    /// This is an I/O entry point: for writing the bytes out (files, MPI communication buffers).
+    /// Computation belongs in the ops and the device's ``Backend``; to read values, `toArray(as:)`
+    /// copies them out.
     ///
     /// ```swift
-    /// let total = x.withUnsafeBuffer(as: Float.self) { $0.reduce(0, +) }
+    /// let bytes = x.withUnsafeBuffer(as: Float.self) { Data(buffer: $0) }   // to save
     /// ```
     public func withUnsafeBuffer<T: TensorScalar, R>(as type: T.Type, _ body: (UnsafeBufferPointer<T>) throws -> R) rethrows -> R {
         ensure(T.dtype == dtype, "withUnsafeBuffer: tensor holds \(dtype), not \(T.dtype)")

@@ -37,13 +37,7 @@ extension Llama {
             let starts = caches.map(\.length)
             for cache in caches { cache.reserve(cache.length + 1) }
             // Row b turns by its own position starts[b].
-            var cos: [Float] = [], sin: [Float] = []
-            for start in starts {
-                let a = rotary.angles(start: start, count: 1)
-                cos += a.cos
-                sin += a.sin
-            }
-            let angles = RotaryAngles(cos: cos, sin: sin, count: ids.count)
+            let angles = rotary.angles(positions: starts)
             var x = embedding.gatherRows(ids)                                     // [B, C]
             for (layer, b) in blocks.enumerated() {
                 let n = LlamaKernels.rmsNorm(x, weight: b.attentionNorm, epsilon: config.rmsEpsilon)   // [B, C]
@@ -73,12 +67,11 @@ extension Llama.Cache {
         let d = headWidth
         ensure(k.rank == 2 && k.shape[1] == kvHeads * d && v.shape == k.shape && row < k.shape[0] && start < capacity,
                "Llama.Cache: row \(row) of keys \(k.shape) does not fit at \(start) (capacity \(capacity))")
+        ensure(k.dtype == .float32 && v.dtype == .float32, "Llama.Cache: keys and values must be float32, got \(k.dtype), \(v.dtype)")
         for (source, target) in [(k, keys[layer]), (v, values[layer])] {
-            source.withUnsafeBuffer(as: Float.self) { src in
-                for g in 0..<kvHeads {
-                    (target + (g * capacity + start) * d).update(from: src.baseAddress! + (row * kvHeads + g) * d, count: d)
-                }
-            }
+            // Row `row` of [B, kvHeads·D], head by head, to position `start` of [kvHeads, capacity, D].
+            source.device.backend.copyRows(source, sourceOffset: row * kvHeads * d, sourceStride: d, into: target,
+                                           destinationOffset: start * d, destinationStride: capacity * d, rows: kvHeads, width: d)
         }
     }
 }
@@ -87,29 +80,12 @@ extension LlamaKernels {
     /// Attention of one new query row per sequence: row b of `q` `[B, H·D]` sits at position
     /// `starts[b]` of `caches[b]` and attends to its positions `0 ... starts[b]`. Result `[B, H·D]`.
     static func batchedAttention(query q: Tensor, caches: [Llama.Cache], layer: Int, starts: [Int], heads: Int) -> Tensor {
-        let batch = caches.count, d = caches[0].headWidth, group = heads / caches[0].kvHeads
-        ensure(q.shape == Shape([batch, heads * d]) && starts.count == batch, "batchedAttention: queries \(q.shape) for \(batch) caches")
-        let scale = Float(1 / Double(d).squareRoot())
-        let longest = (starts.max() ?? 0) + 1
+        let batch = caches.count, d = caches[0].headWidth
+        ensure(q.shape == Shape([batch, heads * d]) && starts.count == batch && q.dtype == .float32,
+               "batchedAttention: queries \(q.shape) for \(batch) caches")
         let out = Tensor.empty([batch, heads * d])
-        let keys = caches.map { $0.keys[layer] }, values = caches.map { $0.values[layer] }
-        let capacities = caches.map(\.capacity)
-        q.withUnsafeBuffer(as: Float.self) { qs in
-            out.withUnsafeMutableBuffer(as: Float.self) { os in
-                let qBase = qs.baseAddress!, oBase = os.baseAddress!
-                let grain = Swift.max(1, 32_768 / (longest * d))
-                Parallel.forEachChunk(batch * heads, grain: grain) { rows in
-                    let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest)
-                    defer { scores.deallocate() }
-                    for r in rows {
-                        let (b, h) = (r / heads, r % heads)
-                        let g = h / group, capacity = capacities[b]
-                        attendRow(query: qBase + r * d, keys: keys[b] + g * capacity * d, values: values[b] + g * capacity * d,
-                                  visible: starts[b] + 1, width: d, scale: scale, scores: scores, out: oBase + r * d)
-                    }
-                }
-            }
-        }
+        q.device.backend.batchedCachedAttention(query: q, keys: caches.map { $0.keys[layer] }, values: caches.map { $0.values[layer] },
+                                                starts: starts, heads: heads, into: out)
         return out
     }
 }

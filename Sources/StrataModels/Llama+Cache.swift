@@ -25,8 +25,9 @@ extension Llama {
         /// Positions cached so far.
         public internal(set) var length = 0
         private(set) var capacity = 0
-        private(set) var keys: [UnsafeMutablePointer<Float>] = []
-        private(set) var values: [UnsafeMutablePointer<Float>] = []
+        /// Per layer, float32 `[kvHeads, capacity, headWidth]`.
+        private(set) var keys: [Tensor] = []
+        private(set) var values: [Tensor] = []
 
         /// An empty cache for a model of `config`'s shape.
         public init(_ config: Config) {
@@ -34,11 +35,6 @@ extension Llama {
             kvHeads = config.kvHeads
             headWidth = config.headWidth
             maximumLength = config.context
-        }
-
-        deinit {
-            for p in keys { p.deallocate() }
-            for p in values { p.deallocate() }
         }
 
         /// Forgets every position.
@@ -56,13 +52,12 @@ extension Llama {
             guard count > capacity else { return }
             let newCapacity = Swift.min(maximumLength, Swift.max(count, Swift.max(64, capacity * 2)))
             let d = headWidth
-            func grown(_ old: UnsafeMutablePointer<Float>?) -> UnsafeMutablePointer<Float> {
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * newCapacity * d)
-                if let old {
-                    for g in 0..<kvHeads {
-                        (p + g * newCapacity * d).update(from: old + g * capacity * d, count: length * d)
-                    }
-                    old.deallocate()
+            func grown(_ old: Tensor?) -> Tensor {
+                let p = Tensor.empty([kvHeads, newCapacity, d])
+                // Each head's first `length` positions: [kvHeads, capacity, D] -> [kvHeads, newCapacity, D].
+                if let old, length > 0 {
+                    p.device.backend.copyRows(old, sourceOffset: 0, sourceStride: capacity * d, into: p, destinationOffset: 0,
+                                              destinationStride: newCapacity * d, rows: kvHeads, width: length * d)
                 }
                 return p
             }
@@ -76,14 +71,12 @@ extension Llama {
             let t = k.shape[0], d = headWidth
             ensure(k.shape == Shape([t, kvHeads * d]) && v.shape == k.shape && start + t <= capacity,
                    "Llama.Cache: keys \(k.shape) and values \(v.shape) do not fit at \(start) (capacity \(capacity))")
+            ensure(k.dtype == .float32 && v.dtype == .float32, "Llama.Cache: keys and values must be float32, got \(k.dtype), \(v.dtype)")
             for (source, target) in [(k, keys[layer]), (v, values[layer])] {
-                source.withUnsafeBuffer(as: Float.self) { src in
-                    for row in 0..<t {
-                        for g in 0..<kvHeads {
-                            (target + (g * capacity + start + row) * d)
-                                .update(from: src.baseAddress! + (row * kvHeads + g) * d, count: d)
-                        }
-                    }
+                // Head g of rows 0..<T ([T, kvHeads·D]) to positions start..<start+T of head g ([kvHeads, capacity, D]).
+                for g in 0..<kvHeads {
+                    source.device.backend.copyRows(source, sourceOffset: g * d, sourceStride: kvHeads * d, into: target,
+                                                   destinationOffset: (g * capacity + start) * d, destinationStride: d, rows: t, width: d)
                 }
             }
         }

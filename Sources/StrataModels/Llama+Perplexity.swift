@@ -51,17 +51,12 @@ extension Llama {
             while row < tokens.count - 1 {
                 let end = Swift.min(tokens.count - 1, row + 64)
                 let logits = self.logits(hidden: hidden[row..<end])            // [rows, V]
-                logits.withUnsafeBuffer(as: Float.self) { l in
-                    let v = config.vocabularySize
-                    for r in 0..<(end - row) {
-                        let p = l.baseAddress! + r * v
-                        var peak = -Float.infinity
-                        for j in 0..<v { peak = Swift.max(peak, p[j]) }
-                        var sum = 0.0
-                        for j in 0..<v { sum += Double(Foundation.exp(p[j] - peak)) }
-                        total += Double(peak) + Foundation.log(sum) - Double(p[tokens[row + r + 1]])
-                        count += 1
-                    }
+                let nll = Tensor.empty([end - row], dtype: .float64)
+                logits.device.backend.tokenNegativeLogLikelihoods(logits: logits, targets: Tensor(tokens[(row + 1)...end].map(Int64.init)),
+                                                                  into: nll)
+                for value in nll.toArray(as: Double.self) {
+                    total += value
+                    count += 1
                 }
                 row = end
             }

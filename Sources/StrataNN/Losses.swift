@@ -91,75 +91,32 @@ public func crossEntropy(logits: Tensor, targets: Tensor, reduction: Reduction =
                  "crossEntropy: logits \(logits.shape) need targets of shape [\(logits.shape[0])], got \(targets.shape)")
     ensure(targets.dtype == .int32 || targets.dtype == .int64, "crossEntropy: targets must be int32 or int64 class indices, got \(targets.dtype)")
     ensure(logits.dtype.isFloatingPoint, "crossEntropy: logits must be float32 or float64, got \(logits.dtype)")
-    if logits.dtype == .float32 {
-        return SoftmaxCrossEntropy<Float>(logits, targets, reduction, labelSmoothing, ignoreIndex).result
-    }
-    return SoftmaxCrossEntropy<Double>(logits, targets, reduction, labelSmoothing, ignoreIndex).result
+    return softmaxCrossEntropy(logits, targets, reduction, labelSmoothing, ignoreIndex)
 }
 
-/// The fused forward and backward of softmax cross-entropy for one float type.
-struct SoftmaxCrossEntropy<T: FloatScalar> {
-    let result: Tensor
-
-    init(_ logits: Tensor, _ targets: Tensor, _ reduction: Reduction, _ epsilon: Double, _ ignoreIndex: Int?) {
-        let n = logits.shape[0], c = logits.shape[1]
-        let labels = targets.toArray(as: Int64.self).map(Int.init)
-        for (i, y) in labels.enumerated() where y != ignoreIndex {
-            ensure(y >= 0 && y < c, "crossEntropy: target \(y) of sample \(i) is out of range for \(c) classes")
-        }
-        let valid = labels.filter { $0 != ignoreIndex }.count
-        let probabilities = Tensor.empty(logits.shape, dtype: logits.dtype)
-        var losses = [Double](repeating: 0, count: n)
-        logits.withUnsafeBuffer(as: T.self) { z in
-            probabilities.withUnsafeMutableBuffer(as: T.self) { p in
-                losses.withUnsafeMutableBufferPointer { loss in
-                    Parallel.forEachChunk(n, grain: Swift.max(1, 16384 / Swift.max(c, 1))) { rows in
-                        for i in rows {
-                            let row = z.baseAddress! + i * c, prob = p.baseAddress! + i * c
-                            var m = row[0]
-                            for j in 1..<c where row[j] > m { m = row[j] }
-                            var s = T.zero, total = T.zero
-                            for j in 0..<c { let e = T.exp(row[j] - m); prob[j] = e; s += e; total += row[j] }
-                            let inv = 1 / s
-                            for j in 0..<c { prob[j] *= inv }
-                            guard labels[i] != ignoreIndex else { continue }
-                            let lse = Double(T.log(s) + m)
-                            loss[i] = (1 - epsilon) * (lse - Double(row[labels[i]])) + epsilon * (lse - Double(total) / Double(c))
-                        }
-                    }
-                }
-            }
-        }
-        let out: Tensor
-        switch reduction {
-        case .none: out = Tensor(losses, shape: [n]).cast(to: logits.dtype)
-        case .sum: out = Tensor(scalar: losses.reduce(0, +)).cast(to: logits.dtype)
-        case .mean: out = Tensor(scalar: losses.reduce(0, +) / Double(Swift.max(valid, 1))).cast(to: logits.dtype)
-        }
-        result = Tensor.recordOperation("crossEntropy", output: out, inputs: [logits]) { g in
-            let grad = Tensor.empty(probabilities.shape, dtype: probabilities.dtype)
-            let upstream = g.toArray(as: Double.self)
-            probabilities.withUnsafeBuffer(as: T.self) { p in
-                grad.withUnsafeMutableBuffer(as: T.self) { d in
-                    for i in 0..<n {
-                        let scale: Double
-                        switch reduction {
-                        case .none: scale = upstream[i]
-                        case .sum: scale = upstream[0]
-                        case .mean: scale = upstream[0] / Double(Swift.max(valid, 1))
-                        }
-                        let base = i * c
-                        guard labels[i] != ignoreIndex else {
-                            for j in 0..<c { d[base + j] = 0 }
-                            continue
-                        }
-                        let s = T(scale), smooth = T(epsilon / Double(c))
-                        for j in 0..<c { d[base + j] = s * (p[base + j] - smooth) }
-                        d[base + labels[i]] -= s * T(1 - epsilon)
-                    }
-                }
-            }
-            return [grad]
-        }
+/// The fused forward and backward of softmax cross-entropy on `[N, C]` logits (the backend's kernels).
+func softmaxCrossEntropy(_ logits: Tensor, _ targets: Tensor, _ reduction: Reduction, _ epsilon: Double, _ ignoreIndex: Int?) -> Tensor {
+    let n = logits.shape[0], c = logits.shape[1]
+    let labels = targets.toArray(as: Int64.self).map(Int.init)
+    for (i, y) in labels.enumerated() where y != ignoreIndex {
+        ensure(y >= 0 && y < c, "crossEntropy: target \(y) of sample \(i) is out of range for \(c) classes")
+    }
+    let valid = labels.filter { $0 != ignoreIndex }.count
+    let probabilities = Tensor.empty(logits.shape, dtype: logits.dtype)
+    let losses = Tensor.empty([n], dtype: .float64)
+    logits.device.backend.softmaxCrossEntropy(logits: logits, targets: targets, ignoreIndex: ignoreIndex, labelSmoothing: epsilon,
+                                              probabilities: probabilities, losses: losses)
+    let out: Tensor
+    switch reduction {
+    case .none: out = losses.cast(to: logits.dtype)
+    case .sum: out = Tensor(scalar: losses.toArray(as: Double.self).reduce(0, +)).cast(to: logits.dtype)
+    case .mean: out = Tensor(scalar: losses.toArray(as: Double.self).reduce(0, +) / Double(Swift.max(valid, 1))).cast(to: logits.dtype)
+    }
+    return Tensor.recordOperation("crossEntropy", output: out, inputs: [logits]) { g in
+        let grad = Tensor.empty(probabilities.shape, dtype: probabilities.dtype)
+        probabilities.device.backend.softmaxCrossEntropyBackward(
+            upstream: reduction == .none ? g.reshaped([n]) : g.reshaped([]), probabilities: probabilities, targets: targets,
+            ignoreIndex: ignoreIndex, labelSmoothing: epsilon, divisor: reduction == .mean ? Double(Swift.max(valid, 1)) : 1, into: grad)
+        return [grad]
     }
 }

@@ -179,17 +179,6 @@ open class Optimizer {
         }
         return Int(v)
     }
-
-    /// Runs `body` over the parameter's, gradient's and named buffers' elements as `T`.
-    func elementwise<T: FloatScalar>(_: T.Type, _ parameter: Tensor, _ gradient: Tensor, _ buffers: [Tensor],
-                                     _ body: (UnsafeMutablePointer<T>, UnsafePointer<T>, [UnsafeMutablePointer<T>], Int) -> Void) {
-        parameter.withUnsafeMutableBuffer(as: T.self) { p in
-            gradient.withUnsafeBuffer(as: T.self) { g in
-                let pointers = buffers.map { b in b.withUnsafeMutableBuffer(as: T.self) { $0.baseAddress! } }
-                body(p.baseAddress!, g.baseAddress!, pointers, p.count)
-            }
-        }
-    }
 }
 
 /// Why saved optimizer state could not be restored.

@@ -32,21 +32,10 @@ public final class SGD: Optimizer {
         // The buffer starts as this parameter's first gradient, even when the optimizer has
         // already stepped other parameters (PyTorch: `if buf is None`).
         let first = state.buffers["momentum_buffer"] == nil
-        let buffers = momentum > 0 ? [state.buffer("momentum_buffer", like: parameter)] : []
-        func run<T: FloatScalar>(_: T.Type) {
-            let lr = T(settings.learningRate), mu = T(momentum), wd = T(settings.weightDecay), damp = T(dampening)
-            elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
-                for i in 0..<n {
-                    var d = g[i] + wd * p[i]
-                    if mu > 0 {
-                        b[0][i] = first ? d : mu * b[0][i] + (1 - damp) * d
-                        d = nesterov ? d + mu * b[0][i] : b[0][i]
-                    }
-                    p[i] -= lr * d
-                }
-            }
-        }
-        parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
+        let buffer = momentum > 0 ? state.buffer("momentum_buffer", like: parameter) : nil
+        parameter.device.backend.sgdUpdate(parameter, gradient: gradient, momentumBuffer: buffer, firstStep: first,
+                                           learningRate: settings.learningRate, momentum: momentum, dampening: dampening,
+                                           weightDecay: settings.weightDecay, nesterov: nesterov)
     }
 }
 
@@ -78,56 +67,10 @@ public class Adam: Optimizer {
     }
 
     override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int, settings: UpdateSettings) {
-        let buffers = [state.buffer("exp_avg", like: parameter), state.buffer("exp_avg_sq", like: parameter)]
-        let c1 = 1 - Foundation.pow(beta1, Double(step)), c2 = 1 - Foundation.pow(beta2, Double(step))
-        let learningRate = settings.learningRate, weightDecay = settings.weightDecay, decoupled = Self.decouplesWeightDecay
-        func run<T: FloatScalar & SIMDScalar>(_: T.Type) {
-            let b1 = T(beta1), b2 = T(beta2), eps = T(epsilon), wd = T(weightDecay)
-            let stepSize = T(learningRate / c1), invRootC2 = T(1 / Foundation.sqrt(c2))
-            // Decoupled (AdamW): p ← p·(1 − lr·wd); coupled (Adam): g ← g + wd·p.
-            let decay = decoupled ? T(1 - learningRate * weightDecay) : 1
-            let l2 = decoupled ? 0 : wd
-            elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
-                let m = b[0], v = b[1]
-                Parallel.forEachChunk(n, grain: 1 << 15) { range in
-                    var i = range.lowerBound
-                    // Eight lanes at a time (vector multiply, add, divide and square root) ...
-                    while i + 8 <= range.upperBound {
-                        var pv = SIMDLanes.load(p + i), mv = SIMDLanes.load(m + i), vv = SIMDLanes.load(v + i)
-                        let gv = SIMDLanes.load(g + i) + l2 * pv
-                        pv *= decay
-                        mv = b1 * mv + (1 - b1) * gv
-                        vv = b2 * vv + (1 - b2) * gv * gv
-                        pv -= stepSize * mv / (vv.squareRoot() * invRootC2 + eps)
-                        SIMDLanes.store(pv, p + i); SIMDLanes.store(mv, m + i); SIMDLanes.store(vv, v + i)
-                        i += 8
-                    }
-                    // ... and the same update for the remainder.
-                    while i < range.upperBound {
-                        let gi = g[i] + l2 * p[i]
-                        p[i] *= decay
-                        m[i] = b1 * m[i] + (1 - b1) * gi
-                        v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                        p[i] -= stepSize * m[i] / (v[i].squareRoot() * invRootC2 + eps)
-                        i += 1
-                    }
-                }
-            }
-        }
-        parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
-    }
-}
-
-/// Unaligned loads and stores of eight consecutive elements.
-enum SIMDLanes {
-    @inline(__always) static func load<T: SIMDScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
-    }
-    @inline(__always) static func load<T: SIMDScalar>(_ p: UnsafeMutablePointer<T>) -> SIMD8<T> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
-    }
-    @inline(__always) static func store<T: SIMDScalar>(_ value: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<T>.self)
+        let expAvg = state.buffer("exp_avg", like: parameter), expAvgSq = state.buffer("exp_avg_sq", like: parameter)
+        parameter.device.backend.adamUpdate(parameter, gradient: gradient, expAvg: expAvg, expAvgSq: expAvgSq,
+                                            learningRate: settings.learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                                            weightDecay: settings.weightDecay, decoupled: Self.decouplesWeightDecay, step: step)
     }
 }
 
@@ -180,24 +123,12 @@ public final class RMSProp: Optimizer {
     }
 
     override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int, settings: UpdateSettings) {
-        var buffers = [state.buffer("square_avg", like: parameter)]
-        buffers.append(centered ? state.buffer("grad_avg", like: parameter) : buffers[0])
-        buffers.append(momentum > 0 ? state.buffer("momentum_buffer", like: parameter) : buffers[0])
-        func run<T: FloatScalar>(_: T.Type) {
-            let a = T(alpha), eps = T(epsilon), wd = T(settings.weightDecay), mu = T(momentum), lr = T(settings.learningRate)
-            let centered = self.centered, useMomentum = momentum > 0
-            elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
-                for i in 0..<n {
-                    let gi = g[i] + wd * p[i]
-                    b[0][i] = a * b[0][i] + (1 - a) * gi * gi
-                    var avg = b[0][i]
-                    if centered { b[1][i] = a * b[1][i] + (1 - a) * gi; avg -= b[1][i] * b[1][i] }
-                    let denom = avg.squareRoot() + eps
-                    if useMomentum { b[2][i] = mu * b[2][i] + gi / denom; p[i] -= lr * b[2][i] } else { p[i] -= lr * gi / denom }
-                }
-            }
-        }
-        parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
+        let squareAvg = state.buffer("square_avg", like: parameter)
+        let gradAvg = centered ? state.buffer("grad_avg", like: parameter) : nil
+        let momentumBuffer = momentum > 0 ? state.buffer("momentum_buffer", like: parameter) : nil
+        parameter.device.backend.rmsPropUpdate(parameter, gradient: gradient, squareAvg: squareAvg, gradAvg: gradAvg,
+                                               momentumBuffer: momentumBuffer, learningRate: settings.learningRate, alpha: alpha,
+                                               epsilon: epsilon, weightDecay: settings.weightDecay, momentum: momentum)
     }
 }
 
@@ -227,17 +158,8 @@ public final class Adagrad: Optimizer {
     }
 
     override public func update(_ parameter: Tensor, gradient: Tensor, state: inout ParameterState, step: Int, settings: UpdateSettings) {
-        let buffers = [state.buffer("sum", like: parameter)]
-        func run<T: FloatScalar>(_: T.Type) {
-            let clr = T(settings.learningRate / (1 + Double(step - 1) * learningRateDecay)), eps = T(epsilon), wd = T(settings.weightDecay)
-            elementwise(T.self, parameter, gradient, buffers) { p, g, b, n in
-                for i in 0..<n {
-                    let gi = g[i] + wd * p[i]
-                    b[0][i] += gi * gi
-                    p[i] -= clr * gi / (b[0][i].squareRoot() + eps)
-                }
-            }
-        }
-        parameter.dtype == .float32 ? run(Float.self) : run(Double.self)
+        parameter.device.backend.adagradUpdate(parameter, gradient: gradient, sum: state.buffer("sum", like: parameter),
+                                               learningRate: settings.learningRate, learningRateDecay: learningRateDecay,
+                                               epsilon: epsilon, weightDecay: settings.weightDecay, step: step)
     }
 }

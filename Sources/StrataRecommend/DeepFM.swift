@@ -101,11 +101,13 @@ public final class DeepFM: Module {
         var rows: [Int32] = []
         rows.reserveCapacity(users.count * config.fieldCount)
         let itemOffset = Int32(config.users)
+        // The attribute tables are small ([entities, fields] int32): one copy each per batch.
+        let userRows = userAttributes?.toArray(as: Int32.self), itemRows = itemAttributes?.toArray(as: Int32.self)
         for (u, i) in zip(users, items) {
             rows.append(u)
             rows.append(itemOffset + i)
-            userAttributes?.withUnsafeBuffer(as: Int32.self) { a in rows.append(contentsOf: a[Int(u) * fu..<(Int(u) + 1) * fu]) }
-            itemAttributes?.withUnsafeBuffer(as: Int32.self) { a in rows.append(contentsOf: a[Int(i) * fi..<(Int(i) + 1) * fi]) }
+            if let a = userRows { rows.append(contentsOf: a[Int(u) * fu..<(Int(u) + 1) * fu]) }
+            if let a = itemRows { rows.append(contentsOf: a[Int(i) * fi..<(Int(i) + 1) * fi]) }
         }
         return rows
     }
@@ -201,12 +203,10 @@ extension DeepFM {
         for (name, sizes, buffer) in [("user", config.userFieldSizes, userAttributes), ("item", config.itemFieldSizes, itemAttributes)] {
             guard let buffer else { continue }
             let starts = sizes.indices.map { offset + sizes[..<$0].reduce(0, +) }
-            try buffer.withUnsafeBuffer(as: Int32.self) { rows in
-                for (k, row) in rows.enumerated() {
-                    let field = k % sizes.count
-                    guard Int(row) >= starts[field] && Int(row) < starts[field] + sizes[field] else {
-                        throw RecommenderError("\(source): \(name) attribute \(k / sizes.count), field \(field) points to embedding row \(row), outside its field's rows \(starts[field])..<\(starts[field] + sizes[field])")
-                    }
+            for (k, row) in buffer.toArray(as: Int32.self).enumerated() {
+                let field = k % sizes.count
+                guard Int(row) >= starts[field] && Int(row) < starts[field] + sizes[field] else {
+                    throw RecommenderError("\(source): \(name) attribute \(k / sizes.count), field \(field) points to embedding row \(row), outside its field's rows \(starts[field])..<\(starts[field] + sizes[field])")
                 }
             }
             offset += sizes.reduce(0, +)

@@ -59,15 +59,11 @@ extension LightGCN: Recommender {
     public var itemCount: Int { config.items }
 
     public func predictions(users: [Int32], items: [Int32]) -> [Float] {
-        let k = config.factors, offset = config.users
-        return propagatedEmbedding.withUnsafeBuffer(as: Float.self) { e in
-            zip(users, items).map { u, i in
-                let a = Int(u) * k, b = (offset + Int(i)) * k
-                var dot: Float = 0
-                for j in 0..<k { dot += e[a + j] * e[b + j] }
-                return dot
-            }
-        }
+        let offset = Int32(config.users)
+        let out = Tensor.empty([users.count], dtype: propagatedEmbedding.dtype)
+        propagatedEmbedding.device.backend.rowDotProducts(propagatedEmbedding, left: Tensor(users), right: Tensor(items.map { offset + $0 }),
+                                                          into: out)
+        return out.toArray(as: Float.self)
     }
 
     public func configJSON() throws -> String { try encodeJSON(config) }

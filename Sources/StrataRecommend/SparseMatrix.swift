@@ -14,7 +14,8 @@ public struct SparseMatrix: Sendable {
     let rowStart: [Int]
     let columnIndex: [Int32]
     let values: [Double]
-    let floatValues: [Float]
+    /// The same arrays as tensors for the backend: int64 row starts, int32 columns, float64 and float32 values.
+    private let rowStartTensor: Tensor, columnTensor: Tensor, valueTensors: (float64: Tensor, float32: Tensor)
     /// The transpose, in the same form (nil for the transpose itself).
     private let transposeStorage: [SparseMatrix]
 
@@ -40,7 +41,10 @@ public struct SparseMatrix: Sendable {
             }
             start.append(cols.count)
         }
-        rowStart = start; columnIndex = cols; values = vals; floatValues = vals.map { Float($0) }
+        rowStart = start; columnIndex = cols; values = vals
+        rowStartTensor = Tensor(start.map(Int64.init))
+        columnTensor = Tensor(cols)
+        valueTensors = (Tensor(vals), Tensor(vals.map { Float($0) }))
         transposeStorage = withTranspose
             ? [SparseMatrix(rows: columns, columns: rows, entries: entries.map { ($0.column, $0.row, $0.value) }, withTranspose: false)]
             : []
@@ -68,23 +72,9 @@ public struct SparseMatrix: Sendable {
 
     /// The plain product, row-parallel.
     private func product(_ x: Tensor) -> Tensor {
-        let k = x.shape[1]
-        let out = Tensor.zeros([rows, k], dtype: x.dtype)
-        func run<T: FloatScalar>(_: T.Type, _ v: [T]) {
-            x.withUnsafeBuffer(as: T.self) { x in out.withUnsafeMutableBuffer(as: T.self) { y in
-                let xBase = x.baseAddress!, yBase = y.baseAddress!
-                Parallel.forEachChunk(rows, grain: Swift.max(1, 4096 / Swift.max(k, 1))) { range in
-                    for r in range {
-                        let yr = yBase + r * k
-                        for e in rowStart[r]..<rowStart[r + 1] {
-                            let w = v[e], xr = xBase + Int(columnIndex[e]) * k
-                            for j in 0..<k { yr[j] += w * xr[j] }
-                        }
-                    }
-                }
-            } }
-        }
-        if x.dtype == .float32 { run(Float.self, floatValues) } else { run(Double.self, values) }
+        let out = Tensor.zeros([rows, x.shape[1]], dtype: x.dtype)
+        x.device.backend.sparseDenseProduct(rowStart: rowStartTensor, columnIndex: columnTensor,
+                                            values: x.dtype == .float32 ? valueTensors.float32 : valueTensors.float64, x, into: out)
         return out
     }
 }

@@ -23,41 +23,16 @@ extension Tensor {
                      "factorizationScores: the tables must share one float dtype")
         checkIndices(users, below: p.shape[0], "user")
         checkIndices(items, below: q.shape[0], "item")
-        let k = p.shape[1], n = users.count
+        let n = users.count
+        let userIndex = Tensor(users), itemIndex = Tensor(items)
         let out = Tensor.empty([n], dtype: p.dtype)
-        func forward<T: FloatScalar>(_: T.Type) {
-            p.withUnsafeBuffer(as: T.self) { p in q.withUnsafeBuffer(as: T.self) { q in
-            bu.withUnsafeBuffer(as: T.self) { bu in bi.withUnsafeBuffer(as: T.self) { bi in
-            out.withUnsafeMutableBuffer(as: T.self) { o in
-                let c = T(offset)
-                for b in 0..<n {
-                    let u = Int(users[b]), i = Int(items[b])
-                    var dot: T = 0
-                    for j in 0..<k { dot += p[u * k + j] * q[i * k + j] }
-                    o[b] = c + bu[u] + bi[i] + dot
-                }
-            } } } } }
-        }
-        p.dtype == .float32 ? forward(Float.self) : forward(Double.self)
+        p.device.backend.factorizationScores(users: userIndex, items: itemIndex, userFactors: p, itemFactors: q,
+                                             userBias: bu, itemBias: bi, offset: offset, into: out)
         return recordOperation("factorizationScores", output: out, inputs: [p, q, bu, bi]) { g in
             let gp = Tensor.zeros(like: p), gq = Tensor.zeros(like: q), gbu = Tensor.zeros(like: bu), gbi = Tensor.zeros(like: bi)
-            func backward<T: FloatScalar>(_: T.Type) {
-                p.withUnsafeBuffer(as: T.self) { p in q.withUnsafeBuffer(as: T.self) { q in
-                g.withUnsafeBuffer(as: T.self) { g in
-                gp.withUnsafeMutableBuffer(as: T.self) { gp in gq.withUnsafeMutableBuffer(as: T.self) { gq in
-                gbu.withUnsafeMutableBuffer(as: T.self) { gbu in gbi.withUnsafeMutableBuffer(as: T.self) { gbi in
-                    for b in 0..<n {
-                        let u = Int(users[b]), i = Int(items[b]), gb = g[b]
-                        gbu[u] += gb
-                        gbi[i] += gb
-                        for j in 0..<k {
-                            gp[u * k + j] += gb * q[i * k + j]
-                            gq[i * k + j] += gb * p[u * k + j]
-                        }
-                    }
-                } } } } } } }
-            }
-            p.dtype == .float32 ? backward(Float.self) : backward(Double.self)
+            p.device.backend.factorizationScoresBackward(upstream: g, users: userIndex, items: itemIndex, userFactors: p,
+                                                         itemFactors: q, userFactorsGradient: gp, itemFactorsGradient: gq,
+                                                         userBiasGradient: gbu, itemBiasGradient: gbi)
             return [gp, gq, gbu, gbi]
         }
     }
@@ -72,32 +47,12 @@ extension Tensor {
         ensure(rank == 1 || rank == 2, "squaredNormOfRows: table must be 1-D or 2-D, got \(shape)")
         ensure(dtype.isFloatingPoint, "squaredNormOfRows: table must be float, got \(dtype)")
         Tensor.checkIndices(rows, below: shape[0], "row")
-        let width = rank == 2 ? shape[1] : 1
-        let table = self
-        func total<T: FloatScalar>(_: T.Type) -> Double {
-            withUnsafeBuffer(as: T.self) { t in
-                var s: T = 0
-                for r in rows {
-                    let base = Int(r) * width
-                    for j in 0..<width { s += t[base + j] * t[base + j] }
-                }
-                return Double(s)
-            }
-        }
-        let value = dtype == .float32 ? total(Float.self) : total(Double.self)
-        let out = Tensor.full([], value: value, dtype: dtype)
+        let table = self, rowIndex = Tensor(rows)
+        let out = Tensor.empty([], dtype: dtype)
+        device.backend.squaredNormOfRows(table, rows: rowIndex, into: out)
         return Tensor.recordOperation("squaredNormOfRows", output: out, inputs: [self]) { g in
             let grad = Tensor.zeros(like: table)
-            func backward<T: FloatScalar>(_: T.Type) {
-                let scale = 2 * T(g.item())
-                table.withUnsafeBuffer(as: T.self) { t in grad.withUnsafeMutableBuffer(as: T.self) { d in
-                    for r in rows {
-                        let base = Int(r) * width
-                        for j in 0..<width { d[base + j] += scale * t[base + j] }
-                    }
-                } }
-            }
-            table.dtype == .float32 ? backward(Float.self) : backward(Double.self)
+            table.device.backend.squaredNormOfRowsBackward(upstream: g, table: table, rows: rowIndex, into: grad)
             return [grad]
         }
     }

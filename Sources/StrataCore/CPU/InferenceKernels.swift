@@ -1,0 +1,139 @@
+import Foundation
+
+/// The float32 loops of the decoder inference kernels (see ``InferenceBackend``).
+enum InferenceKernels {
+    static func rmsNorm(_ xs: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>,
+                        rows n: Int, width c: Int, epsilon: Double) {
+        for r in 0..<n {
+            let row = xs + r * c
+            var sum: Double = 0
+            for i in 0..<c { sum += Double(row[i]) * Double(row[i]) }
+            let scale = Float(1 / (sum / Double(c) + epsilon).squareRoot())
+            let dst = o + r * c
+            for i in 0..<c { dst[i] = row[i] * scale * w[i] }
+        }
+    }
+
+    static func rotary(_ p: UnsafeMutablePointer<Float>, rows t: Int, heads: Int, half: Int,
+                       cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, adjacent: Bool) {
+        let d = 2 * half
+        for row in 0..<t {
+            for h in 0..<heads {
+                let v = p + (row * heads + h) * d
+                for i in 0..<half {
+                    let (c, s) = (cos[row * half + i], sin[row * half + i])
+                    // adjacent: (v[2i], v[2i+1]); halves: (v[i], v[i + d/2])
+                    let (ia, ib) = adjacent ? (2 * i, 2 * i + 1) : (i, i + half)
+                    let a = v[ia], b = v[ib]
+                    v[ia] = a * c - b * s
+                    v[ib] = a * s + b * c
+                }
+            }
+        }
+    }
+
+    static func swiGLU(_ g: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { o[i] = g[i] / (1 + Foundation.exp(-g[i])) * u[i] }
+    }
+
+    static func attention(_ qBase: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                          out oBase: UnsafeMutablePointer<Float>, rows t: Int, start: Int, heads: Int, group: Int,
+                          capacity: Int, width d: Int) {
+        let scale = Float(1 / Double(d).squareRoot())
+        let grain = Swift.max(1, 32_768 / ((start + t) * d))
+        Parallel.forEachChunk(t * heads, grain: grain) { rows in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + t)
+            defer { scores.deallocate() }
+            for r in rows {
+                let (row, h) = (r / heads, r % heads)
+                let g = h / group
+                attendRow(query: qBase + r * d, keys: keys + g * capacity * d, values: values + g * capacity * d,
+                          visible: start + row + 1, width: d, scale: scale, scores: scores, out: oBase + r * d)
+            }
+        }
+    }
+
+    static func batchedAttention(_ qBase: UnsafePointer<Float>, keys: [UnsafePointer<Float>], values: [UnsafePointer<Float>],
+                                 capacities: [Int], starts: [Int], out oBase: UnsafeMutablePointer<Float>,
+                                 heads: Int, group: Int, width d: Int) {
+        let batch = starts.count
+        let scale = Float(1 / Double(d).squareRoot())
+        let longest = (starts.max() ?? 0) + 1
+        let grain = Swift.max(1, 32_768 / (longest * d))
+        Parallel.forEachChunk(batch * heads, grain: grain) { rows in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest)
+            defer { scores.deallocate() }
+            for r in rows {
+                let (b, h) = (r / heads, r % heads)
+                let g = h / group, capacity = capacities[b]
+                attendRow(query: qBase + r * d, keys: keys[b] + g * capacity * d, values: values[b] + g * capacity * d,
+                          visible: starts[b] + 1, width: d, scale: scale, scores: scores, out: oBase + r * d)
+            }
+        }
+    }
+
+    /// One query head attending to the first `visible` positions of one kv head's keys and
+    /// values (`[capacity, D]` each, contiguous): `out` = softmax(q·kⱼ·scale) · v. `scores` is
+    /// scratch space for `visible` floats.
+    @inline(__always)
+    static func attendRow(query qv: UnsafePointer<Float>, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
+                          visible: Int, width d: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
+                          out o: UnsafeMutablePointer<Float>) {
+        var peak = -Float.infinity
+        for j in 0..<visible {
+            let s = dot(qv, k + j * d, d) * scale
+            scores[j] = s
+            peak = Swift.max(peak, s)
+        }
+        var total: Float = 0
+        for j in 0..<visible {
+            let e = Foundation.exp(scores[j] - peak)
+            scores[j] = e
+            total += e
+        }
+        o.initialize(repeating: 0, count: d)
+        let inverse = 1 / total
+        for j in 0..<visible { axpy(scores[j] * inverse, v + j * d, o, d) }
+    }
+
+    /// Σ a[i]·b[i] over n floats, eight lanes at a time.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
+        }
+        var s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+
+    /// y += α·x over n floats.
+    @inline(__always)
+    static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        let a = SIMD8<Float>(repeating: alpha)
+        while i + 8 <= n {
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: yv + a * xv, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { y[i] += alpha * x[i]; i += 1 }
+    }
+
+    static func tokenNegativeLogLikelihoods(_ l: UnsafePointer<Float>, _ targets: UnsafePointer<Int64>, _ out: UnsafeMutablePointer<Double>,
+                                            rows: Int, vocabulary v: Int) {
+        for r in 0..<rows {
+            let p = l + r * v
+            var peak = -Float.infinity
+            for j in 0..<v { peak = Swift.max(peak, p[j]) }
+            var sum = 0.0
+            for j in 0..<v { sum += Double(Foundation.exp(p[j] - peak)) }
+            out[r] = Double(peak) + Foundation.log(sum) - Double(p[Int(targets[r])])
+        }
+    }
+}
