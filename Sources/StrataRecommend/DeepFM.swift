@@ -134,12 +134,11 @@ extension DeepFM: Recommender {
     public var userCount: Int { config.users }
     public var itemCount: Int { config.items }
 
-    /// Predicted ratings, or click probabilities for a click model (in evaluation mode: no dropout).
+    /// Predicted ratings, or click probabilities for a click model, in evaluation mode (no
+    /// dropout) through ``inference(_:)``: the model's training flag is not touched, so a server
+    /// can score while another thread trains or scores.
     public func predictions(users: [Int32], items: [Int32]) -> [Float] {
-        let wasTraining = isTraining
-        train(false)
-        defer { train(wasTraining) }
-        return withoutGradients {
+        inference {
             var out: [Float] = []
             out.reserveCapacity(users.count)
             var start = 0
