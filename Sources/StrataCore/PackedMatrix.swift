@@ -185,17 +185,13 @@ public final class PackedMatrix: @unchecked Sendable {  // immutable after init
 
     /// All values as float32 `[rows, columns]`.
     public func dequantized() -> Tensor {
-        let out = Tensor(uninitialized: [rows, columns], dtype: .float32)
-        let p = out.pointer(Float.self)
-        for r in 0..<rows { dequantizeRow(r, into: p + r * columns) }
-        return out
+        gatherRows(Array(0..<rows))
     }
 
     /// Rows `ids` as float32 `[ids.count, columns]`.
     public func gatherRows(_ ids: [Int]) -> Tensor {
         let out = Tensor(uninitialized: [ids.count, columns], dtype: .float32)
-        let p = out.pointer(Float.self)
-        for (i, id) in ids.enumerated() { dequantizeRow(id, into: p + i * columns) }
+        Device.cpu.backend.dequantize(self, rows: ids, into: out)
         return out
     }
 }

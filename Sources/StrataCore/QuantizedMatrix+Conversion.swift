@@ -9,10 +9,7 @@ extension QuantizedMatrix {
     /// ```
     public func dequantized(kernels: Kernels = .default) -> Tensor {
         let out = Tensor(uninitialized: [rows, columns], dtype: .float32)
-        let p = out.pointer(Float.self)
-        Parallel.forEachChunk(rows, grain: Swift.max(1, (1 << 16) / columns)) { range in
-            for r in range { dequantizeRow(r, into: p + r * columns, kernels: kernels) }
-        }
+        Device.cpu.backend.dequantize(self, kernels: kernels, into: out)
         return out
     }
 
@@ -42,14 +39,8 @@ extension QuantizedMatrix {
         guard rows > 0, columns > 0 else { throw QuantizedMatrixError.invalidShape(rows: rows, columns: columns) }
         guard let rowBytes = type.byteCount(elements: columns) else { throw QuantizedMatrixError.partialBlock(type: type, columns: columns) }
         let source = w.dtype == .float32 ? w : w.cast(to: .float32)
-        let storage = OwnedBytes(count: rows * rowBytes)
-        let x = source.pointer(Float.self), out = storage.pointer
-        Parallel.forEachChunk(rows, grain: Swift.max(1, (1 << 14) / columns)) { range in
-            for r in range {
-                let status = strata_quant_quantize_row(type.rawValue, x + r * columns, out + r * rowBytes, Int64(columns))
-                ensure(status == 0, "strata_quant_quantize_row refused \(type)")
-            }
-        }
-        return withExtendedLifetime(source) { QuantizedMatrix(type: type, rows: rows, columns: columns, storage: storage) }
+        let bytes = OwnedBytes(count: rows * rowBytes)
+        source.backend.quantize(source, to: type, into: UnsafeMutableRawBufferPointer(start: bytes.start, count: rows * rowBytes))
+        return QuantizedMatrix(type: type, rows: rows, columns: columns, owned: bytes)
     }
 }

@@ -36,30 +36,9 @@ extension QuantizedMatrix {
         guard x.dtype == .float32, x.rank >= 1, x.shape[x.rank - 1] == columns else {
             fatalError("QuantizedMatrix.matmul: x must be float32 [..., \(columns)], got \(x.dtype) \(x.shape)")
         }
-        let tokens = x.count / columns
-        let out = Tensor(uninitialized: Shape(Array(x.shape.dims.dropLast()) + [rows]), dtype: .float32)
-        if tokens == 0 { return out }
-        let xp = x.pointer(Float.self), yp = out.pointer(Float.self)
-        let level = kernels.rawValue, ggmlType = type.rawValue
-        let rowBytes = self.rowBytes, columns = self.columns, rows = self.rows, base = self.base
-
-        var codes: UnsafeMutableRawPointer?
-        if strata_quant_uses_codes(ggmlType) != 0 {
-            codes = UnsafeMutableRawPointer.allocate(byteCount: strata_quant_codes_bytes(Int64(tokens), Int64(columns)), alignment: 64)
-            strata_quant_make_codes(level, xp, Int64(tokens), Int64(columns), codes)
-        }
-        defer { codes?.deallocate() }
-        let codesPointer = UnsafeRawPointer(codes)
-        Parallel.forEachChunk(rows, grain: rowGrain(tokens: tokens)) { range in
-            strata_quant_matmul(level, ggmlType, base, rowBytes, Int64(columns),
-                                Int64(range.lowerBound), Int64(range.upperBound),
-                                xp, codesPointer, Int64(tokens), yp, Int64(rows))
-        }
-        return withExtendedLifetime(x) { out }
-    }
-
-    /// Rows below which a chunk is not worth a thread: about 64 KB of weights × tokens.
-    func rowGrain(tokens: Int) -> Int {
-        Swift.max(1, (1 << 16) / Swift.max(1, rowBytes * tokens))
+        let out = Tensor(uninitialized: Shape(Array(x.shape.dims.dropLast()) + [rows]), dtype: .float32, device: x.device)
+        if x.count == 0 { return out }
+        x.backend.matmul(x, quantized: self, kernels: kernels, into: out)
+        return out
     }
 }

@@ -57,22 +57,22 @@ public final class QuantizedMatrix: @unchecked Sendable {  // immutable after in
     /// ```
     public init(type: GGMLType, rows: Int, columns: Int, data: [UInt8]) throws {
         rowBytes = try Self.validate(type: type, rows: rows, columns: columns, byteCount: data.count)
-        let storage = OwnedBytes(copying: data)
+        let bytes = OwnedBytes(copying: data)
         self.type = type
         self.rows = rows
         self.columns = columns
-        self.base = UnsafeRawPointer(storage.pointer)
-        self.owner = storage
+        self.base = UnsafeRawPointer(bytes.start)
+        self.owner = bytes
     }
 
-    /// A matrix over `storage`, which the caller filled with checked contents.
-    init(type: GGMLType, rows: Int, columns: Int, storage: OwnedBytes) {
+    /// A matrix over `bytes`, which the caller filled with checked contents.
+    init(type: GGMLType, rows: Int, columns: Int, owned bytes: OwnedBytes) {
         self.type = type
         self.rows = rows
         self.columns = columns
         self.rowBytes = type.byteCount(elements: columns)!
-        self.base = UnsafeRawPointer(storage.pointer)
-        self.owner = storage
+        self.base = UnsafeRawPointer(bytes.start)
+        self.owner = bytes
     }
 
     /// Bytes the stored values occupy.
@@ -143,16 +143,16 @@ public enum QuantizedMatrixError: Error, Equatable, CustomStringConvertible {
 
 /// A 64-byte-aligned buffer holding a matrix's bytes.
 final class OwnedBytes {
-    let pointer: UnsafeMutableRawPointer
+    let start: UnsafeMutableRawPointer
 
     init(count: Int) {
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1), alignment: 64)
+        start = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1), alignment: 64)
     }
 
     convenience init(copying data: [UInt8]) {
         self.init(count: data.count)
-        data.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        data.withUnsafeBytes { start.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { start.deallocate() }
 }

@@ -14,14 +14,9 @@ extension Tensor {
         let (rows, inputs, outputs) = (x.shape[0], weight.shape[1], weight.shape[0])
         ensure(x.rank == 2 && x.shape[1] == inputs && bias.shape == Shape([outputs]),
                      "linear: input \(x.shape), weight \(weight.shape) and bias \(bias.shape) do not fit")
-        let out = Tensor(uninitialized: [rows, outputs], dtype: x.dtype)
-        func forward<T: GEMMScalar>(_: T.Type) {
-            let o = out.pointer(T.self), b = bias.pointer(T.self)
-            for r in 0..<rows { (o + r * outputs).update(from: b, count: outputs) }
-            T.gemm(transA: false, transB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: x.pointer(T.self), lda: inputs,
-                   b: weight.pointer(T.self), ldb: inputs, beta: 1, c: o, ldc: outputs)
-        }
-        if x.dtype == .float32 { forward(Float.self) } else { forward(Double.self) }
+        x.requireSameDevice(weight, bias, op: "linear")
+        let out = Tensor(uninitialized: [rows, outputs], dtype: x.dtype, device: x.device)
+        x.backend.linear(x, weight: weight, bias: bias, into: out)
         let xd = x.detached(), wd = weight.detached()
         return record(out, "linear", [x, weight, bias]) { g in
             [x.requiresGrad ? matmul(g, wd) : nil,

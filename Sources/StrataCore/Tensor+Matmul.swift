@@ -28,6 +28,7 @@ extension Tensor {
         ensure(a.rank >= 2 && b.rank >= 2, "matmul: operands need at least 2 axes here, got \(a.shape) and \(b.shape)")
         a.requireFloat("matmul")
         a.requireSameDType(b, "matmul")
+        a.requireSameDevice(b, op: "matmul")
         let m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2]
         let ka = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
         let kb = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
@@ -43,25 +44,8 @@ extension Tensor {
 
         let batchA = Shape(Array(a.shape.dims.dropLast(2))), batchB = Shape(Array(b.shape.dims.dropLast(2)))
         let batch = broadcastShapes(batchA, batchB, op: "matmul")
-        let out = Tensor(uninitialized: Shape(batch.dims + [m, n]), dtype: a.dtype)
-        let plan = BroadcastPlan(batchA, batchB, out: batch)
-        let batches = batch.elementCount
-        func run<T: GEMMScalar>(_: T.Type) {
-            let pa = a.pointer(T.self), pb = b.pointer(T.self), pc = out.pointer(T.self)
-            let lda = a.shape[a.rank - 1], ldb = b.shape[b.rank - 1]
-            let strideA = a.shape[a.rank - 2] * lda, strideB = b.shape[b.rank - 2] * ldb
-            let gemmOne = { (i: Int) in
-                let (oa, ob) = batches == 1 ? (0, 0) : Tensor.batchOffsets(plan, i)
-                T.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: ka, alpha: 1,
-                       a: pa + oa * strideA, lda: lda, b: pb + ob * strideB, ldb: ldb, beta: 0, c: pc + i * m * n, ldc: n)
-            }
-            if batches > 1 && m * n * ka < 1_000_000 {
-                Parallel.forEachChunk(batches, grain: Swift.max(1, 200_000 / Swift.max(1, m * n * ka))) { r in r.forEach(gemmOne) }
-            } else {
-                for i in 0..<batches { gemmOne(i) }
-            }
-        }
-        if a.dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let out = Tensor(uninitialized: Shape(batch.dims + [m, n]), dtype: a.dtype, device: a.device)
+        a.backend.matmul(a, b, transposeA: transposeA, transposeB: transposeB, into: out)
 
         let x = a.detached(), y = b.detached()
         return record(out, "matmul", [a, b]) { g in
@@ -79,13 +63,5 @@ extension Tensor {
             }
             return [ga, gb]
         }
-    }
-
-    /// Batch indices of a and b (as matrix counts) for output batch `i`.
-    static func batchOffsets(_ plan: BroadcastPlan, _ i: Int) -> (Int, Int) {
-        let inner = plan.inner
-        let (oa, ob) = plan.offsets(row: i / inner)
-        let sa = plan.aStrides[plan.dims.count - 1], sb = plan.bStrides[plan.dims.count - 1]
-        return (oa + (i % inner) * sa, ob + (i % inner) * sb)
     }
 }

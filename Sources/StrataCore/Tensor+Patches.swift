@@ -13,22 +13,9 @@ extension Tensor {
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (oh, ow) = window.outputSize(h, w)
         ensure(oh > 0 && ow > 0, "patches: input \(shape) is too small for window \(window.kernel) with padding \(window.padding)")
-        let ckk = c * window.kernel.0 * window.kernel.1, positions = n * oh * ow
-        let columns = Tensor(uninitialized: [ckk, positions], dtype: .float32)   // [C·kh·kw, N·OH·OW]
-        ConvolutionKernels.im2col(pointer(Float.self), columns.pointer(Float.self), n: n, c: c, h: h, w: w,
-                                  window: window, oh: oh, ow: ow)
-        let out = Tensor(uninitialized: [positions, ckk], dtype: .float32)          // [N·OH·OW, C·kh·kw]
-        let src = columns.pointer(Float.self), dst = out.pointer(Float.self)
-        let tile = 32
-        Parallel.forEachChunk((positions + tile - 1) / tile, grain: 1) { blocks in
-            for b in blocks {
-                let p0 = b * tile, p1 = Swift.min(positions, p0 + tile)
-                for k in 0..<ckk {
-                    let row = src + k * positions
-                    for p in p0..<p1 { dst[p * ckk + k] = row[p] }
-                }
-            }
-        }
-        return withExtendedLifetime(self) { out }
+        let positions = n * oh * ow, width = c * window.kernel.0 * window.kernel.1
+        let out = Tensor(uninitialized: [positions, width], dtype: .float32, device: device)   // [N·OH·OW, C·kh·kw]
+        backend.patches(self, window: window, into: out)
+        return out
     }
 }

@@ -1,0 +1,84 @@
+import CStrataKernels
+import Foundation
+
+/// The CPU bodies of the GEMM backend that are more than a call to ``GEMMScalar/gemm``: batch
+/// offsets of broadcast products, and the packed and GGML-quantised products.
+enum GEMMKernels {
+    /// Batch indices of a and b (as matrix counts) for output batch `i`.
+    static func batchOffsets(_ plan: BroadcastPlan, _ i: Int) -> (Int, Int) {
+        let inner = plan.inner
+        let (oa, ob) = plan.offsets(row: i / inner)
+        let sa = plan.aStrides[plan.dims.count - 1], sb = plan.bStrides[plan.dims.count - 1]
+        return (oa + (i % inner) * sa, ob + (i % inner) * sb)
+    }
+
+    /// yp `[tokens, rows]` = xp `[tokens, columns]` · Wᵀ for a packed W, rows split across threads.
+    static func packedMatmul(_ matrix: PackedMatrix, _ xp: UnsafeMutablePointer<Float>, tokens: Int,
+                             _ yp: UnsafeMutablePointer<Float>, activations: PackedMatrix.Activations, level: Int32) {
+        let rows = matrix.rows, columns = matrix.columns
+        let grain = Swift.max(1, (1 << 15) / Swift.max(1, columns * Swift.min(tokens, 4)))
+        matrix.codes.withUnsafeBytes { raw in
+            matrix.scales.withUnsafeBufferPointer { s in
+                let w = raw.baseAddress!, sp = s.baseAddress!
+                switch matrix.scheme {
+                case .int8 where activations == .dynamicInt8 && columns <= PackedMatrix.maxDynamicColumns:
+                    let xq = UnsafeMutablePointer<Int8>.allocate(capacity: tokens * columns)
+                    let xs = UnsafeMutablePointer<Float>.allocate(capacity: tokens)
+                    defer { xq.deallocate(); xs.deallocate() }
+                    strata_i8_quantize_rows(xp, Int64(tokens), Int64(columns), xq, xs)
+                    Parallel.forEachChunk(rows, grain: grain) { range in
+                        strata_i8_matmul_i8(level, w.assumingMemoryBound(to: Int8.self), sp, Int64(columns),
+                                            Int64(range.lowerBound), Int64(range.upperBound), xq, xs, Int64(tokens), yp, Int64(rows))
+                    }
+                case .int8:
+                    Parallel.forEachChunk(rows, grain: grain) { range in
+                        strata_i8_matmul_f32(level, w.assumingMemoryBound(to: Int8.self), sp, Int64(columns),
+                                             Int64(range.lowerBound), Int64(range.upperBound), xp, Int64(tokens), yp, Int64(rows))
+                    }
+                case .int4(let g):
+                    Parallel.forEachChunk(rows, grain: grain) { range in
+                        strata_i4_matmul_f32(level, w.assumingMemoryBound(to: UInt8.self), sp, Int64(columns), Int64(g),
+                                             Int64(range.lowerBound), Int64(range.upperBound), xp, Int64(tokens), yp, Int64(rows))
+                    }
+                }
+            }
+        }
+    }
+
+    /// yp `[tokens, rows]` = xp `[tokens, columns]` · Wᵀ for a GGML-encoded W: x rounded to int16
+    /// codes per block of 32 first for the quantised types, rows split across threads.
+    static func quantizedMatmul(_ matrix: QuantizedMatrix, _ xp: UnsafeMutablePointer<Float>, tokens: Int,
+                                _ yp: UnsafeMutablePointer<Float>, level: Int32) {
+        let ggmlType = matrix.type.rawValue
+        let rowBytes = matrix.rowBytes, columns = matrix.columns, rows = matrix.rows, base = matrix.base
+
+        var codes: UnsafeMutableRawPointer?
+        if strata_quant_uses_codes(ggmlType) != 0 {
+            codes = UnsafeMutableRawPointer.allocate(byteCount: strata_quant_codes_bytes(Int64(tokens), Int64(columns)), alignment: 64)
+            strata_quant_make_codes(level, xp, Int64(tokens), Int64(columns), codes)
+        }
+        defer { codes?.deallocate() }
+        let codesPointer = UnsafeRawPointer(codes)
+        Parallel.forEachChunk(rows, grain: rowGrain(rowBytes: rowBytes, tokens: tokens)) { range in
+            strata_quant_matmul(level, ggmlType, base, rowBytes, Int64(columns),
+                                Int64(range.lowerBound), Int64(range.upperBound),
+                                xp, codesPointer, Int64(tokens), yp, Int64(rows))
+        }
+    }
+
+    /// Rows below which a chunk is not worth a thread: about 64 KB of weights × tokens.
+    static func rowGrain(rowBytes: Int, tokens: Int) -> Int {
+        Swift.max(1, (1 << 16) / Swift.max(1, rowBytes * tokens))
+    }
+
+    /// Encodes `rows` float32 rows of `columns` values at `x` in `type`, row r at `out + r·rowBytes`.
+    static func quantizeRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, type: GGMLType,
+                             into out: UnsafeMutableRawPointer, rowBytes: Int) {
+        Parallel.forEachChunk(rows, grain: Swift.max(1, (1 << 14) / columns)) { range in
+            for r in range {
+                let status = strata_quant_quantize_row(type.rawValue, x + r * columns, out + r * rowBytes, Int64(columns))
+                ensure(status == 0, "strata_quant_quantize_row refused \(type)")
+            }
+        }
+    }
+}
