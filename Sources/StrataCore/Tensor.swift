@@ -128,14 +128,6 @@ public final class Tensor: @unchecked Sendable {
     /// True for tensors created by the user rather than by a recorded operation.
     public var isLeaf: Bool { gradFunction == nil }
 
-    /// Typed pointer to the elements in host memory (internal, for the CPU backend's kernels;
-    /// checks the dtype and the device).
-    @inline(__always) func pointer<T: TensorScalar>(_ type: T.Type) -> UnsafeMutablePointer<T> {
-        ensure(T.dtype == dtype, "internal: \(dtype) tensor read as \(T.dtype)")
-        ensure(device == .cpu, "internal: a \(device) tensor's memory read as host memory")
-        return storage.pointer(as: T.self)
-    }
-
     /// The elements converted to `T`, row-major.
     ///
     /// ```swift

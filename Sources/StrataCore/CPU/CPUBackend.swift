@@ -65,3 +65,13 @@ protocol ScalarKernel {
     associatedtype Result
     func run<T: TensorScalar>(_: T.Type) -> Result
 }
+
+extension Tensor {
+    /// Typed pointer to the elements in host memory (internal, for the CPU backend's kernels;
+    /// checks the dtype and the device).
+    @inline(__always) func pointer<T: TensorScalar>(_ type: T.Type) -> UnsafeMutablePointer<T> {
+        ensure(T.dtype == dtype, "internal: \(dtype) tensor read as \(T.dtype)")
+        ensure(device == .cpu, "internal: a \(device) tensor's memory read as host memory")
+        return storage.pointer(as: T.self)
+    }
+}
