@@ -176,7 +176,7 @@ extension Tensor {
         a.backend.select(c, ea, eb, into: out)
         guard a.dtype.isFloatingPoint else { return out }
         return record(out, "where", [a, b]) { g in
-            let zero = Tensor.zeros([], dtype: g.dtype)
+            let zero = Tensor.zeros([], dtype: g.dtype, device: g.device)
             return [Tensor.where(c, g, zero).summed(toShape: a.shape), Tensor.where(c, zero, g).summed(toShape: b.shape)]
         }
     }

@@ -49,7 +49,7 @@ extension Tensor {
             let dPre = Tensor(uninitialized: [batch, steps, h4], dtype: x.dtype, device: x.device)
             // h_{t-1} for every (b, t), batch-first, for the recurrent weight gradient.
             let hPrevAll = Tensor(uninitialized: [batch, steps, hidden], dtype: x.dtype, device: x.device)
-            let dh0 = Tensor.zeros([batch, hidden], dtype: x.dtype), dc0 = Tensor.zeros([batch, hidden], dtype: x.dtype)
+            let dh0 = Tensor.zeros([batch, hidden], dtype: x.dtype, device: x.device), dc0 = Tensor.zeros([batch, hidden], dtype: x.dtype, device: x.device)
             x.backend.lstmBackward(stateGradient: dStates, states: saved, gates: gates, h0: h0d, c0: c0d, weightHH: whh,
                                    preactivationGradient: dPre, previousHidden: hPrevAll, h0Gradient: dh0, c0Gradient: dc0)
             let dPreFlat = dPre.reshaped([batch * steps, h4])

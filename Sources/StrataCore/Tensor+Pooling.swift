@@ -18,7 +18,7 @@ extension Tensor {
         backend.maxPool2d(self, window: window, into: out, indices: argmax)
         let inputShape = shape
         return Tensor.record(out, "maxPool2d", [self]) { g in
-            let dx = Tensor.zeros(inputShape, dtype: g.dtype)
+            let dx = Tensor.zeros(inputShape, dtype: g.dtype, device: g.device)
             g.backend.maxPool2dBackward(gradient: g, indices: argmax, into: dx)
             return [dx]
         }
@@ -40,7 +40,7 @@ extension Tensor {
         backend.avgPool2d(self, window: window, into: out)
         let inputShape = shape
         return Tensor.record(out, "avgPool2d", [self]) { g in
-            let dx = Tensor.zeros(inputShape, dtype: g.dtype)
+            let dx = Tensor.zeros(inputShape, dtype: g.dtype, device: g.device)
             g.backend.avgPool2dBackward(gradient: g, window: window, into: dx)
             return [dx]
         }
