@@ -21,7 +21,9 @@ input[type=text] { width: 70%; } label { margin-right: .5rem; }
 <p><label>API key <input id="key" type="password" placeholder="(if the server needs one)"></label></p>
 <section>
 <h2>Chat</h2>
-<p><label>Model <select id="chatModel"></select></label></p>
+<p><label>Model <select id="chatModel"></select></label>
+<label>Max tokens <input id="maxTokens" type="number" min="1" value="128" style="width:5rem"></label>
+<label>Temperature <input id="temperature" type="number" min="0" max="2" step="0.1" value="0.7" style="width:4rem"></label></p>
 <div id="log"></div>
 <form id="chatForm"><input id="prompt" type="text" placeholder="Say something" autocomplete="off">
 <button id="send" type="submit">Send</button></form>
@@ -67,7 +69,9 @@ $("chatForm").addEventListener("submit", async (event) => {
   const out = addLine("assistant", "");
   out.id = "answer" + history.length;
   const r = await fetch("/v1/chat/completions", { method: "POST", headers: headers(true),
-    body: JSON.stringify({ model: $("chatModel").value, messages: history, stream: true }) });
+    body: JSON.stringify({ model: $("chatModel").value, messages: history, stream: true,
+                           max_tokens: Number($("maxTokens").value) || 128,
+                           temperature: Number($("temperature").value) }) });
   if (!r.ok) { out.textContent = "error: " + (await r.json()).error.message; out.dataset.done = "true"; history.pop(); return; }
   const reader = r.body.getReader(), decoder = new TextDecoder();
   let buffer = "", answer = "";
