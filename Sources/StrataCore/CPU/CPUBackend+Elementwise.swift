@@ -66,7 +66,7 @@ extension CPUBackend {
             let x: Tensor, y: Tensor, name: String
             func visit<F: UnaryFunction>(_ f: F) {
                 x.dtype.dispatchFloat(name,
-                    float32: { ElementwiseKernels.map(f, x.pointer(Float.self), y.pointer(Float.self), x.count) },
+                    float32: { ElementwiseKernels.mapFloat32(f, x.pointer(Float.self), y.pointer(Float.self), x.count) },
                     float64: { ElementwiseKernels.map(f, x.pointer(Double.self), y.pointer(Double.self), x.count) })
             }
         }
@@ -78,7 +78,7 @@ extension CPUBackend {
             let g: Tensor, x: Tensor, y: Tensor, dx: Tensor, name: String
             func visit<F: UnaryFunction>(_ f: F) {
                 x.dtype.dispatchFloat(name,
-                    float32: { ElementwiseKernels.backward(f, g.pointer(Float.self), x.pointer(Float.self), y.pointer(Float.self), dx.pointer(Float.self), x.count) },
+                    float32: { ElementwiseKernels.backwardFloat32(f, g.pointer(Float.self), x.pointer(Float.self), y.pointer(Float.self), dx.pointer(Float.self), x.count) },
                     float64: { ElementwiseKernels.backward(f, g.pointer(Double.self), x.pointer(Double.self), y.pointer(Double.self), dx.pointer(Double.self), x.count) })
             }
         }

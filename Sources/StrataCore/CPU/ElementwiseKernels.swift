@@ -1,3 +1,4 @@
+import CStrataKernels
 /// A differentiable elementwise function: its value and its derivative side by side.
 /// `derivative(x:y:)` receives the input and the already computed output.
 protocol UnaryFunction {
@@ -20,6 +21,74 @@ enum ElementwiseKernels {
                                                           _ y: UnsafePointer<T>, _ dx: UnsafeMutablePointer<T>, _ n: Int) {
         Parallel.forEachChunk(n, grain: Parallel.elementwiseGrain) { r in
             for i in r { dx[i] = g[i] * f.derivative(x: x[i], y: y[i]) }
+        }
+    }
+
+    /// The float32 forward: a ``VectorizedFunction``'s AVX2 kernel where the CPU has one, else
+    /// the generic loop.
+    static func mapFloat32<F: UnaryFunction>(_ f: F, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        guard let vectorized = F.self as? any VectorizedFunction.Type, VectorMath.available else {
+            return map(f, x, y, n)
+        }
+        let kernel = vectorized.float32Map
+        Parallel.forEachChunk(n, grain: Parallel.elementwiseGrain) { r in
+            _ = kernel(x + r.lowerBound, y + r.lowerBound, Int64(r.count))
+        }
+    }
+
+    /// The float32 backward, vectorised where the function has an AVX2 derivative kernel.
+    static func backwardFloat32<F: UnaryFunction>(_ f: F, _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                                           _ y: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ n: Int) {
+        guard let vectorized = F.self as? any VectorizedFunction.Type, let kernel = vectorized.float32Backward,
+              VectorMath.available else {
+            return backward(f, g, x, y, dx, n)
+        }
+        Parallel.forEachChunk(n, grain: Parallel.elementwiseGrain) { r in
+            _ = kernel(g + r.lowerBound, x + r.lowerBound, dx + r.lowerBound, Int64(r.count))
+        }
+    }
+}
+
+/// A function with float32 kernels in CStrataKernels (`strata_*_f32`, eight lanes per AVX2
+/// instruction, one polynomial exp shared by the lanes), used in place of the generic loop,
+/// which calls the C library's scalar `expf`/`tanhf` once per element.
+protocol VectorizedFunction: UnaryFunction {
+    /// y = f(x) over n values; returns 0 where the CPU has no AVX2.
+    static var float32Map: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32 { get }
+    /// dx = g * f'(x) over n values, for derivatives that need the transcendental again
+    /// (nil: the generic loop, which the compiler vectorises, reads the saved output instead).
+    static var float32Backward: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32)? { get }
+}
+
+extension VectorizedFunction {
+    static var float32Backward: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32)? { nil }
+}
+
+/// Whole-array activations for kernels that apply them to parts of their own buffers (the fused
+/// LSTM's gates), vectorised for float32 on AVX2.
+enum VectorMath {
+    /// Whether this CPU runs CStrataKernels' AVX2 activations (AVX2, FMA and F16C).
+    static let available = strata_quant_best_level() == Int32(STRATA_QUANT_AVX2)
+
+    /// x[i] = σ(x[i]) for i in 0..<n.
+    @inline(__always)
+    static func sigmoidInPlace<T: FloatScalar>(_ x: UnsafeMutablePointer<T>, _ n: Int) {
+        if T.self == Float.self, available {
+            let p = UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
+            _ = strata_sigmoid_f32(p, p, Int64(n))
+        } else {
+            for k in 0..<n { x[k] = SigmoidFunction().forward(x[k]) }
+        }
+    }
+
+    /// y[i] = tanh(x[i]) for i in 0..<n (x == y allowed).
+    @inline(__always)
+    static func tanh<T: FloatScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+        if T.self == Float.self, available {
+            _ = strata_tanh_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                                UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), Int64(n))
+        } else {
+            for k in 0..<n { y[k] = T.tanh(x[k]) }
         }
     }
 }
@@ -56,12 +125,14 @@ struct AbsFunction: UnaryFunction {
     @inline(__always) func derivative<T: FloatScalar>(x: T, y: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : 0) }
 }
 
-struct TanhFunction: UnaryFunction {
+struct TanhFunction: VectorizedFunction {
+    static var float32Map: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32 { strata_tanh_f32 }
     @inline(__always) func forward<T: FloatScalar>(_ x: T) -> T { T.tanh(x) }
     @inline(__always) func derivative<T: FloatScalar>(x: T, y: T) -> T { 1 - y * y }
 }
 
-struct SigmoidFunction: UnaryFunction {
+struct SigmoidFunction: VectorizedFunction {
+    static var float32Map: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32 { strata_sigmoid_f32 }
     @inline(__always) func forward<T: FloatScalar>(_ x: T) -> T { 1 / (1 + T.exp(-x)) }
     @inline(__always) func derivative<T: FloatScalar>(x: T, y: T) -> T { y * (1 - y) }
 }
@@ -78,7 +149,11 @@ struct LeakyReLUFunction: UnaryFunction {
 }
 
 /// GELU, tanh approximation: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
-struct GELUTanhFunction: UnaryFunction {
+struct GELUTanhFunction: VectorizedFunction {
+    static var float32Map: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32 { strata_gelu_tanh_f32 }
+    static var float32Backward: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32)? {
+        strata_gelu_tanh_backward_f32
+    }
     @inline(__always) func forward<T: FloatScalar>(_ x: T) -> T {
         let c = T(0.7978845608028654)
         return T(0.5) * x * (1 + T.tanh(c * (x + T(0.044715) * x * x * x)))
@@ -100,7 +175,8 @@ struct GELUErfFunction: UnaryFunction {
     }
 }
 
-struct SiLUFunction: UnaryFunction {
+struct SiLUFunction: VectorizedFunction {
+    static var float32Map: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32 { strata_silu_f32 }
     @inline(__always) func forward<T: FloatScalar>(_ x: T) -> T { x / (1 + T.exp(-x)) }
     @inline(__always) func derivative<T: FloatScalar>(x: T, y: T) -> T {
         let s = 1 / (1 + T.exp(-x))

@@ -5,8 +5,6 @@ import Foundation
 /// GEMM, each step adds one `[B, H]·[H, 4H]` GEMM and a fused gate kernel, and the backward pass
 /// runs backpropagation through time with the weight gradients gathered into two GEMMs at the end.
 enum RecurrentKernels {
-    @inline(__always) static func sigmoid<T: FloatScalar>(_ x: T) -> T { 1 / (1 + T.exp(-x)) }
-
     /// One step of gates and states for every batch row. `pre` holds x·W_ihᵀ + b for this step
     /// (row stride `preStride`), `rec` holds h_{t-1}·W_hhᵀ (`[B, 4H]`); writes the activated gates
     /// (i, f, g, o) to `gates` and the new h and c. Each pass is a plain loop over one or a few
@@ -20,12 +18,13 @@ enum RecurrentKernels {
                 let p = pre + b * preStride, r = rec + b * h4, a = gates + b * h4
                 let cp = cPrev + b * hidden, cn = c + b * hidden, hn = h + b * hidden
                 for k in 0..<h4 { a[k] = p[k] + r[k] }
-                for k in 0..<(2 * hidden) { a[k] = sigmoid(a[k]) }                  // i, f
-                for k in (2 * hidden)..<(3 * hidden) { a[k] = T.tanh(a[k]) }        // g
-                for k in (3 * hidden)..<h4 { a[k] = sigmoid(a[k]) }                 // o
+                VectorMath.sigmoidInPlace(a, 2 * hidden)                             // i, f
+                VectorMath.tanh(a + 2 * hidden, a + 2 * hidden, hidden)              // g
+                VectorMath.sigmoidInPlace(a + 3 * hidden, hidden)                    // o
                 let i = a, f = a + hidden, g = a + 2 * hidden, o = a + 3 * hidden
                 for j in 0..<hidden { cn[j] = f[j] * cp[j] + i[j] * g[j] }
-                for j in 0..<hidden { hn[j] = o[j] * T.tanh(cn[j]) }
+                VectorMath.tanh(cn, hn, hidden)
+                for j in 0..<hidden { hn[j] *= o[j] }
             }
         }
     }
@@ -46,7 +45,7 @@ enum RecurrentKernels {
                 let i = a, f = a + hidden, g = a + 2 * hidden, o = a + 3 * hidden
                 let dhb = dh + b * hidden, cb = c + b * hidden, cp = cPrev + b * hidden
                 let carry = dcCarry + b * hidden, external = dcOut + b * hidden
-                for j in 0..<hidden { tc[j] = T.tanh(cb[j]) }
+                VectorMath.tanh(cb, tc, hidden)
                 for j in 0..<hidden { dc[j] = external[j] + carry[j] + dhb[j] * o[j] * (1 - tc[j] * tc[j]) }
                 for j in 0..<hidden { d[j] = dc[j] * g[j] * i[j] * (1 - i[j]) }
                 for j in 0..<hidden { d[hidden + j] = dc[j] * cp[j] * f[j] * (1 - f[j]) }

@@ -1,0 +1,137 @@
+/* Float32 activations with AVX2 + FMA (target attributes, chosen at run time; see
+ * strata_activation.h). The Swift loops they replace call glibc's scalar expf and tanhf once
+ * per element; here eight lanes share one polynomial. */
+#include <stdint.h>
+#include "strata_activation.h"
+#include "strata_quant.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma")))
+#define INLINE static inline __attribute__((always_inline))
+
+static int has_avx2(void) { return strata_quant_best_level() == STRATA_QUANT_AVX2; }
+
+/* exp(x) for x in [-87.3, 88.4] (inputs are clamped there): x = n ln2 + r with |r| <= ln2/2,
+ * exp(r) by a degree-6 polynomial, 2^n put into the exponent bits. */
+AVX2 INLINE __m256 vexp(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.33654f)), _mm256_set1_ps(88.37626f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    /* ln2 split in two so that n * ln2_hi is exact. */
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+AVX2 INLINE __m256 vsigmoid(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    return _mm256_div_ps(one, _mm256_add_ps(one, vexp(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+/* tanh: below |x| = 0.625 an odd polynomial x + x z P(z), z = x^2 (no cancellation near 0);
+ * above, sign(x) (1 - e) / (1 + e) with e = exp(-2|x|). */
+AVX2 INLINE __m256 vtanh(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 ax = _mm256_andnot_ps(sign, x);
+    __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    __m256 e = vexp(_mm256_mul_ps(ax, _mm256_set1_ps(-2.0f)));
+    __m256 large = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
+    large = _mm256_or_ps(large, _mm256_and_ps(x, sign));
+    return _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+}
+
+#define GELU_C 0.7978845608028654f   /* sqrt(2 / pi) */
+#define GELU_A 0.044715f
+
+AVX2 INLINE __m256 vgelu_inner_tanh(__m256 x) {
+    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+    return vtanh(_mm256_mul_ps(_mm256_set1_ps(GELU_C), _mm256_fmadd_ps(_mm256_set1_ps(GELU_A), x3, x)));
+}
+
+AVX2 INLINE __m256 vgelu(__m256 x) {
+    const __m256 half = _mm256_set1_ps(0.5f);
+    return _mm256_mul_ps(_mm256_mul_ps(half, x), _mm256_add_ps(_mm256_set1_ps(1.0f), vgelu_inner_tanh(x)));
+}
+
+/* d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3a x^2) */
+AVX2 INLINE __m256 vgelu_derivative(__m256 x) {
+    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    __m256 t = vgelu_inner_tanh(x);
+    __m256 inner = _mm256_fmadd_ps(_mm256_set1_ps(3.0f * GELU_A), _mm256_mul_ps(x, x), one);
+    __m256 slope = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(half, x), _mm256_fnmadd_ps(t, t, one)),
+                                 _mm256_mul_ps(_mm256_set1_ps(GELU_C), inner));
+    return _mm256_fmadd_ps(half, _mm256_add_ps(one, t), slope);
+}
+
+/* Lanes [0, count) of a mask. */
+AVX2 INLINE __m256i tail_mask(int64_t count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* One unary map over the array, full vectors then one masked tail with the same arithmetic. */
+#define UNARY_MAP(name, f)                                                        \
+    AVX2 static void name##_avx2(const float *x, float *y, int64_t n) {           \
+        int64_t i = 0;                                                            \
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, f(_mm256_loadu_ps(x + i))); \
+        if (i < n) {                                                              \
+            __m256i m = tail_mask(n - i);                                         \
+            _mm256_maskstore_ps(y + i, m, f(_mm256_maskload_ps(x + i, m)));       \
+        }                                                                         \
+    }                                                                             \
+    int strata_##name##_f32(const float *x, float *y, int64_t n) {                \
+        if (!has_avx2()) return 0;                                                \
+        name##_avx2(x, y, n);                                                     \
+        return 1;                                                                 \
+    }
+
+AVX2 INLINE __m256 vsilu(__m256 x) { return _mm256_mul_ps(x, vsigmoid(x)); }
+
+UNARY_MAP(sigmoid, vsigmoid)
+UNARY_MAP(tanh, vtanh)
+UNARY_MAP(silu, vsilu)
+UNARY_MAP(gelu_tanh, vgelu)
+
+AVX2 static void gelu_tanh_backward_avx2(const float *g, const float *x, float *dx, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), vgelu_derivative(_mm256_loadu_ps(x + i))));
+    if (i < n) {
+        __m256i m = tail_mask(n - i);
+        _mm256_maskstore_ps(dx + i, m, _mm256_mul_ps(_mm256_maskload_ps(g + i, m), vgelu_derivative(_mm256_maskload_ps(x + i, m))));
+    }
+}
+
+int strata_gelu_tanh_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
+    if (!has_avx2()) return 0;
+    gelu_tanh_backward_avx2(g, x, dx, n);
+    return 1;
+}
+
+#else
+
+int strata_sigmoid_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }
+int strata_tanh_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }
+int strata_silu_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }
+int strata_gelu_tanh_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }
+int strata_gelu_tanh_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
+    (void)g; (void)x; (void)dx; (void)n; return 0;
+}
+
+#endif
