@@ -5,11 +5,16 @@ extension CPUBackend {
             let rec = UnsafeMutablePointer<T>.allocate(capacity: batch * h4)
             defer { rec.deallocate() }
             let s = states.pointer(T.self), bh = batch * hidden
+            let packed = PanelPackedMatrix.float32(whh.pointer(T.self), ldb: hidden, transposed: true, k: hidden, n: h4)
             for t in 0..<steps {
                 let hPrev = t == 0 ? h0.pointer(T.self) : s + (2 * (t - 1)) * bh
                 let cPrev = t == 0 ? c0.pointer(T.self) : s + (2 * (t - 1) + 1) * bh
-                T.gemm(transA: false, transB: true, m: batch, n: h4, k: hidden, alpha: 1, a: hPrev, lda: hidden,
-                       b: whh.pointer(T.self), ldb: hidden, beta: 0, c: rec, ldc: h4)
+                if let packed {   // rec = h_{t-1}·W_hhᵀ
+                    packed.multiply(rows: batch, a: hPrev, lda: hidden, into: rec, ldc: h4)
+                } else {
+                    T.gemm(transA: false, transB: true, m: batch, n: h4, k: hidden, alpha: 1, a: hPrev, lda: hidden,
+                           b: whh.pointer(T.self), ldb: hidden, beta: 0, c: rec, ldc: h4)
+                }
                 RecurrentKernels.step(pre: pre.pointer(T.self) + t * h4, preStride: steps * h4, rec: rec, cPrev: cPrev,
                                       gates: gates.pointer(T.self) + t * batch * h4,
                                       h: s + 2 * t * bh, c: s + (2 * t + 1) * bh, batch: batch, hidden: hidden)
@@ -28,6 +33,7 @@ extension CPUBackend {
             defer { dh.deallocate() }
             let dhCarry = dh0.pointer(T.self), dcCarry = dc0.pointer(T.self)   // reach h0, c0 at the end
             let hp = hPrevAll.pointer(T.self)
+            let packed = PanelPackedMatrix.float32(whh.pointer(T.self), ldb: hidden, transposed: false, k: h4, n: hidden)
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let hPrev = t == 0 ? h0d.pointer(T.self) : s + (2 * (t - 1)) * bh
                 let cPrev = t == 0 ? c0d.pointer(T.self) : s + (2 * (t - 1) + 1) * bh
@@ -37,9 +43,13 @@ extension CPUBackend {
                                               cPrev: cPrev, dPre: dPre.pointer(T.self) + t * h4, dPreStride: steps * h4,
                                               batch: batch, hidden: hidden)
                 // dh_{t-1} = dPre_t · W_hh
-                T.gemm(transA: false, transB: false, m: batch, n: hidden, k: h4, alpha: 1,
-                       a: dPre.pointer(T.self) + t * h4, lda: steps * h4, b: whh.pointer(T.self), ldb: hidden,
-                       beta: 0, c: dhCarry, ldc: hidden)
+                if let packed {
+                    packed.multiply(rows: batch, a: dPre.pointer(T.self) + t * h4, lda: steps * h4, into: dhCarry, ldc: hidden)
+                } else {
+                    T.gemm(transA: false, transB: false, m: batch, n: hidden, k: h4, alpha: 1,
+                           a: dPre.pointer(T.self) + t * h4, lda: steps * h4, b: whh.pointer(T.self), ldb: hidden,
+                           beta: 0, c: dhCarry, ldc: hidden)
+                }
                 for b in 0..<batch {
                     (hp + (b * steps + t) * hidden).update(from: hPrev + b * hidden, count: hidden)
                 }

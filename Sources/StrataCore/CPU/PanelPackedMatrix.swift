@@ -1,0 +1,57 @@
+import CStrataKernels
+
+/// A float32 right-hand operand packed once into 16-column panels for many products with a
+/// few rows each (CStrataKernels' `strata_gemm_packed_f32`): the LSTM's recurrent weights,
+/// used at every step of a sequence. A general BLAS call packs its operand again each time;
+/// for `[32, 256]·[256, 1024]` that packing and OpenBLAS's thread hand-off cost more than
+/// the product. Exists only on CPUs with AVX2 and FMA (`init` returns nil elsewhere, and the
+/// caller keeps its general GEMM).
+///
+/// ```swift
+/// if let w = PanelPackedMatrix(whh, ldb: hidden, transposed: true, k: hidden, n: 4 * hidden) {
+///     w.multiply(rows: batch, a: h, lda: hidden, into: rec, ldc: 4 * hidden)   // rec = h·W_hhᵀ
+/// }
+/// ```
+final class PanelPackedMatrix {
+    /// The inner dimension and the columns of op(B).
+    let k: Int, n: Int
+    private let panels: UnsafeMutablePointer<Float>
+
+    /// Packs op(B) (`[k, n]`): B is `[n, k]` when `transposed`, else `[k, n]`, with row stride `ldb`.
+    init?(_ b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k: Int, n: Int) {
+        guard VectorMath.available, k > 0, n > 0 else { return nil }
+        self.k = k
+        self.n = n
+        panels = .allocate(capacity: Int(strata_packed_panels_count(Int64(k), Int64(n))))
+        strata_pack_panels_f32(b, Int64(ldb), transposed ? 1 : 0, Int64(k), Int64(n), panels)
+    }
+
+    deinit { panels.deallocate() }
+
+    /// c = a · op(B), with `a` `[rows, k]` (row stride `lda`) and `c` `[rows, n]` (row stride
+    /// `ldc`); the panels are split across the cores.
+    func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let count = (n + Int(STRATA_PANEL_WIDTH) - 1) / Int(STRATA_PANEL_WIDTH)
+        let grain = Swift.max(1, 65_536 / Swift.max(1, rows * k))   // about 2 MFLOP per chunk at least
+        Parallel.forEachChunk(count, grain: grain) { r in
+            let ran = strata_gemm_packed_f32(Int64(rows), Int64(n), Int64(k), a, Int64(lda), panels,
+                                             Int64(r.lowerBound), Int64(r.upperBound), c, Int64(ldc))
+            ensure(ran == 1, "PanelPackedMatrix: the AVX2 kernel did not run")
+        }
+    }
+}
+
+extension PanelPackedMatrix {
+    /// For kernels generic over the scalar: packs when `T` is `Float` (and the CPU has AVX2).
+    static func float32<T>(_ b: UnsafePointer<T>, ldb: Int, transposed: Bool, k: Int, n: Int) -> PanelPackedMatrix? {
+        guard T.self == Float.self else { return nil }
+        return PanelPackedMatrix(UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb, transposed: transposed, k: k, n: n)
+    }
+
+    /// ``multiply(rows:a:lda:into:ldc:)`` for a `T` that is `Float` (the only kind `float32` packs).
+    func multiply<T>(rows: Int, a: UnsafePointer<T>, lda: Int, into c: UnsafeMutablePointer<T>, ldc: Int) {
+        ensure(T.self == Float.self, "PanelPackedMatrix: float32 only, got \(T.self)")
+        multiply(rows: rows, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
+                 into: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
+    }
+}
