@@ -38,6 +38,13 @@ struct ErrorTests {
         expectMessage(result, contains: ["matmul", "[2, 3]", "[4, 5]", "3 vs 4"])
     }
 
+    @Test func linearWithARankOneInputNamesTheShapes() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.linear(Tensor.zeros([3]), weight: Tensor.zeros([4, 3]), bias: Tensor.zeros([4]))
+        }
+        expectMessage(result, contains: ["linear", "[3]", "[4, 3]", "do not fit"])
+    }
+
     @Test func indexOutOfRange() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros([2, 3])[2]
