@@ -44,22 +44,25 @@ public final class RatingBatches: ResumableBatchSource {
     public func batches(epoch: Int) -> AnyIterator<Batch> {
         var order = Array(0..<count)
         order.shuffle(using: &generator)
+        let (users, items, values, count, batchSize) = (users, items, values, count, batchSize)
         let columns = sampler == nil ? 2 : 3
         var start = 0
         return AnyIterator {
-            guard start < self.count else { return nil }
-            let end = Swift.min(self.count, start + self.batchSize)
+            guard start < count else { return nil }
+            let end = Swift.min(count, start + batchSize), rows = order[start..<end]
             defer { start = end }
-            var ids = [Int32](), targets = [Float]()
-            ids.reserveCapacity((end - start) * columns)
-            targets.reserveCapacity(end - start)
-            for k in order[start..<end] {
-                ids.append(self.users[k])
-                ids.append(self.items[k])
-                if self.sampler != nil { ids.append(self.sampler!.sample(forUser: self.users[k])) }
-                targets.append(self.values[k])
+            // Rows of (user, item[, negative]); the plain loops over buffers keep this a small part of a step.
+            let ids = [Int32](unsafeUninitializedCapacity: rows.count * columns) { buffer, initialized in
+                var at = 0
+                for k in rows {
+                    buffer[at] = users[k]
+                    buffer[at + 1] = items[k]
+                    if columns == 3 { buffer[at + 2] = self.sampler!.sample(forUser: users[k]) }
+                    at += columns
+                }
+                initialized = at
             }
-            return Batch(inputs: Tensor(ids, shape: [end - start, columns]), targets: Tensor(targets))   // [B, 2 or 3], [B]
+            return Batch(inputs: Tensor(ids, shape: [rows.count, columns]), targets: Tensor(rows.map { values[$0] }))   // [B, 2 or 3], [B]
         }
     }
 
@@ -73,14 +76,15 @@ public final class RatingBatches: ResumableBatchSource {
         ensure(shape.count == 2 && (shape[1] == 2 || shape[1] == 3) && inputs.dtype == .int32,
                "RatingBatches.ids: inputs must be int32 [B, 2] or [B, 3], got \(inputs.dtype) \(shape)")
         let flat = inputs.toArray(as: Int32.self), n = shape[0], columns = shape[1]
-        var users = [Int32](repeating: 0, count: n), items = users
-        var negatives: [Int32]? = columns == 3 ? users : nil
-        for b in 0..<n {
-            users[b] = flat[b * columns]
-            items[b] = flat[b * columns + 1]
-            if columns == 3 { negatives![b] = flat[b * columns + 2] }
+        func column(_ c: Int) -> [Int32] {
+            flat.withUnsafeBufferPointer { ids in
+                [Int32](unsafeUninitializedCapacity: n) { out, initialized in
+                    for b in 0..<n { out[b] = ids[b * columns + c] }
+                    initialized = n
+                }
+            }
         }
-        return (users, items, negatives)
+        return (column(0), column(1), columns == 3 ? column(2) : nil)
     }
 
     /// The shuffling generator's four words, then the negative sampler's four (BPR).
