@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "StrataDistributed", dependencies: ["StrataCore"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO", "StrataDistributed"]),
         .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN", "StrataData", "StrataIO"]),
-        .target(name: "StrataRecommend", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataIO"]),
+        .target(name: "StrataRecommend", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataIO", "StrataData", "StrataTrain"]),
         .target(name: "Strata", dependencies: [
             "StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataTrain", "StrataModels", "StrataIO",
             "StrataRecommend", "StrataDistributed",
@@ -49,7 +49,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore", "_StrataTestSupport"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
-        .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "_StrataTestSupport"]),
+        .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "StrataTrain", "_StrataTestSupport"]),
         .testTarget(name: "StrataCLITests", dependencies: ["strata"]),
         .testTarget(name: "StrataServeTests", dependencies: [
             "StrataServe", "Strata", .product(name: "Hummingbird", package: "hummingbird"),

@@ -117,15 +117,8 @@ struct TrainLMCommand: ParsableCommand {
         lm.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
         lm.trainer.verbose = distributed.isMain
         if let resume {
-            var isDirectory: ObjCBool = false
-            let path = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory) && isDirectory.boolValue
-                ? "\(resume)/\(Self.trainingFile)" : resume
-            let checkpoint = try TrainingCheckpoint.load(path: path)
-            for key in ["arch", "training"] where checkpoint.metadata[key] != metadata[key] {
-                throw UserFacingError("\(path): the checkpoint's '\(key)' is \(checkpoint.metadata[key] ?? "missing"), this run's is \(metadata[key] ?? "missing"): resume with the options of the run it continues")
-            }
-            try checkpoint.restore(into: lm.trainer)
-            print("Resumed from \(path) after step \(checkpoint.globalStep)")
+            let checkpoint = try TrainingResume.restore(resume, file: Self.trainingFile, into: lm.trainer, matching: metadata, keys: ["arch", "training"])
+            print("Resumed from \(checkpoint.path) after step \(checkpoint.globalStep)")
         }
 
         var callbacks: [Callback] = [LanguageModelReport(lm: lm, out: out, tokenizer: tok, model: model, metadata: metadata,

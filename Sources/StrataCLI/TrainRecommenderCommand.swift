@@ -12,7 +12,8 @@ struct TrainRecommenderCommand: ParsableCommand {
         Reads MovieLens u.data, MovieLens ratings.csv or any user,item[,rating][,timestamp] file; \
         holds out part of it (--split), reports RMSE/MAE (mf, deepfm) or recall/NDCG@10 (lightgcn) \
         on the held-out part after every epoch, and writes --out/model.safetensors and --out/ids.json \
-        for 'strata recommend' and 'strata predict-rating'.
+        for 'strata recommend' and 'strata predict-rating'. Trains through Trainer: --out also gets \
+        training.safetensors (after every epoch; continue with --resume), metrics.csv and curves.svg.
         """)
 
     @Option(help: "mf, deepfm or lightgcn.") var model: RecommenderKindArgument = .mf
@@ -37,6 +38,8 @@ struct TrainRecommenderCommand: ParsableCommand {
     @Option(help: "deepfm: categorical item attributes, id first.") var itemFeatures: String?
     @Option(help: "deepfm: MLP hidden widths, comma-separated ('none' for a plain factorisation machine).") var hidden = "64,32"
     @Option(help: "lightgcn: propagation layers.") var layers = 3
+    @Option(help: "Continue from this training checkpoint (training.safetensors, or the --out directory of a previous run with the same options); --epochs counts the epochs it holds.")
+    var resume: String?
 
     func validate() throws {
         guard testFraction > 0 && testFraction < 1 else { throw ValidationError("--test-fraction must be between 0 and 1, got \(testFraction)") }
@@ -62,7 +65,7 @@ struct TrainRecommenderCommand: ParsableCommand {
 
     private func train() throws {
         let defaults = TrainingOptions.defaults(for: model.kind)
-        var options = TrainingOptions(epochs: epochs ?? defaults.options.epochs, batchSize: batchSize ?? defaults.options.batchSize,
+        let options = TrainingOptions(epochs: epochs ?? defaults.options.epochs, batchSize: batchSize ?? defaults.options.batchSize,
                                       learningRate: lr ?? defaults.options.learningRate, l2: l2 ?? defaults.options.l2,
                                       optimizer: optimizer.kind, seed: random.seed)
         let out = output.directory(default: "recommender-\(model.rawValue)")
@@ -78,46 +81,82 @@ struct TrainRecommenderCommand: ParsableCommand {
               + "\(train.ratings.count) training, \(test.ratings.count) held out (\(split.rawValue) split)")
 
         Tensor.manualSeed(random.seed)
-        let recommender = try makeModel(table: table, train: train, factors: factors ?? defaults.factors)
+        let factors = self.factors ?? defaults.factors
+        let recommender = try makeModel(table: table, train: train, factors: factors)
         print("\(model.rawValue): \(recommender.parameterCount) parameters · \(options.epochs) epochs · batch \(options.batchSize) · "
               + "\(optimizer.rawValue) lr \(options.learningRate) · l2 \(options.l2)")
-        options.onEpoch = { report in
-            let metrics = report.metrics.keys.sorted().filter { !$0.hasPrefix("precision") && !$0.hasPrefix("hit") }
-                .map { String(format: "%@ %.4f", $0, report.metrics[$0]!) }.joined(separator: "  ")
-            print(String(format: "epoch %3d/%d  loss %.4f  %@  (%.1f s)", report.epoch, options.epochs, report.trainLoss, metrics, report.seconds))
-        }
-        let started = Date()
-        let history: [EpochReport]
+        let training: RecommenderTrainer
         switch recommender {
-        case let m as MatrixFactorization: history = m.fit(train, validation: test, options: options)
-        case let m as DeepFM: history = m.fit(train, validation: test, clickThreshold: clickThreshold, options: options)
-        case let m as LightGCN: history = m.fit(train, validation: test, options: options)
+        case let m as MatrixFactorization: training = m.training(on: train, validation: test, options: options)
+        case let m as DeepFM: training = m.training(on: train, validation: test, clickThreshold: clickThreshold, options: options)
+        case let m as LightGCN: training = m.training(on: train, validation: test, options: options)
         default: ensureFailure("unknown model \(type(of: recommender))")
         }
+        training.trainer.verbose = true
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let metadata = ["model": model.rawValue, "training": try settingsJSON(factors: factors, options: options)]
+        if let resume {
+            let checkpoint = try TrainingResume.restore(resume, file: Self.trainingFile, into: training.trainer, matching: metadata,
+                                                        keys: ["model", "training"])
+            print("Resumed from \(checkpoint.path) after epoch \(checkpoint.epoch)")
+        }
+        let started = Date()
+        try training.fit(callbacks: [
+            ModelCheckpoint(path: "\(out)/\(Self.trainingFile)", metadata: metadata),
+            MetricsLogger(path: "\(out)/metrics.csv"),
+            TrainingCurvesWriter(path: "\(out)/curves.svg", title: "\(model.rawValue) on \(URL(fileURLWithPath: ratings).lastPathComponent)"),
+        ])
         let seconds = Date().timeIntervalSince(started)
         try RecommenderCheckpoint.save(recommender, data: table, to: out)
-        let final = history.last?.metrics ?? [:]
+        let final = training.lastValidation
         print("Held-out: " + final.keys.sorted().map { String(format: "%@ %.4f", $0, final[$0]!) }.joined(separator: " · ")
               + String(format: " · trained in %.1f s", seconds))
         var baseline: RankingMetrics?
-        if model == .lightgcn, !test.ratings.isEmpty {
+        if model == .lightgcn {
             baseline = RankingMetrics.popularityBaseline(train: train, test: test, k: 10)
             print(String(format: "Most-popular baseline: recall_at_10 %.4f · ndcg_at_10 %.4f", baseline!.recall, baseline!.ndcg))
         }
-        print("Saved \(out)/model.safetensors and \(out)/ids.json")
+        print("Saved \(out)/model.safetensors, \(out)/ids.json, \(out)/\(Self.trainingFile), \(out)/metrics.csv, \(out)/curves.svg")
         if let json = report.json {
+            let history = training.trainer.history
             var result: [String: JSONValue] = [
-                "epochs": JSONValue(history.count), "model": JSONValue(model.rawValue), "ratings_file": JSONValue(ratings),
+                "epochs": JSONValue(training.trainer.epoch), "model": JSONValue(model.rawValue), "ratings_file": JSONValue(ratings),
                 "train_ratings": JSONValue(train.ratings.count), "test_ratings": JSONValue(test.ratings.count),
                 "train_seconds": JSONValue(seconds), "split": JSONValue(split.rawValue), "checkpoint": JSONValue(out),
-                "factors": JSONValue(factors ?? defaults.factors), "learning_rate": JSONValue(options.learningRate),
+                "factors": JSONValue(factors), "learning_rate": JSONValue(options.learningRate),
                 "l2": JSONValue(options.l2), "batch_size": JSONValue(options.batchSize), "seed": JSONValue(Int(random.seed)),
+                // Every epoch's training loss and held-out figures (a resumed run's include the run it continues).
+                "history": .array((0..<history.epochs).map { e in
+                    var row: [String: JSONValue] = ["epoch": JSONValue(e + 1), "loss": JSONValue(history["loss"][e])]
+                    for (key, values) in history.values where key.hasPrefix("val_") && values.count == history.epochs {
+                        row[String(key.dropFirst(4))] = JSONValue(values[e])
+                    }
+                    return .object(row)
+                }),
             ]
             for (name, value) in final { result[name] = JSONValue(value) }
             for (name, value) in baseline?.named ?? [:] { result["popularity_" + name] = JSONValue(value) }
             try MetricsLog.writeResult(result, to: json)
             print("Wrote \(json)")
         }
+    }
+
+    /// The run's state for `--resume`, beside the model.
+    static let trainingFile = "training.safetensors"
+
+    /// The options a resumed run must share with the run it continues (all but --epochs and
+    /// --out), as sorted JSON for the training checkpoint's metadata.
+    private func settingsJSON(factors: Int, options: TrainingOptions) throws -> String {
+        let settings: [String: String] = [
+            "ratings": ratings, "format": format?.rawValue ?? "auto", "split": split.rawValue, "test_fraction": String(testFraction),
+            "factors": String(factors), "batch_size": String(options.batchSize), "lr": String(options.learningRate),
+            "l2": String(options.l2), "optimizer": optimizer.rawValue, "seed": String(random.seed), "target": target.rawValue,
+            "click_threshold": String(clickThreshold), "hidden": hidden, "layers": String(layers),
+            "user_features": userFeatures ?? "", "item_features": itemFeatures ?? "",
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(settings), as: UTF8.self)
     }
 
     private func makeModel(table: RatingTable, train: RatingTable, factors: Int) throws -> Recommender {

@@ -38,4 +38,11 @@ public struct NegativeSampler {
         }
         return j
     }
+
+    /// The generator's position (four words), saved with a training checkpoint so that a resumed
+    /// run draws the negatives the uninterrupted one would have.
+    public var state: [UInt64] {
+        get { rng.state }
+        set { rng.state = newValue }
+    }
 }

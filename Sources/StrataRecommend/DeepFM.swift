@@ -153,40 +153,6 @@ extension DeepFM: Recommender {
     }
 
     public func configJSON() throws -> String { try encodeJSON(config) }
-
-    /// Trains with MSE (ratings) or binary cross-entropy (clicks: targets are `value >=
-    /// clickThreshold`), plus `options.l2` times the squared norms of the embedding rows each
-    /// batch uses. Validation reports RMSE and MAE for ratings; log loss, accuracy and AUC for clicks.
-    @discardableResult
-    public func fit(_ train: RatingTable, validation: RatingTable? = nil, clickThreshold: Float = 4,
-                    options: TrainingOptions) -> [EpochReport] {
-        let optimizer = options.makeOptimizer(parameters())
-        let range = train.ratingRange
-        var rng = RandomGenerator(seed: options.seed)
-        let ratings = train.ratings
-        let label: (Rating) -> Float = config.target == .rating ? { $0.value } : { $0.value >= clickThreshold ? 1 : 0 }
-        return options.run(sampleCount: ratings.count, rng: &rng, step: { batch in
-            self.train(true)
-            let rows = self.fieldRows(users: batch.map { ratings[$0].user }, items: batch.map { ratings[$0].item })
-            let y = self.logits(rows: rows, batch: batch.count)
-            let target = Tensor(batch.map { label(ratings[$0]) })
-            var loss = self.config.target == .rating ? mseLoss(y, target) : binaryCrossEntropy(logits: y, targets: target)
-            if options.l2 > 0 { loss = loss + self.embedding.squaredNormOfRows(rows) * (options.l2 / Double(batch.count)) }
-            optimizer.zeroGradients()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
-        }, evaluate: {
-            self.train(false)
-            guard let validation, !validation.ratings.isEmpty else { return [:] }
-            if self.config.target == .rating {
-                let e = RatingMetrics.evaluate(self, on: validation, range: range)
-                return ["rmse": e.rmse, "mae": e.mae]
-            }
-            let p = self.predictions(users: validation.ratings.map(\.user), items: validation.ratings.map(\.item))
-            return ClickMetrics.evaluate(probabilities: p, labels: validation.ratings.map { label($0) == 1 }).named
-        })
-    }
 }
 
 extension DeepFM {

@@ -7,7 +7,7 @@ import StrataNN
 ///
 /// ```swift
 /// let model = LightGCN(.init(users: train.users.count, items: train.items.count))
-/// model.fit(train, validation: test, options: TrainingOptions(epochs: 30, batchSize: 1024, learningRate: 5e-3, l2: 1e-4))
+/// try model.fit(train, validation: test, options: TrainingOptions(epochs: 30, batchSize: 1024, learningRate: 5e-3, l2: 1e-4))
 /// let top = model.topItems(user: 0, count: 10, excluding: Set(train.itemsByUser()[0]))
 /// ```
 public final class LightGCN: Module {
@@ -67,38 +67,4 @@ extension LightGCN: Recommender {
     }
 
     public func configJSON() throws -> String { try encodeJSON(config) }
-
-    /// Trains with BPR over every training interaction per epoch (one sampled negative each)
-    /// plus `options.l2` times the layer-0 squared norms of the batch's rows; after each epoch
-    /// refreshes `propagatedEmbedding` and reports precision, recall, NDCG and hit rate at 10
-    /// on `validation`. The graph is built from `train`.
-    @discardableResult
-    public func fit(_ train: RatingTable, validation: RatingTable? = nil, options: TrainingOptions) -> [EpochReport] {
-        let graph = SparseMatrix.normalizedAdjacency(train)
-        let optimizer = options.makeOptimizer(parameters())
-        var rng = RandomGenerator(seed: options.seed)
-        var sampler = NegativeSampler(train, seed: options.seed &+ 1)
-        let pairs = train.ratings, offset = Int32(config.users)
-        return options.run(sampleCount: pairs.count, rng: &rng, step: { batch in
-            let users = batch.map { pairs[$0].user }
-            let positives = batch.map { pairs[$0].item + offset }
-            let negatives = users.map { sampler.sample(forUser: $0) + offset }
-            let final = self(graph)
-            func rows(_ ids: [Int32]) -> Tensor { final[indices: Tensor(ids)] }
-            let u = rows(users)
-            var loss = bprLoss(positive: (u * rows(positives)).sum(axis: 1), negative: (u * rows(negatives)).sum(axis: 1))
-            if options.l2 > 0 {
-                let penalty = embedding.squaredNormOfRows(users) + embedding.squaredNormOfRows(positives) + embedding.squaredNormOfRows(negatives)
-                loss = loss + penalty * (options.l2 / Double(batch.count))
-            }
-            optimizer.zeroGradients()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
-        }, evaluate: {
-            self.propagate(over: graph)
-            guard let validation, !validation.ratings.isEmpty else { return [:] }
-            return RankingMetrics.evaluate(self, train: train, test: validation, k: 10).named
-        })
-    }
 }

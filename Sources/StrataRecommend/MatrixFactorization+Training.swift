@@ -1,5 +1,7 @@
 import StrataCore
 import StrataNN
+import StrataData
+import StrataTrain
 
 extension MatrixFactorization: Recommender {
     public var kind: RecommenderKind { .matrixFactorization }
@@ -12,35 +14,45 @@ extension MatrixFactorization: Recommender {
 
     public func configJSON() throws -> String { try encodeJSON(config) }
 
-    /// Trains on `train` with MSE plus `options.l2` times the per-sample penalty, reporting
-    /// RMSE and MAE on `validation` (predictions clipped to the training rating range) after
-    /// each epoch.
+    /// Training on `train` through `Trainer`: MSE plus `options.l2` times the per-sample penalty
+    /// of the rows each batch touches, and after each epoch RMSE and MAE on `validation`
+    /// (predictions clipped to the training rating range; logged as `val_rmse`, `val_mae`).
     ///
     /// ```swift
     /// Tensor.manualSeed(42)
     /// let mf = MatrixFactorization(.init(users: table.users.count, items: table.items.count), globalMean: train.meanRating)
-    /// let history = mf.fit(train, validation: test, options: TrainingOptions())
+    /// let training = mf.training(on: train, validation: test, options: TrainingOptions())
+    /// try training.fit(callbacks: [MetricsLogger(path: "runs/mf/metrics.csv")])
+    /// ```
+    public func training(on train: RatingTable, validation: RatingTable? = nil, options: TrainingOptions) -> RecommenderTrainer {
+        let range = train.ratingRange, l2 = options.l2
+        let score: (Tensor) -> Tensor = { ids in
+            let (users, items, _) = RatingBatches.ids(ids)
+            return self(users: users, items: items)
+        }
+        return RecommenderTrainer(
+            model: self, options: options, batches: RatingBatches(train, batchSize: options.batchSize, seed: options.seed),
+            forward: score, loss: { mseLoss($0, $1) },
+            step: { batch in
+                let (users, items, _) = RatingBatches.ids(batch.inputs)
+                let predicted = self(users: users, items: items)
+                var loss = mseLoss(predicted, batch.targets)
+                if l2 > 0 { loss = loss + self.penalty(users: users, items: items) * (l2 / Double(users.count)) }
+                return (predicted, loss)
+            },
+            validation: RatingMetrics.epochValidation(self, on: validation, range: range))
+    }
+
+    /// Trains on `train` (see ``training(on:validation:options:)``) and returns the history:
+    /// `loss` and `val_rmse`, `val_mae` per epoch.
+    ///
+    /// ```swift
+    /// let history = try mf.fit(train, validation: test, options: TrainingOptions())
+    /// print(history["val_rmse"].last!)
     /// ```
     @discardableResult
-    public func fit(_ train: RatingTable, validation: RatingTable? = nil, options: TrainingOptions) -> [EpochReport] {
-        let optimizer = options.makeOptimizer(parameters())
-        let range = train.ratingRange
-        var rng = RandomGenerator(seed: options.seed)
-        let ratings = train.ratings
-        return options.run(sampleCount: ratings.count, rng: &rng, step: { batch in
-            let users = batch.map { ratings[$0].user }, items = batch.map { ratings[$0].item }
-            let target = Tensor(batch.map { ratings[$0].value })
-            var loss = mseLoss(self(users: users, items: items), target)
-            if options.l2 > 0 { loss = loss + self.penalty(users: users, items: items) * (options.l2 / Double(batch.count)) }
-            optimizer.zeroGradients()
-            loss.backward()
-            optimizer.step()
-            return loss.item()
-        }, evaluate: {
-            guard let validation, !validation.ratings.isEmpty else { return [:] }
-            let e = RatingMetrics.evaluate(self, on: validation, range: range)
-            return ["rmse": e.rmse, "mae": e.mae]
-        })
+    public func fit(_ train: RatingTable, validation: RatingTable? = nil, options: TrainingOptions, callbacks: [Callback] = []) throws -> History {
+        try training(on: train, validation: validation, options: options).fit(callbacks: callbacks)
     }
 }
 

@@ -1,14 +1,16 @@
-import Foundation
 import StrataCore
+import StrataNN
 import StrataOptim
+import StrataData
+import StrataTrain
 
-/// How a recommender is trained: the loop shared by every model.
+/// How a recommender is trained (through ``RecommenderTrainer``, a configuration of `Trainer`).
 ///
 /// ```swift
-/// var options = TrainingOptions(epochs: 20, batchSize: 512, learningRate: 2e-3, l2: 0.05)
-/// options.onEpoch = { print("epoch \($0.epoch): \($0.metrics)") }
+/// let options = TrainingOptions(epochs: 20, batchSize: 512, learningRate: 2e-3, l2: 0.05)
+/// let history = try mf.fit(train, validation: test, options: options)
 /// ```
-public struct TrainingOptions {
+public struct TrainingOptions: Sendable, Equatable {
     public enum OptimizerKind: String, Sendable, CaseIterable { case adam, sgd }
 
     public var epochs: Int
@@ -17,15 +19,13 @@ public struct TrainingOptions {
     /// Per-sample L2 penalty on the embedding rows (and biases) a batch touches.
     public var l2: Double
     public var optimizer: OptimizerKind
-    /// Seeds initialisation, shuffling and negative sampling.
+    /// Seeds shuffling and negative sampling (initialisation draws from the global generator, `Tensor.manualSeed`).
     public var seed: UInt64
-    /// Called after every epoch with the mean training loss and the validation metrics.
-    public var onEpoch: ((EpochReport) -> Void)?
 
     public init(epochs: Int = 20, batchSize: Int = 512, learningRate: Double = 2e-3, l2: Double = 0.05,
-                optimizer: OptimizerKind = .adam, seed: UInt64 = 42, onEpoch: ((EpochReport) -> Void)? = nil) {
+                optimizer: OptimizerKind = .adam, seed: UInt64 = 42) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate; self.l2 = l2
-        self.optimizer = optimizer; self.seed = seed; self.onEpoch = onEpoch
+        self.optimizer = optimizer; self.seed = seed
     }
 
     /// The defaults of `strata train recommender` for each model (Adam; seed 42), with the
@@ -53,38 +53,66 @@ public struct TrainingOptions {
     }
 }
 
-/// What one epoch did.
-public struct EpochReport: Sendable {
-    public let epoch: Int
-    public let trainLoss: Double
-    public let seconds: Double
-    /// Validation metrics by name (`rmse`, `recall_at_10`, ...); empty without validation data.
-    public let metrics: [String: Double]
+/// A recommender's training as a configuration of the one loop, ``Trainer``: the training
+/// interactions as shuffled batches (``RatingBatches``), the model's loss with its per-sample L2
+/// as the trainer's `trainStep`, and the held-out figures as its `epochValidation` (logged as
+/// `val_rmse`, `val_recall_at_10`, ...). Checkpoints of `trainer` (``ModelCheckpoint``) resume
+/// exactly: they hold the weights, the optimizer, the batch and negative-sampling generators and
+/// the global generator (DeepFM's dropout).
+///
+/// ```swift
+/// let training = mf.training(on: train, validation: test, options: TrainingOptions.defaults(for: .matrixFactorization).options)
+/// try training.fit(callbacks: [ModelCheckpoint(path: "runs/mf/training.safetensors")])
+/// print(training.lastValidation["rmse"]!)
+/// ```
+public final class RecommenderTrainer {
+    public let model: Recommender
+    public let options: TrainingOptions
+    /// The loop, its optimizer and progress (`verbose` is off; the command line turns it on).
+    public let trainer: Trainer
+    /// The training interactions, shuffled from `options.seed`.
+    public let batches: RatingBatches
+
+    /// A trainer whose step is `step` (outputs and loss of a batch) and whose epoch-end
+    /// validation is `validation`, with the optimizer of `options` over the model's parameters.
+    init(model: Recommender, options: TrainingOptions, batches: RatingBatches, forward: @escaping (Tensor) -> Tensor,
+         loss: @escaping (Tensor, Tensor) -> Tensor, step: @escaping (Batch) -> (outputs: Tensor, loss: Tensor),
+         validation: (() -> [String: Double])?) {
+        self.model = model
+        self.options = options
+        self.batches = batches
+        trainer = Trainer(model: model, forward: forward, optimizer: options.makeOptimizer(model.parameters()), loss: loss, metrics: [])
+        trainer.verbose = false
+        trainer.trainStep = step
+        trainer.epochValidation = validation
+    }
+
+    /// Trains until `options.epochs` epochs are complete (counting those of a restored
+    /// checkpoint) or a callback stops it; returns the history (`loss`, `val_...`, `seconds`).
+    @discardableResult
+    public func fit(callbacks: [Callback] = []) throws -> History {
+        try trainer.fit(batches, epochs: options.epochs, callbacks: callbacks)
+    }
+
+    /// The held-out figures of the last epoch, without the `val_` prefix (empty before the first
+    /// epoch or without validation data).
+    public var lastValidation: [String: Double] {
+        var out: [String: Double] = [:]
+        for (key, values) in trainer.history.values where key.hasPrefix("val_") {
+            if let last = values.last { out[String(key.dropFirst(4))] = last }
+        }
+        return out
+    }
 }
 
-extension TrainingOptions {
-    /// Runs the epochs: each shuffles `sampleCount` sample positions, hands them to `step` in
-    /// batches (which returns the batch loss), then calls `evaluate`. Returns every epoch's report.
-    func run(sampleCount: Int, rng: inout RandomGenerator, step: ([Int]) -> Double,
-             evaluate: () -> [String: Double]) -> [EpochReport] {
-        var reports: [EpochReport] = []
-        var order = Array(0..<sampleCount)
-        for epoch in 1...Swift.max(1, epochs) {
-            let started = DispatchTime.now().uptimeNanoseconds
-            order.shuffle(using: &rng)
-            var total = 0.0, batches = 0
-            var start = 0
-            while start < sampleCount {
-                let end = Swift.min(sampleCount, start + batchSize)
-                total += step(Array(order[start..<end]))
-                batches += 1
-                start = end
-            }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let report = EpochReport(epoch: epoch, trainLoss: total / Double(Swift.max(batches, 1)), seconds: seconds, metrics: evaluate())
-            reports.append(report)
-            onEpoch?(report)
+extension RatingMetrics {
+    /// RMSE and MAE of `model` on `table` (predictions clipped to `range`) as a trainer's epoch
+    /// validation, `rmse` and `mae`; nil without held-out ratings.
+    static func epochValidation(_ model: Recommender, on table: RatingTable?, range: ClosedRange<Float>) -> (() -> [String: Double])? {
+        guard let table, !table.ratings.isEmpty else { return nil }
+        return {
+            let e = evaluate(model, on: table, range: range)
+            return ["rmse": e.rmse, "mae": e.mae]
         }
-        return reports
     }
 }

@@ -37,6 +37,15 @@ public final class Trainer {
     /// }
     /// ```
     public var trainStep: ((Batch) -> (outputs: Tensor, loss: Tensor))?
+    /// Validation that is not a mean over the batches of `fit`'s `validation` (RMSE over a whole
+    /// held-out table, ranking metrics over every item): called at the end of every epoch inside
+    /// ``inference(_:)``, after `validation`; its figures join the epoch's logs with a `val_`
+    /// prefix, so that the progress bar, `history`, the metrics log and the curves show them.
+    ///
+    /// ```swift
+    /// trainer.epochValidation = { ["rmse": RatingMetrics.evaluate(mf, on: test, range: 1...5).rmse] }   // logged as val_rmse
+    /// ```
+    public var epochValidation: (() -> [String: Double])?
     /// Batches whose gradients are summed (each loss divided by this) before one update.
     public var accumulationSteps = 1
     /// Show a progress bar (live on a terminal, log lines otherwise).
@@ -119,6 +128,9 @@ public final class Trainer {
             var logs = Dictionary(uniqueKeysWithValues: tally.figures())
             if let validation {
                 for (k, v) in evaluate(validation) { logs["val_" + k] = v }
+            }
+            if let epochValidation {
+                for (k, v) in inference(epochValidation) { logs["val_" + k] = v }
             }
             bar?.finish(metrics: logs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, samples: tally.samples)
             logs["lr"] = optimizer.learningRate

@@ -6,23 +6,23 @@ import StrataRecommend
 @Suite struct CheckpointTests {
     let directory = NSTemporaryDirectory() + "strata-recommend-tests-" + UUID().uuidString
 
-    func trained(_ kind: RecommenderKind, table: RatingTable) -> Recommender {
+    func trained(_ kind: RecommenderKind, table: RatingTable) throws -> Recommender {
         Tensor.manualSeed(1)
         let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 1e-2, l2: 0.01, seed: 1)
         switch kind {
         case .matrixFactorization:
             let m = MatrixFactorization(.init(users: table.users.count, items: table.items.count, factors: 4), globalMean: table.meanRating)
-            m.fit(table, options: options)
+            try m.fit(table, options: options)
             return m
         case .deepFM:
             let features = try! SideFeatures.parse("id,kind\nu1,a\nu2,b\n", ids: table.users)
             let m = DeepFM(.init(users: table.users.count, items: table.items.count, factors: 4, hidden: [8], userFieldSizes: features.fieldSizes),
                            globalMean: table.meanRating, userFeatures: features)
-            m.fit(table, options: options)
+            try m.fit(table, options: options)
             return m
         case .lightGCN:
             let m = LightGCN(.init(users: table.users.count, items: table.items.count, factors: 4, layers: 2))
-            m.fit(table, options: options)
+            try m.fit(table, options: options)
             return m
         }
     }
@@ -31,7 +31,7 @@ import StrataRecommend
     func roundTripsWithIdsAndSeenItems(kind: RecommenderKind) throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let table = try RatingTable.parse("user,item,rating\nu1,apple,5\nu1,pear,2\nu2,apple,4\nu2,fig,1\nu3,kiwi,3\n", format: .csv)
-        let model = trained(kind, table: table)
+        let model = try trained(kind, table: table)
         try RecommenderCheckpoint.save(model, data: table, to: directory)
         let loaded = try RecommenderCheckpoint(directory: directory)
         #expect(loaded.users == table.users && loaded.items == table.items)

@@ -2,6 +2,7 @@ import StrataIO
 import Testing
 import StrataCore
 import StrataRecommend
+import StrataTrain
 import _StrataTestSupport
 
 @Suite struct DeepFMTests {
@@ -30,10 +31,10 @@ import _StrataTestSupport
         Tensor.manualSeed(4)
         let model = DeepFM(.init(users: 300, items: 200, factors: 8, hidden: [32], userFieldSizes: groups.fieldSizes),
                            globalMean: train.meanRating, userFeatures: groups)
-        let history = model.fit(train, validation: test, options: TrainingOptions(epochs: 12, batchSize: 256, learningRate: 5e-3, l2: 0.01, seed: 1))
+        let history = try model.fit(train, validation: test, options: TrainingOptions(epochs: 12, batchSize: 256, learningRate: 5e-3, l2: 0.01, seed: 1))
         let baseline = RatingMetrics.errors(predicted: [Float](repeating: Float(train.meanRating), count: test.ratings.count),
                                             actual: test.ratings.map(\.value)).rmse
-        let rmse = try #require(history.last?.metrics["rmse"])
+        let rmse = try #require(history["val_rmse"].last)
         #expect(rmse < 0.6 * baseline, "DeepFM RMSE \(rmse), mean-only baseline \(baseline)")
     }
 
@@ -42,8 +43,8 @@ import _StrataTestSupport
         let (train, test) = try table.split(.random(testFraction: 0.15, seed: 3))
         Tensor.manualSeed(5)
         let model = DeepFM(.init(users: 200, items: 150, factors: 8, hidden: [16], target: .click))
-        let history = model.fit(train, validation: test, options: TrainingOptions(epochs: 10, batchSize: 256, learningRate: 5e-3, l2: 0.01, seed: 1))
-        let auc = try #require(history.last?.metrics["auc"])
+        let history = try model.fit(train, validation: test, options: TrainingOptions(epochs: 10, batchSize: 256, learningRate: 5e-3, l2: 0.01, seed: 1))
+        let auc = try #require(history["val_auc"].last)
         #expect(auc > 0.8, "click AUC \(auc)")
         #expect(model.predictions(users: [0, 1], items: [0, 1]).allSatisfy { $0 > 0 && $0 < 1 })
     }

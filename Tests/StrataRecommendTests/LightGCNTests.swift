@@ -1,6 +1,7 @@
 import Testing
 import StrataCore
 import StrataRecommend
+import StrataTrain
 import _StrataTestSupport
 
 @Suite struct LightGCNTests {
@@ -42,8 +43,8 @@ import _StrataTestSupport
         let (train, test) = try table.split(.perUser(testFraction: 0.2, seed: 1))
         Tensor.manualSeed(2)
         let model = LightGCN(.init(users: table.users.count, items: table.items.count, factors: 16, layers: 2))
-        let history = model.fit(train, validation: test, options: TrainingOptions(epochs: 15, batchSize: 256, learningRate: 1e-2, l2: 1e-4, seed: 3))
-        let recall = try #require(history.last?.metrics["recall_at_10"]), ndcg = try #require(history.last?.metrics["ndcg_at_10"])
+        let history = try model.fit(train, validation: test, options: TrainingOptions(epochs: 15, batchSize: 256, learningRate: 1e-2, l2: 1e-4, seed: 3))
+        let recall = try #require(history["val_recall_at_10"].last), ndcg = try #require(history["val_ndcg_at_10"].last)
         var rng = RandomGenerator(seed: 9)
         let random = RankingMetrics.evaluate(train: train, test: test, k: 10) { _ in (0..<400).map { _ in Float(rng.nextUniform()) } }
         #expect(random.recall < 0.05)

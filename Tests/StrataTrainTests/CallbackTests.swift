@@ -38,6 +38,33 @@ private func lines(_ path: String) throws -> [String] {
 extension TrainingSuites {
     @Suite("Callbacks")
     struct CallbackTests {
+        @Test("epochValidation runs once an epoch in inference mode; its figures join the logs, history and metrics log as val_...")
+        func epochValidationFigures() throws {
+            let folder = try ScratchFolder()
+            let data = clusters(count: 96)
+            let model = smallModel()
+            let trainer = quietTrainer(model)
+            var calls: [(inference: Bool, step: Int)] = []
+            trainer.epochValidation = {
+                calls.append((InferenceMode.isActive, trainer.globalStep))
+                return ["score": Double(trainer.globalStep), "weight_sum": model.parameters()[0].sum().item()]
+            }
+            final class LogProbe: Callback {
+                var keys: [[String]] = []
+                override func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws { keys.append(logs.keys.sorted()) }
+            }
+            let probe = LogProbe()
+            let path = folder.file("metrics.csv")
+            try trainer.fit(DataLoader(data, batchSize: 32), epochs: 2, validation: DataLoader(data, batchSize: 96),
+                            callbacks: [probe, MetricsLogger(path: path)])
+            #expect(calls.map(\.inference) == [true, true] && calls.map(\.step) == [3, 6])
+            #expect(trainer.history["val_score"] == [3, 6])
+            #expect(trainer.history["val_weight_sum"].count == 2 && trainer.history["val_loss"].count == 2)
+            #expect(probe.keys.allSatisfy { $0.contains("val_score") && $0.contains("val_loss") && $0.contains("loss") })
+            let header = try lines(path)[0]
+            #expect(header.contains("val_score") && header.contains("val_weight_sum"), "\(header)")
+        }
+
         @Test("EarlyStopping ends fit once val_loss has not improved for `patience` epochs")
         func earlyStoppingInFit() throws {
             // The learning rate is 0 after the first epoch, so val_loss stops improving from then on.
