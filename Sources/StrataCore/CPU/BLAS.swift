@@ -23,6 +23,8 @@ public enum BLAS {
         /// Matrix-vector product, for single-row products (incremental decoding), where it
         /// streams the matrix once instead of packing it as sgemm does.
         let sgemv: SgemvFn?
+        /// `openblas_set_num_threads`, when the library has it.
+        let setThreads: (@convention(c) (Int32) -> Void)?
         let coreName: String
         let config: String
     }
@@ -40,18 +42,17 @@ public enum BLAS {
             if handle != nil { break }
         }
         guard let handle, let s = dlsym(handle, "cblas_sgemm"), let d = dlsym(handle, "cblas_dgemm") else { return nil }
-        // OpenBLAS threads large products itself; small ones (those Strata issues from its own
-        // parallel loops) stay on the calling thread below OpenBLAS's threading threshold.
-        if let setThreads = dlsym(handle, "openblas_set_num_threads") {
-            unsafeBitCast(setThreads, to: (@convention(c) (Int32) -> Void).self)(Int32(Parallel.threadCount))
-        }
+        // One OpenBLAS thread when Strata splits products itself (`splitProducts`); otherwise
+        // OpenBLAS threads large products and small ones stay on the calling thread.
+        let setThreads = dlsym(handle, "openblas_set_num_threads").map { unsafeBitCast($0, to: (@convention(c) (Int32) -> Void).self) }
+        setThreads?(BLAS.splitProducts ? 1 : Int32(Parallel.threadCount))
         func string(_ symbol: String) -> String {
             guard let f = dlsym(handle, symbol) else { return "" }
             let get = unsafeBitCast(f, to: (@convention(c) () -> UnsafePointer<CChar>?).self)
             return get().map { String(cString: $0) } ?? ""
         }
         let blas = OpenBLAS(sgemm: unsafeBitCast(s, to: SgemmFn.self), dgemm: unsafeBitCast(d, to: DgemmFn.self),
-                            sgemv: dlsym(handle, "cblas_sgemv").map { unsafeBitCast($0, to: SgemvFn.self) },
+                            sgemv: dlsym(handle, "cblas_sgemv").map { unsafeBitCast($0, to: SgemvFn.self) }, setThreads: setThreads,
                             coreName: string("openblas_get_corename"), config: string("openblas_get_config"))
         warmUp(blas)
         return blas
@@ -87,6 +88,14 @@ public enum BLAS {
         blas.sgemm(101, 111, 111, Int32(n), Int32(n), Int32(n), 1, a, Int32(n), a, Int32(n), 0, &c, Int32(n))
     }
 
+    /// Whether Strata splits large products across its own threads, each calling a
+    /// single-threaded OpenBLAS on its rows (or, for fewer than 256 rows, its columns). On by
+    /// default: OpenBLAS's own workers spin (`sched_yield`) after every product and take the
+    /// cores from Strata's elementwise loops in between, which cost gpt-char about a fifth of
+    /// its speed (AMD EPYC Zen3, 2 threads: 8,000 tokens/s threaded by OpenBLAS, 9,800 split).
+    /// `STRATA_GEMM_SPLIT=0` hands threading back to OpenBLAS.
+    static let splitProducts = ProcessInfo.processInfo.environment["STRATA_GEMM_SPLIT"] != "0"
+
     /// True when OpenBLAS is in use.
     public static var isOpenBLAS: Bool { openBLAS != nil }
 
@@ -120,6 +129,21 @@ extension Float: GEMMScalar {
                 sgemv(101, 111, Int32(n), Int32(k), alpha, b, Int32(ldb), a, incA, beta, c, 1)
             } else {      // B is [k, n]: c = Bᵀ · a
                 sgemv(101, 112, Int32(k), Int32(n), alpha, b, Int32(ldb), a, incA, beta, c, 1)
+            }
+        } else if let blas = BLAS.openBLAS, BLAS.splitProducts, m >= 256 || n >= 256, m * n * k >= 1 << 20 {
+            // Two or more slices of at least 64 rows (columns), one per Strata thread.
+            if m >= 256 {
+                Parallel.forEachChunk(m, grain: 64) { r in
+                    blas.sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(r.count), Int32(n), Int32(k), alpha,
+                               a + (transA ? r.lowerBound : r.lowerBound * lda), Int32(lda), b, Int32(ldb), beta,
+                               c + r.lowerBound * ldc, Int32(ldc))
+                }
+            } else {
+                Parallel.forEachChunk(n, grain: 64) { r in
+                    blas.sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(m), Int32(r.count), Int32(k), alpha,
+                               a, Int32(lda), b + (transB ? r.lowerBound * ldb : r.lowerBound), Int32(ldb), beta,
+                               c + r.lowerBound, Int32(ldc))
+                }
             }
         } else if let blas = BLAS.openBLAS {
             blas.sgemm(101, transA ? 112 : 111, transB ? 112 : 111, Int32(m), Int32(n), Int32(k), alpha,
@@ -161,6 +185,9 @@ extension BLAS {
         let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         let holder = DirectBuffers(a: a, b: b, c: c)
         return {
+            // OpenBLAS threading its own product over every core, as a program calling it would.
+            if splitProducts { blas.setThreads?(Int32(Parallel.threadCount)) }
+            defer { if splitProducts { blas.setThreads?(1) } }
             blas.sgemm(101, 111, 111, Int32(n), Int32(n), Int32(n), 1, holder.a, Int32(n), holder.b, Int32(n), 0, holder.c, Int32(n))
         }
     }
