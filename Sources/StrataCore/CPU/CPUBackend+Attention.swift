@@ -18,28 +18,30 @@ extension CPUBackend {
     }
 
     public func splitHeads(_ x: Tensor, columnOffset offset: Int, into out: Tensor) {
-        let (batch, heads, time, d) = (out.shape[0], out.shape[1], out.shape[2], out.shape[3])
-        let rowWidth = x.shape[2]
-        let size = x.dtype.byteSize, src = x.storage.raw, dst = out.storage.raw
-        for bb in 0..<batch {
-            for h in 0..<heads {
-                for tt in 0..<time {
-                    (dst + ((bb * heads + h) * time + tt) * d * size)
-                        .copyMemory(from: src + ((bb * time + tt) * rowWidth + offset + h * d) * size, byteCount: d * size)
-                }
-            }
-        }
+        copyHeadRows(heads: out, matrix: x, columnOffset: offset, toHeads: true)
     }
 
     public func mergeHeads(_ x: Tensor, into out: Tensor, columnOffset offset: Int) {
-        let (batch, heads, time, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let rowWidth = out.shape[2]
-        let size = x.dtype.byteSize, src = x.storage.raw, dst = out.storage.raw
+        copyHeadRows(heads: x, matrix: out, columnOffset: offset, toHeads: false)
+    }
+
+    /// The row copies behind ``splitHeads`` and ``mergeHeads``: row (b, h, t) of `heads`
+    /// (`[B, H, T, d]`) and columns `offset + h·d ..< offset + (h+1)·d` of row (b, t) of `matrix`
+    /// (`[B, T, width]`), copied into `heads` when `toHeads`, out of it otherwise.
+    private func copyHeadRows(heads: Tensor, matrix: Tensor, columnOffset offset: Int, toHeads: Bool) {
+        let (batch, count, time, d) = (heads.shape[0], heads.shape[1], heads.shape[2], heads.shape[3])
+        let rowWidth = matrix.shape[2], size = heads.dtype.byteSize
+        let headBase = heads.storage.raw, matrixBase = matrix.storage.raw
         for bb in 0..<batch {
-            for h in 0..<heads {
+            for h in 0..<count {
                 for tt in 0..<time {
-                    (dst + ((bb * time + tt) * rowWidth + offset + h * d) * size)
-                        .copyMemory(from: src + ((bb * heads + h) * time + tt) * d * size, byteCount: d * size)
+                    let headRow = headBase + ((bb * count + h) * time + tt) * d * size
+                    let matrixRow = matrixBase + ((bb * time + tt) * rowWidth + offset + h * d) * size
+                    if toHeads {
+                        headRow.copyMemory(from: matrixRow, byteCount: d * size)
+                    } else {
+                        matrixRow.copyMemory(from: headRow, byteCount: d * size)
+                    }
                 }
             }
         }
