@@ -80,6 +80,54 @@ AVX2 INLINE __m256 vgelu_derivative(__m256 x) {
     return _mm256_fmadd_ps(half, _mm256_add_ps(one, t), slope);
 }
 
+/* erf(x) as StrataCore's Float.erf computes it (the fits of Scripts/fit_erf.py): x P(x^2) below
+ * |x| = 0.921875, 1 - exp(-x^2) Q(1 / (1 + |x|)) up to 3.9375, 1 beyond; the sign put back. */
+AVX2 INLINE __m256 verf(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+    __m256 a = _mm256_min_ps(_mm256_andnot_ps(sign, x), _mm256_set1_ps(3.9375f));
+    __m256 s = _mm256_mul_ps(a, a);
+    __m256 p = _mm256_set1_ps(-6.0431217e-04f);
+    p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(0.0050042383f));
+    p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-0.026774881f));
+    p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(0.11282074f));
+    p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(-0.37612525f));
+    p = _mm256_fmadd_ps(p, s, _mm256_set1_ps(1.1283791f));
+    __m256 t = _mm256_div_ps(one, _mm256_add_ps(one, a));
+    __m256 q = _mm256_set1_ps(1.0080192f);
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-3.426254f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(4.715631f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-2.9419553f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.34467313f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.16957428f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.57688951f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.56336677f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(2.3350607e-05f));
+    __m256 large = _mm256_fnmadd_ps(vexp(_mm256_sub_ps(_mm256_setzero_ps(), s)), q, one);
+    large = _mm256_blendv_ps(large, one, _mm256_cmp_ps(a, _mm256_set1_ps(3.9375f), _CMP_GE_OQ));
+    __m256 r = _mm256_blendv_ps(large, _mm256_mul_ps(a, p), _mm256_cmp_ps(a, _mm256_set1_ps(0.921875f), _CMP_LT_OQ));
+    r = _mm256_or_ps(r, _mm256_and_ps(x, sign));
+    /* NaN stays NaN. */
+    return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+#define SQRT_HALF 0.7071067811865476f
+
+/* Exact GELU: 0.5 x (1 + erf(x / sqrt 2)). */
+AVX2 INLINE __m256 vgelu_erf(__m256 x) {
+    const __m256 half = _mm256_set1_ps(0.5f);
+    return _mm256_mul_ps(_mm256_mul_ps(half, x),
+                         _mm256_add_ps(_mm256_set1_ps(1.0f), verf(_mm256_mul_ps(x, _mm256_set1_ps(SQRT_HALF)))));
+}
+
+/* d/dx = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi). */
+AVX2 INLINE __m256 vgelu_erf_derivative(__m256 x) {
+    const __m256 half = _mm256_set1_ps(0.5f);
+    __m256 cdf = _mm256_mul_ps(half, _mm256_add_ps(_mm256_set1_ps(1.0f), verf(_mm256_mul_ps(x, _mm256_set1_ps(SQRT_HALF)))));
+    __m256 pdf = _mm256_mul_ps(vexp(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), x), x)),
+                               _mm256_set1_ps(0.3989422804014327f));
+    return _mm256_fmadd_ps(x, pdf, cdf);
+}
+
 /* Lanes [0, count) of a mask. */
 AVX2 INLINE __m256i tail_mask(int64_t count) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -107,22 +155,27 @@ UNARY_MAP(sigmoid, vsigmoid)
 UNARY_MAP(tanh, vtanh)
 UNARY_MAP(silu, vsilu)
 UNARY_MAP(gelu_tanh, vgelu)
+UNARY_MAP(gelu_erf, vgelu_erf)
 
-AVX2 static void gelu_tanh_backward_avx2(const float *g, const float *x, float *dx, int64_t n) {
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), vgelu_derivative(_mm256_loadu_ps(x + i))));
-    if (i < n) {
-        __m256i m = tail_mask(n - i);
-        _mm256_maskstore_ps(dx + i, m, _mm256_mul_ps(_mm256_maskload_ps(g + i, m), vgelu_derivative(_mm256_maskload_ps(x + i, m))));
+/* One derivative map, dx = g * f'(x), full vectors then one masked tail. */
+#define DERIVATIVE_MAP(name, df)                                                  \
+    AVX2 static void name##_avx2(const float *g, const float *x, float *dx, int64_t n) { \
+        int64_t i = 0;                                                            \
+        for (; i + 8 <= n; i += 8)                                                \
+            _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(g + i), df(_mm256_loadu_ps(x + i)))); \
+        if (i < n) {                                                              \
+            __m256i m = tail_mask(n - i);                                         \
+            _mm256_maskstore_ps(dx + i, m, _mm256_mul_ps(_mm256_maskload_ps(g + i, m), df(_mm256_maskload_ps(x + i, m)))); \
+        }                                                                         \
+    }                                                                             \
+    int strata_##name##_f32(const float *g, const float *x, float *dx, int64_t n) { \
+        if (!has_avx2()) return 0;                                                \
+        name##_avx2(g, x, dx, n);                                                 \
+        return 1;                                                                 \
     }
-}
 
-int strata_gelu_tanh_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
-    if (!has_avx2()) return 0;
-    gelu_tanh_backward_avx2(g, x, dx, n);
-    return 1;
-}
+DERIVATIVE_MAP(gelu_tanh_backward, vgelu_derivative)
+DERIVATIVE_MAP(gelu_erf_backward, vgelu_erf_derivative)
 
 #else
 
@@ -131,6 +184,10 @@ int strata_tanh_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (vo
 int strata_silu_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }
 int strata_gelu_tanh_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }
 int strata_gelu_tanh_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
+    (void)g; (void)x; (void)dx; (void)n; return 0;
+}
+int strata_gelu_erf_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }
+int strata_gelu_erf_backward_f32(const float *g, const float *x, float *dx, int64_t n) {
     (void)g; (void)x; (void)dx; (void)n; return 0;
 }
 

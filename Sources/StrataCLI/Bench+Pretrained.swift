@@ -20,6 +20,7 @@ extension BenchCommand {
         var prefill: [Double] = [], decode: [Double] = [], total: [Double] = []
         for run in 0...Swift.max(1, runs / 2) {
             let decoder = model.decoder()
+            decoder.reserve(positions: prompt.count + newTokens)
             var sampler = TokenSampler(temperature: 0)
             let t0 = DispatchTime.now().uptimeNanoseconds
             var logits = decoder.nextLogits(after: prompt)

@@ -90,3 +90,33 @@ extension Tensor {
         return out
     }
 }
+
+extension Tensor {
+    /// Bidirectional multi-head attention within sequences packed row after row, as an encoder
+    /// runs a batch without padding: rows `sequenceStarts[s] ..< sequenceStarts[s + 1]` of `query`,
+    /// `key` and `value` (`[N, heads·D]` float32 each, heads side by side as a Linear produces
+    /// them) form sequence s, and each row attends to every row of its own sequence, scale 1/√D.
+    /// Result `[N, heads·D]`. Inference only: it must run inside `withoutGradients { }`.
+    ///
+    /// ```swift
+    /// // two sentences of 5 and 3 tokens in one [8, 384] matrix
+    /// let context = withoutGradients {
+    ///     Tensor.packedAttention(query: q, key: k, value: v, sequenceStarts: [0, 5, 8], heads: 12)
+    /// }
+    /// ```
+    public static func packedAttention(query: Tensor, key: Tensor, value: Tensor, sequenceStarts starts: [Int],
+                                       heads: Int) -> Tensor {
+        ensure(!GradMode.isEnabled || ![query, key, value].contains(where: \.requiresGrad),
+               "packedAttention has no gradient: call it inside withoutGradients { }")
+        ensure(query.rank == 2 && query.dtype == .float32 && key.shape == query.shape && value.shape == query.shape
+               && key.dtype == .float32 && value.dtype == .float32,
+               "packedAttention: query \(query.dtype) \(query.shape), key \(key.dtype) \(key.shape), value \(value.dtype) \(value.shape): expected three float32 [N, heads·D]")
+        ensure(heads > 0 && query.shape[1] % heads == 0, "packedAttention: width \(query.shape[1]) is not divisible by \(heads) heads")
+        ensure(starts.first == 0 && starts.last == query.shape[0] && zip(starts, starts.dropFirst()).allSatisfy { $0 < $1 },
+               "packedAttention: sequence starts \(starts.prefix(8))… must rise strictly from 0 to \(query.shape[0])")
+        query.requireSameDevice(key, value, op: "packedAttention")
+        let out = Tensor(uninitialized: query.shape, dtype: .float32, device: query.device)
+        query.backend.packedAttention(query: query, key: key, value: value, sequenceStarts: starts, heads: heads, into: out)
+        return out
+    }
+}

@@ -13,7 +13,7 @@ extension Tensor {
         x.requireSameDType(bias, "linear")
         ensure(x.rank == 2 && weight.rank == 2 && x.shape[1] == weight.shape[1] && bias.shape == Shape([weight.shape[0]]),
                "linear: input \(x.shape), weight \(weight.shape) and bias \(bias.shape) do not fit")
-        let (rows, inputs, outputs) = (x.shape[0], weight.shape[1], weight.shape[0])
+        let (rows, outputs) = (x.shape[0], weight.shape[0])
         x.requireSameDevice(weight, bias, op: "linear")
         let out = Tensor(uninitialized: [rows, outputs], dtype: x.dtype, device: x.device)
         x.backend.linear(x, weight: weight, bias: bias, into: out)

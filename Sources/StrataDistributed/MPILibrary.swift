@@ -110,7 +110,8 @@ final class MPILibrary: @unchecked Sendable {   // immutable after init: functio
         var length: Int32 = 0
         guard libraryVersion(&buffer, &length) == 0 else { return "unknown MPI" }
         // Open MPI: "Open MPI v4.1.4, package: Debian OpenMPI, ident: ..."; keep the name and version.
-        let text = String(cString: buffer)
+        let bytes = buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }
+        let text = String(decoding: bytes, as: UTF8.self)
         let first = text.split(separator: "\n").first.map(String.init) ?? text
         return first.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? first
     }

@@ -67,6 +67,18 @@ public final class GGUFFile: @unchecked Sendable {
     /// The absolute offset of each metadata entry (its key's length field), for error messages.
     let metadataOffsets: [String: Int]
 
+    /// Drops the file's header pages (metadata and tensor infos, everything before `dataOffset`)
+    /// from the process's resident memory once they have been parsed, as when the tokenizer has
+    /// been built; the tensor data stays mapped. A later read of those bytes maps them again.
+    ///
+    /// ```swift
+    /// let tokenizer = try GGUFTokenizer(gguf: file)
+    /// file.releaseHeaderPages()
+    /// ```
+    public func releaseHeaderPages() {
+        storage.releasePages(before: dataOffset)
+    }
+
     /// Maps and validates the GGUF file at `path`.
     ///
     /// ```swift

@@ -59,6 +59,17 @@ final class GGUFFileStorage: @unchecked Sendable {
         base = UnsafeRawPointer(memory)
     }
 
+    /// Tells the system that the mapped pages wholly inside the first `count` bytes are not
+    /// needed now (madvise `MADV_DONTNEED`): they leave the resident set, and a later read maps
+    /// them again from the file. Does nothing for heap copies.
+    func releasePages(before count: Int) {
+        guard isMapped, let base else { return }
+        let page = Swift.max(sysconf(Int32(_SC_PAGESIZE)), 1)
+        let length = Swift.min(count, self.count) / page * page
+        guard length > 0 else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), length, MADV_DONTNEED)
+    }
+
     deinit {
         guard let base else { return }
         if isMapped {

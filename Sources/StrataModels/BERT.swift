@@ -131,7 +131,7 @@ public final class BERT: Module {
 
     /// `BertModel`'s pooled output `[B, hidden]`: tanh(Linear(the [CLS] position's hidden state)).
     public func pooled(_ hidden: Tensor) -> Tensor {
-        guard let pooler else { preconditionFailure("BERT: this model was built without a pooler") }
+        guard let pooler else { ensureFailure("BERT: this model was built without a pooler") }
         return pooler(hidden.slice(axis: 1, start: 0, end: 1).reshaped([hidden.shape[0], config.hiddenSize])).tanh()
     }
 }
@@ -207,7 +207,7 @@ public final class BERTLayer: Module {
         return outputNorm(attended + output(activate(intermediate(attended))))
     }
 
-    private func activate(_ x: Tensor) -> Tensor {
+    func activate(_ x: Tensor) -> Tensor {
         switch activation {
         case .gelu: x.gelu(approximate: false)
         case .geluNew: x.gelu(approximate: true)

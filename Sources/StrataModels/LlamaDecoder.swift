@@ -23,6 +23,11 @@ final class LlamaDecoder: IncrementalDecoder {
         cache = Llama.Cache(model.config)
     }
 
+    /// The cache takes its whole size at once (up to the context), so that it is not copied as it grows.
+    func reserve(positions: Int) {
+        cache.reserve(Swift.min(Swift.max(positions, 0), model.config.context))
+    }
+
     func nextLogits(after ids: [Int]) -> [Float] {
         var feed = ids
         history += ids

@@ -31,6 +31,7 @@ public struct PretrainedLlama: @unchecked Sendable {
         // never count in the resident size together.
         tokenizer = try GGUFTokenizer(gguf: file)
         ProcessMemory.releaseFreedHeap()
+        file.releaseHeaderPages()
         model = try Llama(gguf: file)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw FileError(path: path, key: "tokenizer.ggml.tokens",

@@ -101,45 +101,30 @@ public final class SentenceEncoder: @unchecked Sendable {
         }
     }
 
-    /// Embeddings of one batch of token-id lists (each at most `maximumLength`), padded to the longest.
+    /// Embeddings of one batch of token-id lists (each at most `maximumLength`), run without
+    /// padding (``BERT/packedHiddenStates(_:)``): a sentence's embedding does not depend on the
+    /// others in its batch.
     func embedBatch(_ batch: [[Int]]) -> [[Float]] {
-        let (rows, steps) = (batch.count, batch.map(\.count).max() ?? 0)
-        var flatIDs = [Int32](repeating: Int32(tokenizer.paddingID), count: rows * steps)
-        var flatMask = [Bool](repeating: false, count: rows * steps)
-        for (r, ids) in batch.enumerated() {
-            for (t, id) in ids.enumerated() {
-                flatIDs[r * steps + t] = Int32(id)
-                flatMask[r * steps + t] = true
-            }
-        }
-        let padded = batch.contains { $0.count < steps }
         let pooled: Tensor = withoutGradients {
-            let ids = Tensor(flatIDs, shape: [rows, steps])                                   // [B, T]
-            let mask = Tensor(flatMask, shape: [rows, steps])                                 // [B, T]
-            let hidden = model(ids, attentionMask: padded ? mask : nil)                       // [B, T, C]
-            let vectors = Tensor.concatenated(pooling.map { pool(hidden, mask: mask, mode: $0) }, axis: 1)   // [B, C·modes]
+            let (hidden, starts) = model.packedHiddenStates(batch)                             // [N, C]
+            let vectors = Tensor.stacked(batch.indices.map { s in
+                let rows = hidden.slice(axis: 0, start: starts[s], end: starts[s + 1])          // [L, C]
+                return Tensor.concatenated(pooling.map { pool(rows, mode: $0) }, axis: 0)       // [C·modes]
+            })                                                                                  // [B, C·modes]
             return normalizes ? Self.l2Normalized(vectors) : vectors
         }
         let width = pooled.shape[1], values = pooled.floats
-        return (0..<rows).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+        return batch.indices.map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
     }
 
-    /// One pooling mode over hidden states `[B, T, C]` with a Bool mask `[B, T]`: `[B, C]`.
-    func pool(_ hidden: Tensor, mask: Tensor, mode: PoolingMode) -> Tensor {
-        let (rows, steps, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
-        let weights = mask.cast(to: .float32).reshaped([rows, steps, 1])                      // [B, T, 1]
-        let counts = weights.sum(axis: 1).clamp(min: 1e-9)                                    // [B, 1]
+    /// One pooling mode over the hidden states `[L, C]` of one sentence's tokens: `[C]`.
+    func pool(_ rows: Tensor, mode: PoolingMode) -> Tensor {
+        let length = Double(rows.shape[0])
         switch mode {
-        case .cls:
-            return hidden.slice(axis: 1, start: 0, end: 1).reshaped([rows, width])
-        case .max:
-            // Padding gets -1e9, so it never wins (sentence-transformers does the same).
-            let masked = Tensor.where(weights.broadcasted(to: hidden.shape) .> 0, hidden, Tensor.full(hidden.shape, value: -1e9))
-            return masked.max(axes: [1])
-        case .mean:
-            return (hidden * weights).sum(axis: 1) / counts
-        case .meanSquareRootLength:
-            return (hidden * weights).sum(axis: 1) / counts.sqrt()
+        case .cls: return rows.slice(axis: 0, start: 0, end: 1).reshaped([rows.shape[1]])
+        case .max: return rows.max(axes: [0])
+        case .mean: return rows.sum(axis: 0) / length
+        case .meanSquareRootLength: return rows.sum(axis: 0) / length.squareRoot()
         }
     }
 

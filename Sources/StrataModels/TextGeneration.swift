@@ -60,6 +60,14 @@ public struct TokenSampler {
 /// seen and returns the logits of the token after them.
 public protocol IncrementalDecoder: AnyObject {
     func nextLogits(after ids: [Int]) -> [Float]
+    /// Makes room at once for `positions` positions (prompt and generated tokens), when the
+    /// decoder keeps a cache that would otherwise grow by steps, copying as it grows. The default
+    /// does nothing.
+    func reserve(positions: Int)
+}
+
+extension IncrementalDecoder {
+    public func reserve(positions: Int) {}
 }
 
 extension GPT {
@@ -118,6 +126,8 @@ final class LSTMDecoder: IncrementalDecoder {
 public func generate(_ decoder: IncrementalDecoder, prompt: [Int], maxTokens: Int, sampler: inout TokenSampler,
                      onToken: (Int) -> Bool = { _ in true }) -> [Int] {
     ensure(!prompt.isEmpty, "generate: the prompt has no tokens")
+    let (positions, overflow) = prompt.count.addingReportingOverflow(maxTokens)
+    decoder.reserve(positions: overflow ? Int.max : positions)
     var out: [Int] = []
     var logits = decoder.nextLogits(after: prompt)
     while out.count < maxTokens {

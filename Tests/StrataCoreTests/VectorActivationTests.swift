@@ -31,13 +31,14 @@ struct VectorActivationTests {
     }
 
     enum Activation: String, CaseIterable, Sendable {
-        case sigmoid, tanh, silu, gelu
+        case sigmoid, tanh, silu, gelu, geluErf
         func apply(_ x: Tensor) -> Tensor {
             switch self {
             case .sigmoid: return x.sigmoid()
             case .tanh: return x.tanh()
             case .silu: return x.silu()
-            case .gelu: return x.gelu()
+            case .gelu: return x.gelu(approximate: true)
+            case .geluErf: return x.gelu(approximate: false)
             }
         }
     }
@@ -56,17 +57,19 @@ struct VectorActivationTests {
         }
     }
 
-    @Test func geluBackward() {
+    /// Both GELUs' gradients (tanh form and exact erf form, each with its own AVX2 derivative kernel).
+    @Test(arguments: [true, false])
+    func geluBackward(approximate: Bool) {
         // The gradient: ∂ sum(gelu(x) · w) / ∂x = w · gelu'(x), with w varying so that a wrong
         // lane of g would show.
         let backward = Self.worstError { x in
             let leaf = x.copy()
             leaf.requiresGrad = true
             let w = Tensor((0..<x.count).map { Double($0 % 5) - 2 }, shape: [x.count]).cast(to: x.dtype)
-            (leaf.gelu() * w).sum().backward()
+            (leaf.gelu(approximate: approximate) * w).sum().backward()
             return leaf.grad!
         }
-        #expect(backward < 1e-5, "largest gradient error \(backward)")
+        #expect(backward < 1e-5, "approximate \(approximate): largest gradient error \(backward)")
     }
 
     /// The float32 LSTM (AVX2 gates, and the recurrent products through `PanelPackedMatrix`)

@@ -207,6 +207,30 @@ struct TinySentenceEncoderTests {
         #expect(zip(try encoder.encode(["the dog , the cat !"])[0], batch[2]).allSatisfy { abs($0 - $1) <= 1e-5 })
     }
 
+    /// The packed (unpadded) forward against the padded one with an attention mask: each
+    /// sequence's rows agree, for sequences of different lengths in one batch.
+    @Test func packedForwardEqualsPaddedForward() throws {
+        let dir = try ScratchDirectory()
+        let bert = try writeTinyBERT(to: dir)
+        let sequences = [[2, 5, 6, 7, 3], [2, 11, 3], [2, 9, 8, 5, 10, 12, 13, 3], [2, 3]]
+        let (packed, starts) = bert.packedHiddenStates(sequences)
+        #expect(packed.shape == Shape([18, 8]) && starts == [0, 5, 8, 16, 18])
+        let steps = 8
+        let ids = sequences.flatMap { $0 + Array(repeating: 0, count: steps - $0.count) }
+        let mask = sequences.flatMap { Array(repeating: true, count: $0.count) + Array(repeating: false, count: steps - $0.count) }
+        let padded = withoutGradients {
+            bert(Tensor(ids.map(Int32.init), shape: [4, steps]), attentionMask: Tensor(mask, shape: [4, steps]))
+        }.floats                                                                                   // [4, 8, 8]
+        let rows = packed.floats
+        for (s, sequence) in sequences.enumerated() {
+            for t in 0..<sequence.count {
+                let a = rows[((starts[s] + t) * 8)..<((starts[s] + t + 1) * 8)]
+                let b = padded[((s * steps + t) * 8)..<((s * steps + t + 1) * 8)]
+                #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 }, "sequence \(s), token \(t): \(Array(a)) vs \(Array(b))")
+            }
+        }
+    }
+
     @Test func longSentencesAreCut() throws {
         let encoder = try encoder()
         encoder.warnsOnTruncation = false

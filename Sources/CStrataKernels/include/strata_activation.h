@@ -19,5 +19,9 @@ int strata_silu_f32(const float *x, float *y, int64_t n);
 int strata_gelu_tanh_f32(const float *x, float *y, int64_t n);
 /* dx = g * d/dx gelu_tanh(x) */
 int strata_gelu_tanh_backward_f32(const float *g, const float *x, float *dx, int64_t n);
+/* y = 0.5 x (1 + erf(x / sqrt 2)), erf as StrataCore's Float.erf (within 4 ulp of erff) */
+int strata_gelu_erf_f32(const float *x, float *y, int64_t n);
+/* dx = g * d/dx gelu_erf(x) */
+int strata_gelu_erf_backward_f32(const float *g, const float *x, float *dx, int64_t n);
 
 #endif

@@ -29,6 +29,13 @@ extension CPUBackend {
                                           heads: heads, group: group, width: d)
     }
 
+    public func packedAttention(query: Tensor, key: Tensor, value: Tensor, sequenceStarts starts: [Int], heads: Int,
+                                into out: Tensor) {
+        InferenceKernels.packedAttention(query.pointer(Float.self), keys: key.pointer(Float.self), values: value.pointer(Float.self),
+                                         out: out.pointer(Float.self), starts: starts, heads: heads,
+                                         width: query.shape[1] / heads)
+    }
+
     public func copyRows(_ source: Tensor, sourceOffset: Int, sourceStride: Int, into destination: Tensor,
                          destinationOffset: Int, destinationStride: Int, rows: Int, width: Int) {
         func run<T: FloatScalar>(_: T.Type) {

@@ -166,7 +166,11 @@ struct GELUTanhFunction: VectorizedFunction {
 }
 
 /// GELU, exact: x Φ(x) = 0.5 x (1 + erf(x / √2)).
-struct GELUErfFunction: UnaryFunction {
+struct GELUErfFunction: VectorizedFunction {
+    static var float32Map: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32 { strata_gelu_erf_f32 }
+    static var float32Backward: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Int32)? {
+        strata_gelu_erf_backward_f32
+    }
     @inline(__always) func forward<T: FloatScalar>(_ x: T) -> T { T(0.5) * x * (1 + T.erf(x * T(0.7071067811865476))) }
     @inline(__always) func derivative<T: FloatScalar>(x: T, y: T) -> T {
         let cdf = T(0.5) * (1 + T.erf(x * T(0.7071067811865476)))

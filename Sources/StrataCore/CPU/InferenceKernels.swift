@@ -48,7 +48,7 @@ enum InferenceKernels {
                 let (row, h) = (r / heads, r % heads)
                 let g = h / group
                 attendRow(query: qBase + r * d, keys: keys + g * capacity * d, values: values + g * capacity * d,
-                          visible: start + row + 1, width: d, scale: scale, scores: scores, out: oBase + r * d)
+                          visible: start + row + 1, width: d, stride: d, scale: scale, scores: scores, out: oBase + r * d)
             }
         }
     }
@@ -67,21 +67,50 @@ enum InferenceKernels {
                 let (b, h) = (r / heads, r % heads)
                 let g = h / group, capacity = capacities[b]
                 attendRow(query: qBase + r * d, keys: keys[b] + g * capacity * d, values: values[b] + g * capacity * d,
-                          visible: starts[b] + 1, width: d, scale: scale, scores: scores, out: oBase + r * d)
+                          visible: starts[b] + 1, width: d, stride: d, scale: scale, scores: scores, out: oBase + r * d)
+            }
+        }
+    }
+
+    /// Non-causal attention within each of several sequences packed row after row: rows
+    /// `starts[s] ..< starts[s + 1]` of `q`, `k` and `v` (`[N, H·D]` each) are sequence s, and each of
+    /// its query rows sees every key row of its own sequence, head by head (H query and key heads).
+    static func packedAttention(_ q: UnsafePointer<Float>, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
+                                out o: UnsafeMutablePointer<Float>, starts: [Int], heads: Int, width d: Int) {
+        let rows = starts.last ?? 0, stride = heads * d
+        let scale = Float(1 / Double(d).squareRoot())
+        var longest = 1
+        for s in 0..<(starts.count - 1) { longest = Swift.max(longest, starts[s + 1] - starts[s]) }
+        // The sequence each row belongs to, so that rows can be split across threads evenly.
+        var owner = [Int](repeating: 0, count: rows)
+        for s in 0..<(starts.count - 1) { for r in starts[s]..<starts[s + 1] { owner[r] = s } }
+        let grain = Swift.max(1, 16_384 / (longest * d))
+        owner.withUnsafeBufferPointer { owner in
+            Parallel.forEachChunk(rows * heads, grain: grain) { items in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest)
+                defer { scores.deallocate() }
+                for item in items {
+                    let (row, h) = (item / heads, item % heads)
+                    let first = starts[owner[row]], count = starts[owner[row] + 1] - first
+                    attendRow(query: q + row * stride + h * d, keys: k + first * stride + h * d,
+                              values: v + first * stride + h * d, visible: count, width: d, stride: stride,
+                              scale: scale, scores: scores, out: o + row * stride + h * d)
+                }
             }
         }
     }
 
     /// One query head attending to the first `visible` positions of one kv head's keys and
-    /// values (`[capacity, D]` each, contiguous): `out` = softmax(q·kⱼ·scale) · v. `scores` is
-    /// scratch space for `visible` floats.
+    /// values (position j's `D` values at `keys + j·stride`, `values + j·stride`; `stride` is D
+    /// for a cache's contiguous head): `out` = softmax(q·kⱼ·scale) · v. `scores` is scratch space
+    /// for `visible` floats.
     @inline(__always)
     static func attendRow(query qv: UnsafePointer<Float>, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>,
-                          visible: Int, width d: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
+                          visible: Int, width d: Int, stride: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
                           out o: UnsafeMutablePointer<Float>) {
         var peak = -Float.infinity
         for j in 0..<visible {
-            let s = dot(qv, k + j * d, d) * scale
+            let s = dot(qv, k + j * stride, d) * scale
             scores[j] = s
             peak = Swift.max(peak, s)
         }
@@ -93,7 +122,7 @@ enum InferenceKernels {
         }
         o.initialize(repeating: 0, count: d)
         let inverse = 1 / total
-        for j in 0..<visible { axpy(scores[j] * inverse, v + j * d, o, d) }
+        for j in 0..<visible { axpy(scores[j] * inverse, v + j * stride, o, d) }
     }
 
     /// Σ a[i]·b[i] over n floats, eight lanes at a time.

@@ -31,6 +31,11 @@ public protocol InferenceBackend {
     /// One query row per sequence: row b of `query` `[B, H·D]` sits at position `starts[b]` of the cache
     /// `keys[b]`, `values[b]` (`[Hkv, capacity_b, D]`) and sees its positions `0 ... starts[b]`. `out` `[B, H·D]`.
     func batchedCachedAttention(query: Tensor, keys: [Tensor], values: [Tensor], starts: [Int], heads: Int, into out: Tensor)
+    /// Bidirectional attention within sequences packed row after row (an encoder's batch without
+    /// padding): rows `starts[s] ..< starts[s + 1]` of `query`, `key` and `value` (`[N, H·D]` each,
+    /// `starts` rising from 0 to N) form sequence s, and each query row attends to every row of its
+    /// own sequence, head by head, with scale 1/√D. `out` `[N, H·D]`.
+    func packedAttention(query: Tensor, key: Tensor, value: Tensor, sequenceStarts starts: [Int], heads: Int, into out: Tensor)
     /// Copies `rows` runs of `width` elements: run r from element `sourceOffset + r·sourceStride` of
     /// `source` to element `destinationOffset + r·destinationStride` of `destination` (one float dtype;
     /// the key/value cache's writes and growth).
