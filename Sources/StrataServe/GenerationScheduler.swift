@@ -206,13 +206,14 @@ final class GenerationScheduler: @unchecked Sendable {
     }
 
     /// One batched forward: every decoding sequence feeds its last token, then sequences still
-    /// reading their prompts feed chunks of it, oldest first, while `maxBatchTokens` allows.
+    /// reading their prompts feed chunks of it, oldest first, while `maxBatchTokens` allows (at
+    /// least one prompt token a step, so prompts advance however many sequences decode).
     /// A sequence whose prompt is then complete, and every decoding one, draws its next token.
     private func step() {
         let decoding = active.filter { $0.pending.isEmpty }
         var batch = decoding, segments = decoding.map { $0.segment(budget: 1) }
         var budget = maxBatchTokens - segments.count
-        for s in active where !s.pending.isEmpty && (budget > 0 || batch.isEmpty) {
+        for s in active where !s.pending.isEmpty && (budget > 0 || batch.count == decoding.count) {
             let segment = s.segment(budget: budget)
             batch.append(s)
             segments.append(segment)
