@@ -23,6 +23,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Require 'Authorization: Bearer KEY' on /v1 routes (default: env STRATA_API_KEY).") var apiKey: String?
     @Option(help: "Sequences a generative model decodes together.") var maxConcurrent = 16
     @Option(help: "Requests that may wait per model beyond those running (more get 429).") var maxQueue = 64
+    @Option(help: "Tokens one batched step feeds: one per decoding sequence, the rest prompt chunks.") var maxBatchTokens = 512
     @Option(help: "Largest request body in bytes (larger get 413).") var maxBodyBytes = 8 << 20
     @Option(help: "Seconds a request may take, queueing included.") var timeout: Double = 300
     @Option(help: "Seconds running requests get to finish on shutdown.") var shutdownGrace: Double = 10
@@ -33,6 +34,7 @@ struct ServeCommand: ParsableCommand {
         try OptionCheck.int(port, "--port", in: 0...65_535)
         try OptionCheck.int(maxConcurrent, "--max-concurrent", in: 1...1024)
         try OptionCheck.int(maxQueue, "--max-queue", in: 0...100_000)
+        try OptionCheck.int(maxBatchTokens, "--max-batch-tokens", in: 1...65_536)
         try OptionCheck.int(maxBodyBytes, "--max-body-bytes", in: 1024...(1 << 30))
         try OptionCheck.double(timeout, "--timeout", in: 0...86_400, open: .lower)
         try OptionCheck.double(shutdownGrace, "--shutdown-grace", in: 0...3600)
@@ -53,6 +55,7 @@ struct ServeCommand: ParsableCommand {
         options.apiKey = apiKey ?? ProcessInfo.processInfo.environment["STRATA_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         options.maxConcurrent = maxConcurrent
         options.maxQueue = maxQueue
+        options.maxBatchTokens = maxBatchTokens
         options.maxBodyBytes = maxBodyBytes
         options.timeout = timeout
         options.shutdownGrace = shutdownGrace

@@ -66,17 +66,20 @@ extension Llama {
             capacity = newCapacity
         }
 
-        /// Stores `[T, kvHeads·D]` keys and values of positions `start ..< start + T` of `layer`.
-        func write(layer: Int, keys k: Tensor, values v: Tensor, at start: Int) {
-            let t = k.shape[0], d = headWidth
-            ensure(k.shape == Shape([t, kvHeads * d]) && v.shape == k.shape && start + t <= capacity,
-                   "Llama.Cache: keys \(k.shape) and values \(v.shape) do not fit at \(start) (capacity \(capacity))")
+        /// Stores rows `rows` of `[N, kvHeads·D]` keys and values as positions `start ..< start +
+        /// rows.count` of `layer`.
+        func write(layer: Int, keys k: Tensor, values v: Tensor, rows: Range<Int>, at start: Int) {
+            let d = headWidth
+            ensure(k.rank == 2 && k.shape[1] == kvHeads * d && v.shape == k.shape && rows.upperBound <= k.shape[0]
+                   && start + rows.count <= capacity,
+                   "Llama.Cache: rows \(rows) of keys \(k.shape) and values \(v.shape) do not fit at \(start) (capacity \(capacity))")
             ensure(k.dtype == .float32 && v.dtype == .float32, "Llama.Cache: keys and values must be float32, got \(k.dtype), \(v.dtype)")
             for (source, target) in [(k, keys[layer]), (v, values[layer])] {
-                // Head g of rows 0..<T ([T, kvHeads·D]) to positions start..<start+T of head g ([kvHeads, capacity, D]).
+                // Head g of the rows ([N, kvHeads·D]) to positions start... of head g ([kvHeads, capacity, D]).
                 for g in 0..<kvHeads {
-                    source.device.backend.copyRows(source, sourceOffset: g * d, sourceStride: kvHeads * d, into: target,
-                                                   destinationOffset: (g * capacity + start) * d, destinationStride: d, rows: t, width: d)
+                    source.device.backend.copyRows(source, sourceOffset: rows.lowerBound * kvHeads * d + g * d, sourceStride: kvHeads * d,
+                                                   into: target, destinationOffset: (g * capacity + start) * d, destinationStride: d,
+                                                   rows: rows.count, width: d)
                 }
             }
         }

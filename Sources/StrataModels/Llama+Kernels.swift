@@ -72,17 +72,4 @@ enum LlamaKernels {
         gate.device.backend.swiGLU(gate: gate, up: up, into: out)
         return out
     }
-
-    /// Causal grouped-query attention of queries `[T, H·D]` (positions `start ..< start + T`)
-    /// over the cached keys and values of `layer` (positions `0 ..< start + T`): query head h
-    /// reads kv head h / (H / Hkv). Result `[T, H·D]`.
-    static func attention(query q: Tensor, cache: Llama.Cache, layer: Int, start: Int, heads: Int) -> Tensor {
-        let t = q.shape[0], d = cache.headWidth
-        ensure(q.shape == Shape([t, heads * d]) && start + t <= cache.capacity && q.dtype == .float32,
-               "attention: queries \(q.shape) at \(start)")
-        let out = Tensor.empty([t, heads * d])
-        q.device.backend.cachedAttention(query: q, keys: cache.keys[layer], values: cache.values[layer], start: start,
-                                         heads: heads, into: out)
-        return out
-    }
 }

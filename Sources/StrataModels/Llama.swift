@@ -152,27 +152,10 @@ public final class Llama: @unchecked Sendable {
     }
 
     /// Final hidden states `[T, C]` (after the last RMSNorm) of `ids`, which continue the
-    /// positions already in `cache` (a fresh cache when nil). The cache takes their keys and values.
+    /// positions already in `cache` (a fresh cache when nil). The cache takes their keys and
+    /// values. (One sequence of ``hiddenStates(_:caches:)``, which runs several at once.)
     public func hiddenStates(_ ids: [Int], cache: Cache? = nil) -> Tensor {
-        ensure(!ids.isEmpty, "Llama: no token ids")
-        ensure(ids.allSatisfy { (0..<config.vocabularySize).contains($0) },
-               "Llama: token ids must lie in 0..<\(config.vocabularySize)")
-        let cache = cache ?? Cache(config)
-        ensure(cache.layers == config.layers && cache.kvHeads == config.kvHeads && cache.headWidth == config.headWidth,
-               "Llama: the cache was made for another model")
-        let start = cache.length
-        ensure(start + ids.count <= config.context,
-               "Llama: \(start + ids.count) positions exceed the context of \(config.context)")
-        return withoutGradients {
-            cache.reserve(start + ids.count)
-            let angles = rotary.angles(start: start, count: ids.count)
-            var x = embedding.gatherRows(ids)                                     // [T, C]
-            for (layer, block) in blocks.enumerated() {
-                x = self.block(block, x, layer: layer, start: start, angles: angles, cache: cache)
-            }
-            cache.length = start + ids.count
-            return LlamaKernels.rmsNorm(x, weight: finalNorm, epsilon: config.rmsEpsilon)
-        }
+        hiddenStates([ids], caches: [cache ?? Cache(config)])
     }
 
     /// Next-token logits `[T, vocabulary]` at every position of `ids` (see `hiddenStates`).
@@ -183,24 +166,5 @@ public final class Llama: @unchecked Sendable {
     /// The output head applied to hidden states `[n, C]`: logits `[n, vocabulary]`.
     public func logits(hidden: Tensor) -> Tensor {
         withoutGradients { head(hidden) }
-    }
-
-    /// One block: attention then feed-forward, each on a normalised copy of the residual stream.
-    private func block(_ b: Block, _ x: Tensor, layer: Int, start: Int, angles: RotaryAngles, cache: Cache) -> Tensor {
-        let n = LlamaKernels.rmsNorm(x, weight: b.attentionNorm, epsilon: config.rmsEpsilon)     // [T, C]
-        let h = x + b.output(attention(b, n, layer: layer, start: start, angles: angles, cache: cache))   // [T, C]
-        let m = LlamaKernels.rmsNorm(h, weight: b.feedForwardNorm, epsilon: config.rmsEpsilon)
-        return h + b.down(LlamaKernels.swiGLU(gate: b.gate(m), up: b.up(m)))                 // [T, F] -> [T, C]
-    }
-
-    /// Grouped-query causal self-attention of normalised `n` `[T, C]`; result `[T, H·D]`.
-    private func attention(_ b: Block, _ n: Tensor, layer: Int, start: Int, angles: RotaryAngles, cache: Cache) -> Tensor {
-        let q = b.query(n)                                                 // [T, H·D]
-        let k = b.key(n)                                                   // [T, Hkv·D]
-        let v = b.value(n)                                                 // [T, Hkv·D]
-        rotary.apply(q, heads: config.heads, angles: angles)
-        rotary.apply(k, heads: config.kvHeads, angles: angles)
-        cache.write(layer: layer, keys: k, values: v, at: start)
-        return LlamaKernels.attention(query: q, cache: cache, layer: layer, start: start, heads: config.heads)
     }
 }

@@ -32,15 +32,19 @@ enum GenerationEvent: Sendable {
     case finished(FinishReason, promptTokens: Int, completionTokens: Int)
 }
 
-/// Continuous batching for one generative model. A single worker thread owns the model: each
-/// iteration it takes waiting requests while fewer than `maxActive` sequences run, prefills their
-/// prompts, then advances every active sequence by one token in one batched step. A sequence
-/// leaves (and its cache is freed) as soon as it finishes, is cancelled, or times out, so a new
-/// request joins at the next step.
+/// Continuous batching with chunked prefill for one generative model. A single worker thread
+/// owns the model: each iteration it takes waiting requests while fewer than `maxActive`
+/// sequences run, then makes ONE batched step over every active sequence: each decoding sequence
+/// feeds the token it drew last, and joining sequences feed chunks of their prompts in the
+/// tokens left of `maxBatchTokens` (so several prompts are prefilled together, a long one over
+/// several steps, and running sequences keep decoding meanwhile). A sequence draws its first
+/// token when its whole prompt is in. It leaves (and its cache is freed) as soon as it
+/// finishes, is cancelled, or times out, so a new request joins at the next step.
 ///
 /// ```swift
 /// let scheduler = GenerationScheduler(name: "smol", backend: LlamaBackend(model: llama), tokenizer: tok,
-///                                     endOfGeneration: tok.endOfGeneration, maxActive: 16, maxQueue: 64, metrics: m)
+///                                     endOfGeneration: tok.endOfGeneration, maxActive: 16, maxQueue: 64,
+///                                     maxBatchTokens: 512, metrics: m)
 /// for await event in try scheduler.submit(request) { ... }
 /// ```
 final class GenerationScheduler: @unchecked Sendable {
@@ -52,6 +56,9 @@ final class GenerationScheduler: @unchecked Sendable {
     let endOfGeneration: Set<Int>
     let maxActive: Int
     let maxQueue: Int
+    /// The most tokens one step feeds (decoding tokens and prompt chunks together); a step
+    /// always advances every decoding sequence and at least one prompt token.
+    let maxBatchTokens: Int
     let metrics: ServerMetrics
 
     private let condition = NSCondition()
@@ -62,13 +69,14 @@ final class GenerationScheduler: @unchecked Sendable {
     private var thread: Thread?
 
     init(name: String, backend: SequenceBackend, tokenizer: Tokenizer, endOfGeneration: Set<Int>,
-         maxActive: Int, maxQueue: Int, metrics: ServerMetrics) {
+         maxActive: Int, maxQueue: Int, maxBatchTokens: Int = 512, metrics: ServerMetrics) {
         self.name = name
         self.backend = backend
         self.tokenizer = tokenizer
         self.endOfGeneration = endOfGeneration
         self.maxActive = max(1, maxActive)
         self.maxQueue = max(0, maxQueue)
+        self.maxBatchTokens = max(1, maxBatchTokens)
         self.metrics = metrics
         let thread = Thread { [weak self] in self?.run() }
         thread.name = "strata-generate-\(name)"
@@ -101,8 +109,11 @@ final class GenerationScheduler: @unchecked Sendable {
         var sampler: TokenSampler
         var stream: TokenStream
         var stops: StopSequences
+        /// Prompt tokens not yet fed to the model (empty once it decodes).
+        var pending: ArraySlice<Int>
         var lastToken = 0
-        var length: Int
+        /// Tokens fed to the model so far.
+        var length = 0
         var generated = 0
         var finished = false
 
@@ -113,7 +124,12 @@ final class GenerationScheduler: @unchecked Sendable {
             sampler = TokenSampler(temperature: r.temperature, topP: r.topP, seed: r.seed)
             stream = TokenStream(tokenizer: tokenizer)
             stops = StopSequences(r.stop)
-            length = r.prompt.count
+            pending = r.prompt[...]
+        }
+
+        /// What the next step feeds: the token drawn last, or up to `budget` (at least one) prompt tokens.
+        func segment(budget: Int) -> [Int] {
+            pending.isEmpty ? [lastToken] : Array(pending.prefix(Swift.max(1, budget)))
         }
     }
 
@@ -171,15 +187,7 @@ final class GenerationScheduler: @unchecked Sendable {
 
             for job in joining { admit(job) }
             retire()
-            if !active.isEmpty {
-                metrics.observeBatch(model: name, size: active.count)
-                let logits = backend.step(active.map(\.lastToken), states: active.map(\.state))
-                for (s, row) in zip(active, logits) {
-                    s.length += 1
-                    accept(s, token: s.sampler.sample(row))
-                }
-                retire()
-            }
+            if !active.isEmpty { step() }
             updateCounts()
         }
     }
@@ -189,15 +197,39 @@ final class GenerationScheduler: @unchecked Sendable {
         metrics.setActive(model: name, active.count)
     }
 
-    /// Prefills a joining request and draws its first token.
+    /// Gives a joining request a fresh state; its prompt is fed by the following steps.
     private func admit(_ job: Job) {
         let r = job.request
         if job.isCancelled { return finish(job, .cancelled, prompt: r.prompt.count, generated: 0) }
         if Date() >= r.deadline { return finish(job, .timeout, prompt: r.prompt.count, generated: 0) }
-        let (state, logits) = backend.prefill(r.prompt)
-        let s = ActiveSequence(job: job, state: state, tokenizer: tokenizer)
-        active.append(s)
-        accept(s, token: s.sampler.sample(logits))
+        active.append(ActiveSequence(job: job, state: backend.makeState(), tokenizer: tokenizer))
+    }
+
+    /// One batched forward: every decoding sequence feeds its last token, then sequences still
+    /// reading their prompts feed chunks of it, oldest first, while `maxBatchTokens` allows (at
+    /// least one prompt token a step, so prompts advance however many sequences decode).
+    /// A sequence whose prompt is then complete, and every decoding one, draws its next token.
+    private func step() {
+        let decoding = active.filter { $0.pending.isEmpty }
+        var batch = decoding, segments = decoding.map { $0.segment(budget: 1) }
+        var budget = maxBatchTokens - segments.count
+        for s in active where !s.pending.isEmpty && (budget > 0 || batch.count == decoding.count) {
+            let segment = s.segment(budget: budget)
+            batch.append(s)
+            segments.append(segment)
+            budget -= segment.count
+        }
+        metrics.observeBatch(model: name, size: batch.count)
+        let logits = backend.step(segments, states: batch.map(\.state))
+        for (s, (segment, row)) in zip(batch, zip(segments, logits)) {
+            s.length += segment.count
+            if !s.pending.isEmpty {
+                s.pending = s.pending.dropFirst(segment.count)
+                if !s.pending.isEmpty { continue }
+            }
+            accept(s, token: s.sampler.sample(row))
+        }
+        retire()
     }
 
     /// What a newly drawn token does to its sequence: the end of generation, text, or the limit.

@@ -1,19 +1,20 @@
 import Foundation
 import Strata
 
-/// A language model as the generation scheduler drives it: a prompt is prefilled alone, then the
-/// active sequences advance one token per step together.
+/// A language model as the generation scheduler drives it: every step feeds each sequence in the
+/// batch its next tokens (a chunk of its prompt, or the token it drew last) in one call.
 protocol SequenceBackend: AnyObject {
     /// The longest sequence (prompt and generated tokens) it can hold; nil when unbounded.
     var context: Int? { get }
-    /// Reads `ids` into a fresh per-sequence state; returns the state and the next-token logits.
-    func prefill(_ ids: [Int]) -> (state: AnyObject, logits: [Float])
-    /// Feeds `ids[b]` to sequence `states[b]` for every b; returns each sequence's next logits.
-    func step(_ ids: [Int], states: [AnyObject]) -> [[Float]]
+    /// A fresh per-sequence state (no tokens read yet).
+    func makeState() -> AnyObject
+    /// Feeds `segments[b]` to sequence `states[b]` for every b; returns each sequence's
+    /// next-token logits after its segment's last token.
+    func step(_ segments: [[Int]], states: [AnyObject]) -> [[Float]]
 }
 
-/// A Llama model: every step is one batched forward over all active sequences
-/// (``Llama/decodeStep(_:caches:)``), each with its own key/value cache.
+/// A Llama model: every step is one batched forward over all sequences in it, prompt chunks and
+/// decoding tokens together (``Llama/nextLogits(_:caches:)``), each with its own key/value cache.
 final class LlamaBackend: SequenceBackend {
     let model: Llama
 
@@ -21,17 +22,13 @@ final class LlamaBackend: SequenceBackend {
 
     var context: Int? { model.config.context }
 
-    func prefill(_ ids: [Int]) -> (state: AnyObject, logits: [Float]) {
-        let cache = Llama.Cache(model.config)
-        let hidden = model.hiddenStates(ids, cache: cache)                        // [T, C]
-        return (cache, model.logits(hidden: hidden[(ids.count - 1)..<ids.count]).floats)
-    }
+    func makeState() -> AnyObject { Llama.Cache(model.config) }
 
-    func step(_ ids: [Int], states: [AnyObject]) -> [[Float]] {
+    func step(_ segments: [[Int]], states: [AnyObject]) -> [[Float]] {
         let caches = states.map { $0 as! Llama.Cache }
-        let logits = model.decodeStep(ids, caches: caches).floats                 // [B, vocabulary]
+        let logits = model.nextLogits(segments, caches: caches).floats            // [B, vocabulary]
         let v = model.config.vocabularySize
-        return (0..<ids.count).map { Array(logits[($0 * v)..<(($0 + 1) * v)]) }
+        return (0..<segments.count).map { Array(logits[($0 * v)..<(($0 + 1) * v)]) }
     }
 }
 
@@ -44,12 +41,9 @@ final class CheckpointBackend: SequenceBackend {
 
     var context: Int? { nil }     // GPT decoders slide their window; LSTMs carry a state
 
-    func prefill(_ ids: [Int]) -> (state: AnyObject, logits: [Float]) {
-        let decoder = model.decoder()
-        return (decoder, decoder.nextLogits(after: ids))
-    }
+    func makeState() -> AnyObject { model.decoder() }
 
-    func step(_ ids: [Int], states: [AnyObject]) -> [[Float]] {
-        zip(ids, states).map { id, state in (state as! IncrementalDecoder).nextLogits(after: [id]) }
+    func step(_ segments: [[Int]], states: [AnyObject]) -> [[Float]] {
+        zip(segments, states).map { ids, state in (state as! IncrementalDecoder).nextLogits(after: ids) }
     }
 }

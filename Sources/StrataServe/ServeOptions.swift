@@ -19,6 +19,9 @@ public struct ServeOptions: Sendable {
     public var maxConcurrent = 16
     /// The most requests waiting per model beyond those being served; more get 429.
     public var maxQueue = 64
+    /// The most tokens one batched step of a generative model feeds: a token per decoding
+    /// sequence, the rest chunks of joining prompts (a longer prompt is read over several steps).
+    public var maxBatchTokens = 512
     /// The largest request body accepted; larger ones get 413.
     public var maxBodyBytes = 8 << 20
     /// Seconds a request may take, queueing included; generation stops after it.

@@ -84,14 +84,14 @@ public final class ServedModel: @unchecked Sendable {
             let template = try? ChatTemplate(gguf: pretrained.file)
             let scheduler = GenerationScheduler(name: name, backend: LlamaBackend(model: pretrained.model), tokenizer: pretrained.tokenizer,
                                                 endOfGeneration: pretrained.tokenizer.endOfGeneration, maxActive: options.maxConcurrent,
-                                                maxQueue: options.maxQueue, metrics: metrics)
+                                                maxQueue: options.maxQueue, maxBatchTokens: options.maxBatchTokens, metrics: metrics)
             return ServedModel(name: name, kind: kind, path: path, scheduler: scheduler, tokenizer: pretrained.tokenizer,
                                chatTemplate: template, context: pretrained.model.config.context)
         case .languageModel:
             let (model, tokenizer, _) = try LanguageModelCheckpoint.load(directory: path)
             let scheduler = GenerationScheduler(name: name, backend: CheckpointBackend(model: model), tokenizer: tokenizer,
                                                 endOfGeneration: [], maxActive: options.maxConcurrent,
-                                                maxQueue: options.maxQueue, metrics: metrics)
+                                                maxQueue: options.maxQueue, maxBatchTokens: options.maxBatchTokens, metrics: metrics)
             return ServedModel(name: name, kind: kind, path: path, scheduler: scheduler, tokenizer: tokenizer)
         case .sentenceEncoder:
             let encoder = try SentenceEncoder(directory: path)

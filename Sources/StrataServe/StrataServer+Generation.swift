@@ -196,7 +196,7 @@ extension StrataServer {
                  type: "timeout_error", code: "timeout")
     }
 
-    static let cancelledError = APIError(status: .serviceUnavailable, message: "The request was cancelled (the server is shutting down)",
+    static let cancelledError = APIError(status: .serviceUnavailable, message: "The request was cancelled (the client went away or the server is shutting down)",
                                          type: "server_error", code: "cancelled")
 
     /// Server-sent events: `data: <chunk>` per event, `data: [DONE]` last. A timeout or shutdown

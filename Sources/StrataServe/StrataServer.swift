@@ -73,8 +73,8 @@ public final class StrataServer: Sendable {
                 OpenAI.Model(id: $0.name, created: $0.created, kind: $0.kind.rawValue)
             }))
         }
-        router.post("/v1/completions") { request, _ in try await self.completions(request) }
-        router.post("/v1/chat/completions") { request, _ in try await self.chatCompletions(request) }
+        router.post("/v1/completions") { request, _ in try await self.cancellingOnClose(request, self.completions) }
+        router.post("/v1/chat/completions") { request, _ in try await self.cancellingOnClose(request, self.chatCompletions) }
         router.post("/v1/embeddings") { request, _ in try await self.embeddings(request) }
         router.post("/v1/classify") { request, _ in try await self.classify(request) }
         router.post("/v1/recommend") { request, _ in try await self.recommend(request) }
@@ -121,13 +121,19 @@ public final class StrataServer: Sendable {
     /// The request body, at most `options.maxBodyBytes` (413 beyond).
     func body(_ request: Request) async throws -> [UInt8] {
         let limit = options.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw APIError.tooLarge(limit: limit) }
+        try checkDeclaredLength(request)
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer: buffer)
         } catch is NIOTooManyBytesError {
             throw APIError.tooLarge(limit: limit)
         }
+    }
+
+    /// Throws 413 when the request's Content-Length is over `maxBodyBytes`.
+    func checkDeclaredLength(_ request: Request) throws {
+        let limit = options.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit { throw APIError.tooLarge(limit: limit) }
     }
 
     /// The model `name` names, which must serve `kinds`; with no name, the only such model.

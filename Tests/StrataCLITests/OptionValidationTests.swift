@@ -24,6 +24,7 @@ struct OptionValidationTests {
         (["train", "recommender", "--ratings", "x.csv", "--click-threshold", "nan"], "--click-threshold"),
         (["predict", "--checkpoint", "c", "--image", "i.png", "--top", "0"], "--top"),
         (["recommend", "--checkpoint", "c", "--user", "1", "--top", "0"], "--top"),
+        (["serve", "--model", "m.gguf", "--max-batch-tokens", "0"], "--max-batch-tokens"),
     ]
 
     @Test(arguments: cases.indices)

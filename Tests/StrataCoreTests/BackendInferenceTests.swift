@@ -65,10 +65,18 @@ import StrataCore
         let reference = Tensor.scaledDotProductAttention(query: qh, key: kh[indices: order], value: vh[indices: order], causal: true)
         expectClose(out.doubles, reference.permuted([1, 0, 2]).reshaped([t, heads * d]).doubles, tolerance: 1e-5)
 
-        // The last row alone, as one sequence of a batch, sees the same positions.
+        // The last row alone, as one sequence of a batch, sees the same positions; so do the
+        // rows of a two-sequence batch (rows 1...2 of this cache and row 0 of a second one).
         let batched = Tensor.empty([1, heads * d])
-        backend.batchedCachedAttention(query: q[(t - 1)..<t], keys: [keys], values: [values], starts: [t - 1], heads: heads, into: batched)
+        backend.batchedCachedAttention(query: q[(t - 1)..<t], keys: [keys], values: [values], starts: [t - 1], counts: [1],
+                                       heads: heads, into: batched)
         #expect(batched.floats == Array(out.floats[((t - 1) * heads * d)...]))
+        let two = Tensor.empty([t, heads * d])
+        backend.batchedCachedAttention(query: Tensor.concatenated([q[1..<t], q[0..<1]]), keys: [keys, keys],
+                                       values: [values, values], starts: [1, 0], counts: [t - 1, 1], heads: heads, into: two)
+        let rowWidth = heads * d
+        #expect(Array(two.floats[..<((t - 1) * rowWidth)]) == Array(out.floats[rowWidth...]))
+        #expect(Array(two.floats[((t - 1) * rowWidth)...]) == Array(out.floats[..<rowWidth]))
     }
 
     @Test func tokenNegativeLogLikelihoods() {

@@ -89,9 +89,12 @@ struct GenerationEndpointTests {
         }
     }
 
-    /// Many different prompts at once share the batch; each must read exactly as when alone.
-    @Test func concurrentGreedyRequestsMatchSequentialOnes() async throws {
+    /// Many different prompts at once share the batch; each must read exactly as when alone. With
+    /// a step of at most 3 tokens, prompts are read a token or two at a time beside decoding ones.
+    @Test(arguments: [512, 3])
+    func concurrentGreedyRequestsMatchSequentialOnes(maxBatchTokens: Int) async throws {
         let prompts = ["alpha", "The quick brown fox", "1 2 3", "zz", "Lorem ipsum dolor sit amet", "?", "hello world", "Swift"]
+        let server = maxBatchTokens == 512 ? self.server : try ServeFixtures.llamaServer { $0.maxBatchTokens = maxBatchTokens }
         try await withLiveServer(server) { client in
             func ask(_ prompt: String) async throws -> String {
                 let r = try await client.post("/v1/completions", #"{"model": "tiny", "prompt": "\#(prompt)", "max_tokens": 24, "temperature": 0}"#)
@@ -108,6 +111,7 @@ struct GenerationEndpointTests {
             #expect(together == alone)
         }
         #expect(server.metrics.exposition().contains("strata_batch_size_bucket{model=\"tiny\""))
+        if server !== self.server { server.shutdown() }
     }
 
     @Test func stopSequenceEndsTheText() async throws {

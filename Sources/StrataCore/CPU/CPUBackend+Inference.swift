@@ -15,18 +15,17 @@ extension CPUBackend {
     }
 
     public func cachedAttention(query: Tensor, keys: Tensor, values: Tensor, start: Int, heads: Int, into out: Tensor) {
-        let (kvHeads, capacity, d) = (keys.shape[0], keys.shape[1], keys.shape[2])
-        InferenceKernels.attention(query.pointer(Float.self), keys: keys.pointer(Float.self), values: values.pointer(Float.self),
-                                   out: out.pointer(Float.self), rows: query.shape[0], start: start, heads: heads,
-                                   group: heads / kvHeads, capacity: capacity, width: d)
+        batchedCachedAttention(query: query, keys: [keys], values: [values], starts: [start], counts: [query.shape[0]],
+                               heads: heads, into: out)
     }
 
-    public func batchedCachedAttention(query: Tensor, keys: [Tensor], values: [Tensor], starts: [Int], heads: Int, into out: Tensor) {
+    public func batchedCachedAttention(query: Tensor, keys: [Tensor], values: [Tensor], starts: [Int], counts: [Int],
+                                       heads: Int, into out: Tensor) {
         let d = keys[0].shape[2], group = heads / keys[0].shape[0]
-        InferenceKernels.batchedAttention(query.pointer(Float.self), keys: keys.map { UnsafePointer($0.pointer(Float.self)) },
-                                          values: values.map { UnsafePointer($0.pointer(Float.self)) },
-                                          capacities: keys.map { $0.shape[1] }, starts: starts, out: out.pointer(Float.self),
-                                          heads: heads, group: group, width: d)
+        InferenceKernels.attention(query.pointer(Float.self), keys: keys.map { UnsafePointer($0.pointer(Float.self)) },
+                                   values: values.map { UnsafePointer($0.pointer(Float.self)) },
+                                   capacities: keys.map { $0.shape[1] }, starts: starts, counts: counts,
+                                   out: out.pointer(Float.self), heads: heads, group: group, width: d)
     }
 
     public func packedAttention(query: Tensor, key: Tensor, value: Tensor, sequenceStarts starts: [Int], heads: Int,

@@ -36,38 +36,30 @@ enum InferenceKernels {
         for i in 0..<n { o[i] = g[i] / (1 + Foundation.exp(-g[i])) * u[i] }
     }
 
-    static func attention(_ qBase: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                          out oBase: UnsafeMutablePointer<Float>, rows t: Int, start: Int, heads: Int, group: Int,
-                          capacity: Int, width d: Int) {
-        let scale = Float(1 / Double(d).squareRoot())
-        let grain = Swift.max(1, 32_768 / ((start + t) * d))
-        Parallel.forEachChunk(t * heads, grain: grain) { rows in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: start + t)
-            defer { scores.deallocate() }
-            for r in rows {
-                let (row, h) = (r / heads, r % heads)
-                let g = h / group
-                attendRow(query: qBase + r * d, keys: keys + g * capacity * d, values: values + g * capacity * d,
-                          visible: start + row + 1, width: d, stride: d, scale: scale, scores: scores, out: oBase + r * d)
-            }
+    /// Causal attention of several sequences' query rows, each over its own cache: sequence b
+    /// owns `counts[b]` consecutive rows of `qBase` (`[ΣT, H·D]`) at positions `starts[b] ..<
+    /// starts[b] + counts[b]` of `keys[b]`, `values[b]` (`[Hkv, capacities[b], D]`). One
+    /// sequence of T rows is a prefill; B sequences of one row each are a decoding step.
+    static func attention(_ qBase: UnsafePointer<Float>, keys: [UnsafePointer<Float>], values: [UnsafePointer<Float>],
+                          capacities: [Int], starts: [Int], counts: [Int], out oBase: UnsafeMutablePointer<Float>,
+                          heads: Int, group: Int, width d: Int) {
+        // The sequence of every query row and the row's position in it.
+        var sequence: [Int] = [], position: [Int] = []
+        for (b, count) in counts.enumerated() {
+            sequence += repeatElement(b, count: count)
+            position += starts[b]..<(starts[b] + count)
         }
-    }
-
-    static func batchedAttention(_ qBase: UnsafePointer<Float>, keys: [UnsafePointer<Float>], values: [UnsafePointer<Float>],
-                                 capacities: [Int], starts: [Int], out oBase: UnsafeMutablePointer<Float>,
-                                 heads: Int, group: Int, width d: Int) {
-        let batch = starts.count
         let scale = Float(1 / Double(d).squareRoot())
-        let longest = (starts.max() ?? 0) + 1
+        let longest = (position.max() ?? 0) + 1
         let grain = Swift.max(1, 32_768 / (longest * d))
-        Parallel.forEachChunk(batch * heads, grain: grain) { rows in
+        Parallel.forEachChunk(sequence.count * heads, grain: grain) { rows in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest)
             defer { scores.deallocate() }
             for r in rows {
-                let (b, h) = (r / heads, r % heads)
-                let g = h / group, capacity = capacities[b]
+                let (row, h) = (r / heads, r % heads)
+                let b = sequence[row], g = h / group, capacity = capacities[b]
                 attendRow(query: qBase + r * d, keys: keys[b] + g * capacity * d, values: values[b] + g * capacity * d,
-                          visible: starts[b] + 1, width: d, stride: d, scale: scale, scores: scores, out: oBase + r * d)
+                          visible: position[row] + 1, width: d, stride: d, scale: scale, scores: scores, out: oBase + r * d)
             }
         }
     }

@@ -28,9 +28,13 @@ public protocol InferenceBackend {
     /// cached `keys` and `values` (`[Hkv, capacity, D]`, positions `0 ..< start + T` filled): query head h
     /// reads kv head h / (H / Hkv), row t sees positions `0 ... start + t`. `out` `[T, H·D]`.
     func cachedAttention(query: Tensor, keys: Tensor, values: Tensor, start: Int, heads: Int, into out: Tensor)
-    /// One query row per sequence: row b of `query` `[B, H·D]` sits at position `starts[b]` of the cache
-    /// `keys[b]`, `values[b]` (`[Hkv, capacity_b, D]`) and sees its positions `0 ... starts[b]`. `out` `[B, H·D]`.
-    func batchedCachedAttention(query: Tensor, keys: [Tensor], values: [Tensor], starts: [Int], heads: Int, into out: Tensor)
+    /// Several sequences, each with its own cache: sequence b owns `counts[b]` consecutive rows of `query`
+    /// `[ΣT, H·D]`, at positions `starts[b] ..< starts[b] + counts[b]` of `keys[b]`, `values[b]`
+    /// (`[Hkv, capacity_b, D]`, filled up to its last row's position); its row t sees positions
+    /// `0 ... starts[b] + t`. `out` `[ΣT, H·D]`. A decoding step has one row per sequence; a batched
+    /// prefill one prompt per sequence.
+    func batchedCachedAttention(query: Tensor, keys: [Tensor], values: [Tensor], starts: [Int], counts: [Int],
+                                heads: Int, into out: Tensor)
     /// Bidirectional attention within sequences packed row after row (an encoder's batch without
     /// padding): rows `starts[s] ..< starts[s + 1]` of `query`, `key` and `value` (`[N, H·D]` each,
     /// `starts` rising from 0 to N) form sequence s, and each query row attends to every row of its
