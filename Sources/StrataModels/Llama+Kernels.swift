@@ -15,11 +15,6 @@ struct RotaryTable: Sendable {
         frequencies = (0..<(headWidth / 2)).map { Foundation.pow(base, -2 * Double($0) / Double(headWidth)) }
     }
 
-    /// cos and sin of every pair's angle at positions `start ..< start + count`, `[count, d/2]` each.
-    func angles(start: Int, count: Int) -> RotaryAngles {
-        angles(positions: Array(start..<(start + count)))
-    }
-
     /// cos and sin of every pair's angle at `positions` (one row each), `[positions.count, d/2]` each.
     func angles(positions: [Int]) -> RotaryAngles {
         let half = headWidth / 2, count = positions.count

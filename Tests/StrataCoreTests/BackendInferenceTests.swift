@@ -42,8 +42,9 @@ import StrataCore
         expectClose(x.doubles, want, tolerance: 1e-6)
     }
 
-    /// Cached attention over [Hkv, capacity, D] caches equals causal scaled dot-product attention
-    /// with each kv head repeated for its query heads; the batched form equals it row by row.
+    /// Cached attention of one sequence over its [Hkv, capacity, D] cache equals causal scaled
+    /// dot-product attention with each kv head repeated for its query heads; batches of sequences
+    /// equal it row by row.
     @Test func cachedAttentionMatchesAttentionOp() {
         let (t, heads, kvHeads, d, capacity) = (3, 4, 2, 8, 5)
         let q = randomTensor([t, heads * d], seed: 71)
@@ -56,7 +57,7 @@ import StrataCore
                              destinationOffset: g * capacity * d, destinationStride: d, rows: t, width: d)
         }
         let out = Tensor.empty([t, heads * d])
-        backend.cachedAttention(query: q, keys: keys, values: values, start: 0, heads: heads, into: out)
+        backend.batchedCachedAttention(query: q, keys: [keys], values: [values], starts: [0], counts: [t], heads: heads, into: out)
 
         // [T, H·D] -> [H, T, D]; kv head h / 2 serves query head h.
         let qh = q.reshaped([t, heads, d]).permuted([1, 0, 2])

@@ -14,11 +14,6 @@ extension CPUBackend {
         InferenceKernels.swiGLU(gate.pointer(Float.self), up.pointer(Float.self), out.pointer(Float.self), out.count)
     }
 
-    public func cachedAttention(query: Tensor, keys: Tensor, values: Tensor, start: Int, heads: Int, into out: Tensor) {
-        batchedCachedAttention(query: query, keys: [keys], values: [values], starts: [start], counts: [query.shape[0]],
-                               heads: heads, into: out)
-    }
-
     public func batchedCachedAttention(query: Tensor, keys: [Tensor], values: [Tensor], starts: [Int], counts: [Int],
                                        heads: Int, into out: Tensor) {
         let d = keys[0].shape[2], group = heads / keys[0].shape[0]

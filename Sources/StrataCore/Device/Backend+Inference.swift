@@ -24,11 +24,8 @@ public protocol InferenceBackend {
     func rotaryEmbedding(_ x: Tensor, heads: Int, cos: Tensor, sin: Tensor, pairing: RotaryPairing)
     /// SwiGLU's gate, `out = silu(gate) ∘ up`, elementwise (all of one shape).
     func swiGLU(gate: Tensor, up: Tensor, into out: Tensor)
-    /// Causal grouped-query attention of `query` `[T, H·D]` at positions `start ..< start + T` over the
-    /// cached `keys` and `values` (`[Hkv, capacity, D]`, positions `0 ..< start + T` filled): query head h
-    /// reads kv head h / (H / Hkv), row t sees positions `0 ... start + t`. `out` `[T, H·D]`.
-    func cachedAttention(query: Tensor, keys: Tensor, values: Tensor, start: Int, heads: Int, into out: Tensor)
-    /// Several sequences, each with its own cache: sequence b owns `counts[b]` consecutive rows of `query`
+    /// Causal grouped-query attention (query head h reads kv head h / (H / Hkv)) of several
+    /// sequences, each with its own cache: sequence b owns `counts[b]` consecutive rows of `query`
     /// `[ΣT, H·D]`, at positions `starts[b] ..< starts[b] + counts[b]` of `keys[b]`, `values[b]`
     /// (`[Hkv, capacity_b, D]`, filled up to its last row's position); its row t sees positions
     /// `0 ... starts[b] + t`. `out` `[ΣT, H·D]`. A decoding step has one row per sequence; a batched
