@@ -201,19 +201,10 @@ AVX2 static void avx2_i4_f32(const uint8_t *w, const float *scale, int64_t colum
 
 /* ---------- dispatch ---------- */
 
-static int use_avx2(int level) {
-#if defined(STRATA_HAVE_AVX2_KERNELS)
-    return level == STRATA_QUANT_AVX2 && strata_quant_best_level() == STRATA_QUANT_AVX2;
-#else
-    (void)level;
-    return 0;
-#endif
-}
-
 void strata_i8_matmul_f32(int level, const int8_t *w, const float *wscale, int64_t columns,
                           int64_t row_begin, int64_t row_end, const float *x, int64_t tokens, float *y, int64_t ldy) {
 #if defined(STRATA_HAVE_AVX2_KERNELS)
-    if (use_avx2(level)) { avx2_i8_f32(w, wscale, columns, row_begin, row_end, x, tokens, y, ldy); return; }
+    if (strata_use_avx2(level)) { avx2_i8_f32(w, wscale, columns, row_begin, row_end, x, tokens, y, ldy); return; }
 #endif
     (void)level;
     scalar_i8_f32(w, wscale, columns, row_begin, row_end, x, tokens, y, ldy);
@@ -223,7 +214,7 @@ void strata_i8_matmul_i8(int level, const int8_t *w, const float *wscale, int64_
                          int64_t row_begin, int64_t row_end, const int8_t *xq, const float *xscale,
                          int64_t tokens, float *y, int64_t ldy) {
 #if defined(STRATA_HAVE_AVX2_KERNELS)
-    if (use_avx2(level)) { avx2_i8_i8(w, wscale, columns, row_begin, row_end, xq, xscale, tokens, y, ldy); return; }
+    if (strata_use_avx2(level)) { avx2_i8_i8(w, wscale, columns, row_begin, row_end, xq, xscale, tokens, y, ldy); return; }
 #endif
     (void)level;
     scalar_i8_i8(w, wscale, columns, row_begin, row_end, xq, xscale, tokens, y, ldy);
@@ -232,7 +223,7 @@ void strata_i8_matmul_i8(int level, const int8_t *w, const float *wscale, int64_
 void strata_i4_matmul_f32(int level, const uint8_t *w, const float *scale, int64_t columns, int64_t group,
                           int64_t row_begin, int64_t row_end, const float *x, int64_t tokens, float *y, int64_t ldy) {
 #if defined(STRATA_HAVE_AVX2_KERNELS)
-    if (use_avx2(level) && group % 16 == 0) {
+    if (strata_use_avx2(level) && group % 16 == 0) {
         avx2_i4_f32(w, scale, columns, group, row_begin, row_end, x, tokens, y, ldy);
         return;
     }

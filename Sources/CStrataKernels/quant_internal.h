@@ -86,4 +86,15 @@ void strata_avx2_matmul(uint32_t type, const uint8_t *w, size_t row_bytes, int64
 int strata_avx2_dequantize_row(uint32_t type, const uint8_t *row, float *out, int64_t columns);
 #endif
 
+/* Whether a kernel asked for `level` runs its AVX2 version: the level asks for it and the CPU
+ * has it. */
+static inline int strata_use_avx2(int level) {
+#if defined(STRATA_HAVE_AVX2_KERNELS)
+    return level == STRATA_QUANT_AVX2 && strata_quant_best_level() == STRATA_QUANT_AVX2;
+#else
+    (void)level;
+    return 0;
+#endif
+}
+
 #endif

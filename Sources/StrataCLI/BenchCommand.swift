@@ -36,7 +36,8 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown workload '\(name)'; choose one of: \(Self.workloads.keys.sorted().joined(separator: ", "))")
         }
         var report = try workload(self)
-        report.peak_rss_mb = Measure.peakResidentMB()
+        report.peak_rss_mb = Measure.peakResidentMB()   // before the next line, which may load OpenBLAS
+        report.blas = BLAS.description
         report.printTable()
         if let json {
             try report.write(json: json)

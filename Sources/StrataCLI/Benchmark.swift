@@ -25,7 +25,8 @@ struct BenchmarkReport: Encodable {
     let workload: String
     let strata_version = strataVersion
     let threads = Parallel.threadCount
-    let blas = BLAS.description
+    /// Set by `strata bench` after the peak is read: describing the BLAS library loads it.
+    var blas = ""
     var peak_rss_mb = 0.0
     var results: [BenchmarkFigure] = []
     /// The same workload done by a reference (e.g. OpenBLAS called directly), measured in the same run.
@@ -69,13 +70,12 @@ enum Measure {
         return (0..<runs).map { _ in seconds(body) }
     }
 
-    /// The process's peak resident memory in MB (VmHWM from /proc/self/status).
+    /// The process's peak resident memory in MiB: getrusage's `ru_maxrss` (KiB on Linux, the
+    /// same figure as VmHWM in /proc/self/status, and what the peers' scripts read). A system
+    /// call rather than parsing /proc text, so that measuring touches no new code pages.
     static func peakResidentMB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return kb / 1024
-        }
-        return 0
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return Double(usage.ru_maxrss) / 1024
     }
 }

@@ -34,7 +34,8 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
     // the tokenizer of a 49k vocabulary at a fraction of a megabyte.
     private let idBytes: [UInt8]
     private let idByteStart: [Int32]
-    private let idOfSpelling: [String: Int]
+    /// Spelling -> id, for `id(of:)`.
+    private let spellings: SpellingIndex
     private let specialFirstScalars: Set<Unicode.Scalar>
     private let specialPatterns: [([Unicode.Scalar], Int)]    // longest first
 
@@ -152,7 +153,7 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         self.extraSpellings = extraSpellings
         self.idBytes = idBytes
         self.idByteStart = idByteStart
-        self.idOfSpelling = idOfSpelling
+        spellings = SpellingIndex(spellingOfID: spellingOfID)
         self.mergeCount = mergeCount
         vocabularySize = maxID + 1
         for (text, id) in specialTokens where text.isEmpty || idOfSpelling[text] != id {
@@ -165,7 +166,7 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
     }
 
     /// The id of the token spelled `token` (byte-level spelling), if the vocabulary has it.
-    public func id(of token: String) -> Int? { idOfSpelling[token] }
+    public func id(of token: String) -> Int? { spellings.id(of: token) }
 
     /// `text` as token ids; special tokens are ordinary text.
     public func encode(_ text: String) throws -> [Int] {

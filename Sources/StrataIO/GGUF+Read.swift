@@ -5,13 +5,16 @@ import StrataCore
 /// first and throws a `GGUFError` at the field's offset; nothing is allocated from a count
 /// before the count is known to fit in what is left of the file.
 struct GGUFReader {
+    /// The file's bytes (string arrays keep a reference to them).
+    let storage: GGUFFileStorage
     let buffer: UnsafeRawBufferPointer
     let path: String
     /// The absolute offset of the next byte to read.
     var position = 0
 
-    init(buffer: UnsafeRawBufferPointer, path: String) {
-        self.buffer = buffer
+    init(storage: GGUFFileStorage, path: String) {
+        self.storage = storage
+        buffer = storage.buffer
         self.path = path
     }
 

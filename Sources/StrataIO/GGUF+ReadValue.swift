@@ -74,10 +74,16 @@ extension GGUFReader {
             }
             return .bool(flags)
         case .string:
-            var strings: [String] = []
+            // Each string is checked (bounds, UTF-8) here, and kept as its place in the file.
+            var strings = GGUFStrings(file: storage, start: position)
             strings.reserveCapacity(min(count, GGUFReader.reservationLimit))
             for index in 0..<count {
-                strings.append(try readString("string", field: "\(field())[\(index)]"))
+                let start = position
+                _ = try readString("string", field: "\(field())[\(index)]")
+                guard strings.appendFileString(endingAt: position) else {
+                    throw error(.countOutOfRange, at: start, "\(field())[\(index)]",
+                                "the array's strings span more than \(GGUFStrings.maximumBytes) bytes")
+                }
             }
             return .string(strings)
         case .array:

@@ -106,7 +106,7 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     init(storage: GGUFFileStorage, path: String) throws {
-        var reader = GGUFReader(buffer: storage.buffer, path: path)
+        var reader = GGUFReader(storage: storage, path: path)
         let layout = try reader.readLayout()
         self.storage = storage
         self.path = path

@@ -163,7 +163,8 @@ public enum GGUFValue: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The elements of a GGUF metadata array, kept compactly as one Swift array of the element type
-/// (49,152 token strings are one `[String]`, not 49,152 enum values). Arrays of arrays nest.
+/// (49,152 numbers are one `[Int32]`, not 49,152 enum values; strings share one buffer in a
+/// ``GGUFStrings``). Arrays of arrays nest.
 ///
 /// ```swift
 /// if case .string(let tokens)? = file.metadata["tokenizer.ggml.tokens"]?.arrayValue {
@@ -179,7 +180,7 @@ public enum GGUFArray: Sendable, Equatable, CustomStringConvertible {
     case int32([Int32])
     case float32([Float])
     case bool([Bool])
-    case string([String])
+    case string(GGUFStrings)
     case array([GGUFArray])
     case uint64([UInt64])
     case int64([Int64])
@@ -247,9 +248,9 @@ public enum GGUFArray: Sendable, Equatable, CustomStringConvertible {
         (0..<count).map { self[$0] }
     }
 
-    /// The elements of a `string` array.
+    /// The elements of a `string` array, decoded.
     public var strings: [String]? {
-        if case .string(let a) = self { return a }
+        if case .string(let a) = self { return Array(a) }
         return nil
     }
 

@@ -5,13 +5,16 @@ extension Llama {
     /// The keys and values of the positions a model has seen, per layer, for incremental
     /// decoding: each call to `hiddenStates`/`logits` with the cache appends its positions.
     ///
-    /// Stored as float32 `[kvHeads, capacity, headWidth]` per layer, so that one head's keys are
-    /// contiguous; the capacity doubles as positions arrive, up to the model's context.
+    /// Stored as `[kvHeads, capacity, headWidth]` per layer, so that one head's keys are
+    /// contiguous; the capacity doubles as positions arrive, up to the model's context. The
+    /// elements are float16 by default, as in llama.cpp (half the memory; keys and values are
+    /// rounded to float16 as they are stored, and attention computes in float32), or float32.
     ///
     /// ```swift
     /// let cache = Llama.Cache(model.config)
     /// _ = model.logits(promptIDs, cache: cache)
     /// let next = model.logits([id], cache: cache)     // attends to the prompt too
+    /// let exact = Llama.Cache(model.config, dtype: .float32)
     /// ```
     public final class Cache {
         /// The number of layers cached (the model's `layers`).
@@ -22,15 +25,19 @@ extension Llama {
         public let headWidth: Int
         /// The most positions it can hold (the model's context).
         public let maximumLength: Int
+        /// The stored keys' and values' type: float16 or float32.
+        public let dtype: DType
         /// Positions cached so far.
         public internal(set) var length = 0
         private(set) var capacity = 0
-        /// Per layer, float32 `[kvHeads, capacity, headWidth]`.
+        /// Per layer, `[kvHeads, capacity, headWidth]` of `dtype`.
         private(set) var keys: [Tensor] = []
         private(set) var values: [Tensor] = []
 
-        /// An empty cache for a model of `config`'s shape.
-        public init(_ config: Config) {
+        /// An empty cache for a model of `config`'s shape, storing `dtype` (float16 or float32).
+        public init(_ config: Config, dtype: DType = .float16) {
+            ensure(dtype == .float16 || dtype == .float32, "Llama.Cache: keys and values are stored as float16 or float32, not \(dtype)")
+            self.dtype = dtype
             layers = config.layers
             kvHeads = config.kvHeads
             headWidth = config.headWidth
@@ -53,7 +60,7 @@ extension Llama {
             let newCapacity = Swift.min(maximumLength, Swift.max(count, Swift.max(64, capacity * 2)))
             let d = headWidth
             func grown(_ old: Tensor?) -> Tensor {
-                let p = Tensor.empty([kvHeads, newCapacity, d])
+                let p = Tensor.empty([kvHeads, newCapacity, d], dtype: dtype)
                 // Each head's first `length` positions: [kvHeads, capacity, D] -> [kvHeads, newCapacity, D].
                 if let old, length > 0 {
                     p.device.backend.copyRows(old, sourceOffset: 0, sourceStride: capacity * d, into: p, destinationOffset: 0,
@@ -66,8 +73,8 @@ extension Llama {
             capacity = newCapacity
         }
 
-        /// Stores rows `rows` of `[N, kvHeads·D]` keys and values as positions `start ..< start +
-        /// rows.count` of `layer`.
+        /// Stores rows `rows` of `[N, kvHeads·D]` float32 keys and values as positions `start ..<
+        /// start + rows.count` of `layer` (rounded to float16 in a float16 cache).
         func write(layer: Int, keys k: Tensor, values v: Tensor, rows: Range<Int>, at start: Int) {
             let d = headWidth
             ensure(k.rank == 2 && k.shape[1] == kvHeads * d && v.shape == k.shape && rows.upperBound <= k.shape[0]

@@ -152,10 +152,11 @@ public final class Llama: @unchecked Sendable {
     }
 
     /// Final hidden states `[T, C]` (after the last RMSNorm) of `ids`, which continue the
-    /// positions already in `cache` (a fresh cache when nil). The cache takes their keys and
-    /// values. (One sequence of ``hiddenStates(_:caches:)``, which runs several at once.)
+    /// positions already in `cache` (when nil, a float32 cache used once: exact, and kept no
+    /// longer than the call). The cache takes their keys and values. (One sequence of
+    /// ``hiddenStates(_:caches:)``, which runs several at once.)
     public func hiddenStates(_ ids: [Int], cache: Cache? = nil) -> Tensor {
-        hiddenStates([ids], caches: [cache ?? Cache(config)])
+        hiddenStates([ids], caches: [cache ?? Cache(config, dtype: .float32)])
     }
 
     /// Next-token logits `[T, vocabulary]` at every position of `ids` (see `hiddenStates`).

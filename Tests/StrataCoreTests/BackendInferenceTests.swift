@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StrataCore
+import CStrataKernels
 
 /// The decoder inference kernels called through `Device.cpu.backend`, against StrataCore's
 /// ops (attention, softmax) and the formulas written out.
@@ -44,12 +45,13 @@ import StrataCore
 
     /// Cached attention of one sequence over its [Hkv, capacity, D] cache equals causal scaled
     /// dot-product attention with each kv head repeated for its query heads; batches of sequences
-    /// equal it row by row.
-    @Test func cachedAttentionMatchesAttentionOp() {
+    /// equal it row by row. A float16 cache equals the same attention over keys and values
+    /// rounded to float16 (the rounding happens as `copyRows` stores them).
+    @Test(arguments: [DType.float32, .float16]) func cachedAttentionMatchesAttentionOp(cache dtype: DType) {
         let (t, heads, kvHeads, d, capacity) = (3, 4, 2, 8, 5)
         let q = randomTensor([t, heads * d], seed: 71)
-        let keysFlat = randomTensor([t, kvHeads * d], seed: 72), valuesFlat = randomTensor([t, kvHeads * d], seed: 73)
-        let keys = Tensor.zeros([kvHeads, capacity, d]), values = Tensor.zeros([kvHeads, capacity, d])
+        var keysFlat = randomTensor([t, kvHeads * d], seed: 72), valuesFlat = randomTensor([t, kvHeads * d], seed: 73)
+        let keys = Tensor.zeros([kvHeads, capacity, d], dtype: dtype), values = Tensor.zeros([kvHeads, capacity, d], dtype: dtype)
         for g in 0..<kvHeads {
             backend.copyRows(keysFlat, sourceOffset: g * d, sourceStride: kvHeads * d, into: keys,
                              destinationOffset: g * capacity * d, destinationStride: d, rows: t, width: d)
@@ -58,6 +60,10 @@ import StrataCore
         }
         let out = Tensor.empty([t, heads * d])
         backend.batchedCachedAttention(query: q, keys: [keys], values: [values], starts: [0], counts: [t], heads: heads, into: out)
+        if dtype == .float16 {
+            keysFlat = keysFlat.cast(to: .float16).cast(to: .float32)
+            valuesFlat = valuesFlat.cast(to: .float16).cast(to: .float32)
+        }
 
         // [T, H·D] -> [H, T, D]; kv head h / 2 serves query head h.
         let qh = q.reshaped([t, heads, d]).permuted([1, 0, 2])
@@ -78,6 +84,38 @@ import StrataCore
         let rowWidth = heads * d
         #expect(Array(two.floats[..<((t - 1) * rowWidth)]) == Array(out.floats[rowWidth...]))
         #expect(Array(two.floats[((t - 1) * rowWidth)...]) == Array(out.floats[..<rowWidth]))
+    }
+
+    /// The float16 attention kernel: its AVX2 version equals the portable one (both widen the
+    /// same float16 values; only the summation order differs), over odd lengths and a head width
+    /// that is not a multiple of 8 (which takes the portable path), and the AVX2 rounding to
+    /// float16 equals the portable rounding, ties included.
+    @Test(arguments: [(1, 64), (37, 64), (5, 12)]) func halfAttentionKernels(visible: Int, d: Int) {
+        guard QuantizedMatrix.Kernels.best == .avx2 else { print("skipped: no AVX2 on this CPU"); return }
+        let q = randomTensor([d], seed: 91).floats
+        let raw = randomTensor([2, visible * d], seed: 92).floats.map { $0 * 3 }
+        func half(_ level: Int32, _ x: [Float]) -> [UInt16] {
+            var out = [UInt16](repeating: 0, count: x.count)
+            strata_f32_to_f16_array(level, x, &out, Int64(x.count))
+            return out
+        }
+        // Halfway cases between neighbouring float16 values must round to even alike.
+        let ties: [Float] = [1 + 0x1p-11, 1 + 3 * 0x1p-11, 65504, 65519.99, 65520, 0x1p-25, 3 * 0x1p-25, -0x1p-14 * 1.5]
+        #expect(half(0, raw + ties) == half(1, raw + ties))
+        let k = half(0, Array(raw[..<(visible * d)])), v = half(0, Array(raw[(visible * d)...]))
+        func attend(_ level: Int32) -> [Float] {
+            var scores = [Float](repeating: 0, count: visible), out = [Float](repeating: 0, count: d)
+            strata_attend_row_f16(level, q, k, v, Int64(visible), Int64(d), 0.125, &scores, &out)
+            return out
+        }
+        let portable = attend(0)
+        expectClose(attend(1).map(Double.init), portable.map(Double.init), tolerance: 1e-5)
+        // And both equal the float32 formula over the widened values.
+        let keys = k.map { Float(Float16(bitPattern: $0)) }, values = v.map { Float(Float16(bitPattern: $0)) }
+        let scores = (0..<visible).map { j in (0..<d).reduce(Float(0)) { $0 + q[$1] * keys[j * d + $1] } * 0.125 }
+        let weights = scores.map { Foundation.exp(Double($0 - scores.max()!)) }
+        let expected = (0..<d).map { i in (0..<visible).reduce(0.0) { $0 + weights[$1] * Double(values[$1 * d + i]) } / weights.reduce(0, +) }
+        expectClose(portable.map(Double.init), expected, tolerance: 1e-5)
     }
 
     @Test func tokenNegativeLogLikelihoods() {

@@ -44,6 +44,15 @@ struct ByteLevelBPETests {
         #expect(tok.id(of: "Ġab") == 4)
     }
 
+    /// `id(of:)` finds every token of a 3,000-token vocabulary (its table probes past
+    /// collisions), and nothing else.
+    @Test func idOfSpelling() throws {
+        let spellings = (0..<3000).map { "t\($0)" } + ["Ā", "ĠĠ"]
+        let tok = try ByteLevelBPETokenizer(tokens: spellings, merges: [], preTokenizer: .gpt2)
+        for (id, spelling) in spellings.enumerated() { #expect(tok.id(of: spelling) == id) }
+        #expect(tok.id(of: "t3000") == nil && tok.id(of: "") == nil && tok.id(of: "t") == nil && tok.id(of: "Ġ") == nil)
+    }
+
     @Test("duplicate tokens, malformed merges and merges over unknown tokens are errors")
     func errors() {
         func message(_ tokens: [String], _ merges: [String], special: [Int] = []) -> String {

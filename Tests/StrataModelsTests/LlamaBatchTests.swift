@@ -103,7 +103,7 @@ struct LlamaBatchTests {
             row += prompt.count
         }
 
-        let fresh = prompts.map { _ in Llama.Cache(model.config) }
+        let fresh = prompts.map { _ in Llama.Cache(model.config, dtype: .float32) }   // as the full passes below
         let next = model.nextLogits(prompts, caches: fresh)
         #expect(next.shape == [prompts.count, v])
         for (i, prompt) in prompts.enumerated() {

@@ -1,4 +1,5 @@
 import Foundation
+import CStrataKernels
 
 /// The float32 loops of the decoder inference kernels (see ``InferenceBackend``).
 enum InferenceKernels {
@@ -39,8 +40,9 @@ enum InferenceKernels {
     /// Causal attention of several sequences' query rows, each over its own cache: sequence b
     /// owns `counts[b]` consecutive rows of `qBase` (`[ΣT, H·D]`) at positions `starts[b] ..<
     /// starts[b] + counts[b]` of `keys[b]`, `values[b]` (`[Hkv, capacities[b], D]`). One
-    /// sequence of T rows is a prefill; B sequences of one row each are a decoding step.
-    static func attention(_ qBase: UnsafePointer<Float>, keys: [UnsafePointer<Float>], values: [UnsafePointer<Float>],
+    /// sequence of T rows is a prefill; B sequences of one row each are a decoding step. The
+    /// caches hold float32, or float16 (`half`) that the C kernel widens as it reads.
+    static func attention(_ qBase: UnsafePointer<Float>, keys: [UnsafeRawPointer], values: [UnsafeRawPointer], half: Bool,
                           capacities: [Int], starts: [Int], counts: [Int], out oBase: UnsafeMutablePointer<Float>,
                           heads: Int, group: Int, width d: Int) {
         // The sequence of every query row and the row's position in it.
@@ -50,6 +52,7 @@ enum InferenceKernels {
             position += starts[b]..<(starts[b] + count)
         }
         let scale = Float(1 / Double(d).squareRoot())
+        let level = QuantizedMatrix.Kernels.default.rawValue
         let longest = (position.max() ?? 0) + 1
         let grain = Swift.max(1, 32_768 / (longest * d))
         Parallel.forEachChunk(sequence.count * heads, grain: grain) { rows in
@@ -57,9 +60,16 @@ enum InferenceKernels {
             defer { scores.deallocate() }
             for r in rows {
                 let (row, h) = (r / heads, r % heads)
-                let b = sequence[row], g = h / group, capacity = capacities[b]
-                attendRow(query: qBase + r * d, keys: keys[b] + g * capacity * d, values: values[b] + g * capacity * d,
-                          visible: position[row] + 1, width: d, stride: d, scale: scale, scores: scores, out: oBase + r * d)
+                let b = sequence[row], head = h / group * capacities[b] * d, visible = position[row] + 1
+                if half {
+                    strata_attend_row_f16(level, qBase + r * d, keys[b].assumingMemoryBound(to: UInt16.self) + head,
+                                          values[b].assumingMemoryBound(to: UInt16.self) + head, Int64(visible), Int64(d),
+                                          scale, scores, oBase + r * d)
+                } else {
+                    attendRow(query: qBase + r * d, keys: keys[b].assumingMemoryBound(to: Float.self) + head,
+                              values: values[b].assumingMemoryBound(to: Float.self) + head,
+                              visible: visible, width: d, stride: d, scale: scale, scores: scores, out: oBase + r * d)
+                }
             }
         }
     }

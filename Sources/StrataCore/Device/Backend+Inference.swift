@@ -29,7 +29,8 @@ public protocol InferenceBackend {
     /// `[ΣT, H·D]`, at positions `starts[b] ..< starts[b] + counts[b]` of `keys[b]`, `values[b]`
     /// (`[Hkv, capacity_b, D]`, filled up to its last row's position); its row t sees positions
     /// `0 ... starts[b] + t`. `out` `[ΣT, H·D]`. A decoding step has one row per sequence; a batched
-    /// prefill one prompt per sequence.
+    /// prefill one prompt per sequence. The caches are all float32 or all float16 (the arithmetic
+    /// is float32 either way).
     func batchedCachedAttention(query: Tensor, keys: [Tensor], values: [Tensor], starts: [Int], counts: [Int],
                                 heads: Int, into out: Tensor)
     /// Bidirectional attention within sequences packed row after row (an encoder's batch without
@@ -38,8 +39,8 @@ public protocol InferenceBackend {
     /// own sequence, head by head, with scale 1/√D. `out` `[N, H·D]`.
     func packedAttention(query: Tensor, key: Tensor, value: Tensor, sequenceStarts starts: [Int], heads: Int, into out: Tensor)
     /// Copies `rows` runs of `width` elements: run r from element `sourceOffset + r·sourceStride` of
-    /// `source` to element `destinationOffset + r·destinationStride` of `destination` (one float dtype;
-    /// the key/value cache's writes and growth).
+    /// `source` to element `destinationOffset + r·destinationStride` of `destination` (the key/value
+    /// cache's writes and growth): of one dtype, or float32 rounded into float16.
     func copyRows(_ source: Tensor, sourceOffset: Int, sourceStride: Int, into destination: Tensor,
                   destinationOffset: Int, destinationStride: Int, rows: Int, width: Int)
     /// The negative log-likelihood of `targets[r]` (int64, in 0..<V) under the softmax of row r of

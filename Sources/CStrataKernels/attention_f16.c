@@ -1,0 +1,85 @@
+/* Attention over float16 keys and values (see strata_attention.h): the portable version, and
+ * an AVX2 + FMA + F16C one (target attributes, chosen at run time) that widens eight float16
+ * values per instruction. */
+#include <math.h>
+#include "strata_attention.h"
+#include "quant_internal.h"
+
+/* Softmax of scores[0..<visible) in place; returns 1 / the sum of the exponentials. */
+static float softmax_unnormalised(float *scores, int64_t visible) {
+    float peak = -INFINITY;
+    for (int64_t j = 0; j < visible; j++) peak = scores[j] > peak ? scores[j] : peak;
+    float total = 0;
+    for (int64_t j = 0; j < visible; j++) {
+        const float e = expf(scores[j] - peak);
+        scores[j] = e;
+        total += e;
+    }
+    return 1 / total;
+}
+
+static void attend_row_scalar(const float *q, const uint16_t *k, const uint16_t *v, int64_t visible,
+                              int64_t d, float scale, float *scores, float *out) {
+    for (int64_t j = 0; j < visible; j++) {
+        float s = 0;
+        for (int64_t i = 0; i < d; i++) s += q[i] * strata_f16_to_f32(k[j * d + i]);
+        scores[j] = s * scale;
+    }
+    const float inverse = softmax_unnormalised(scores, visible);
+    for (int64_t i = 0; i < d; i++) out[i] = 0;
+    for (int64_t j = 0; j < visible; j++) {
+        const float w = scores[j] * inverse;
+        for (int64_t i = 0; i < d; i++) out[i] += w * strata_f16_to_f32(v[j * d + i]);
+    }
+}
+
+#if defined(STRATA_HAVE_AVX2_KERNELS)
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 static __m256 load_f16x8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+
+/* d is a multiple of 8. */
+AVX2 static void attend_row_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t visible,
+                                 int64_t d, float scale, float *scores, float *out) {
+    for (int64_t j = 0; j < visible; j++) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int64_t i = 0; i < d; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_f16x8(k + j * d + i), acc);
+        __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        s = _mm_add_ss(s, _mm_movehdup_ps(s));
+        scores[j] = _mm_cvtss_f32(s) * scale;
+    }
+    const float inverse = softmax_unnormalised(scores, visible);
+    for (int64_t i = 0; i < d; i += 8) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int64_t j = 0; j < visible; j++) acc = _mm256_fmadd_ps(_mm256_set1_ps(scores[j] * inverse), load_f16x8(v + j * d + i), acc);
+        _mm256_storeu_ps(out + i, acc);
+    }
+}
+
+AVX2 static void f32_to_f16_avx2(const float *x, uint16_t *out, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) out[i] = strata_f32_to_f16(x[i]);
+}
+#endif
+
+void strata_f32_to_f16_array(int level, const float *x, uint16_t *out, int64_t n) {
+#if defined(STRATA_HAVE_AVX2_KERNELS)
+    if (strata_use_avx2(level)) { f32_to_f16_avx2(x, out, n); return; }
+#endif
+    (void)level;
+    for (int64_t i = 0; i < n; i++) out[i] = strata_f32_to_f16(x[i]);
+}
+
+void strata_attend_row_f16(int level, const float *q, const uint16_t *k, const uint16_t *v,
+                           int64_t visible, int64_t d, float scale, float *scores, float *out) {
+#if defined(STRATA_HAVE_AVX2_KERNELS)
+    if (strata_use_avx2(level) && d % 8 == 0) { attend_row_avx2(q, k, v, visible, d, scale, scores, out); return; }
+#endif
+    (void)level;
+    attend_row_scalar(q, k, v, visible, d, scale, scores, out);
+}
