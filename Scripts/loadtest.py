@@ -109,7 +109,7 @@ async def stream_chat(url, model, prompt, max_tokens, api_key, timeout):
                         return
                     yield data
             pieces = plain()
-        buffer, times, usage_tokens, error = b"", [], None, None
+        buffer, times, usage_tokens, error, done, finish = b"", [], None, None, False, None
         async for piece in pieces:
             buffer += piece
             while b"\n\n" in buffer:
@@ -120,6 +120,7 @@ async def stream_chat(url, model, prompt, max_tokens, api_key, timeout):
                         continue
                     data = line[5:].strip()
                     if data == b"[DONE]":
+                        done = True
                         continue
                     chunk = json.loads(data)
                     if "error" in chunk:
@@ -130,10 +131,17 @@ async def stream_chat(url, model, prompt, max_tokens, api_key, timeout):
                     for choice in chunk.get("choices", []):
                         if choice.get("delta", {}).get("content"):
                             times.append(time.perf_counter())
+                        finish = choice.get("finish_reason") or finish
             if time.perf_counter() - start > timeout:
                 return False, len(times), None, [], "timeout"
         if error:
             return False, len(times), None, [], error
+        # A stream that ends without [DONE] or a finish_reason, or without a single content chunk
+        # when the model did not choose to stop at once, is a failure, not a fast request.
+        if not done or finish is None:
+            return False, len(times), None, [], "stream ended without a finish_reason and data: [DONE]"
+        if not times and finish != "stop":
+            return False, 0, None, [], f"stream carried no content (finish_reason {finish})"
         tokens = usage_tokens if usage_tokens is not None else len(times)
         ttft = times[0] - start if times else None
         gaps = [b - a for a, b in zip(times, times[1:])]

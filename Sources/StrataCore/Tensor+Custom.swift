@@ -43,13 +43,15 @@ extension Tensor {
         return try body(UnsafeBufferPointer(start: storage.pointer(as: T.self), count: count))
     }
 
-    /// An uninitialised tensor whose elements the caller fills (for custom kernels).
+    /// An uninitialised tensor on `device` whose elements the caller fills (for custom kernels
+    /// and ops' outputs, which a backend writes with its `into:` methods).
     ///
     /// ```swift
     /// let out = Tensor.empty([4], dtype: .float32)
     /// out.withUnsafeMutableBuffer(as: Float.self) { $0.initialize(repeating: 1) }
+    /// let scratch = Tensor.empty([2, 3], device: x.device)   // beside x, wherever it lives
     /// ```
-    public static func empty(_ shape: Shape, dtype: DType = .float32) -> Tensor {
-        Tensor(uninitialized: shape, dtype: dtype)
+    public static func empty(_ shape: Shape, dtype: DType = .float32, device: Device = .cpu) -> Tensor {
+        Tensor(uninitialized: shape, dtype: dtype, device: device)
     }
 }

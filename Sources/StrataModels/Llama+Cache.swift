@@ -53,8 +53,14 @@ extension Llama {
             length = count
         }
 
-        /// Makes room for `count` positions in every layer.
-        func reserve(_ count: Int) {
+        /// Makes room for `count` positions in every layer at once (a cache that grows doubles,
+        /// copying), up to ``maximumLength``.
+        ///
+        /// ```swift
+        /// let cache = Llama.Cache(model.config)
+        /// cache.reserve(prompt.count + maxTokens)
+        /// ```
+        public func reserve(_ count: Int) {
             ensure(count <= maximumLength, "Llama.Cache: \(count) positions exceed the context of \(maximumLength)")
             guard count > capacity else { return }
             let newCapacity = Swift.min(maximumLength, Swift.max(count, Swift.max(64, capacity * 2)))

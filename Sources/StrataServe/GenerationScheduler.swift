@@ -197,12 +197,18 @@ final class GenerationScheduler: @unchecked Sendable {
         metrics.setActive(model: name, active.count)
     }
 
+    /// Generated tokens a new sequence's state has room for from the start, beside its prompt. A
+    /// chat request without `max_tokens` may run to the context (8,192 positions of SmolLM2 are
+    /// 189 MB of float16 keys and values), so the room beyond this grows by doubling as needed.
+    static let reservedTokens = 256
+
     /// Gives a joining request a fresh state; its prompt is fed by the following steps.
     private func admit(_ job: Job) {
         let r = job.request
         if job.isCancelled { return finish(job, .cancelled, prompt: r.prompt.count, generated: 0) }
         if Date() >= r.deadline { return finish(job, .timeout, prompt: r.prompt.count, generated: 0) }
-        active.append(ActiveSequence(job: job, state: backend.makeState(), tokenizer: tokenizer))
+        active.append(ActiveSequence(job: job, state: backend.makeState(positions: r.prompt.count + Swift.min(r.maxTokens, Self.reservedTokens)),
+                                     tokenizer: tokenizer))
     }
 
     /// One batched forward: every decoding sequence feeds its last token, then sequences still

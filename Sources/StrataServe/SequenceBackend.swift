@@ -6,8 +6,9 @@ import Strata
 protocol SequenceBackend: AnyObject {
     /// The longest sequence (prompt and generated tokens) it can hold; nil when unbounded.
     var context: Int? { get }
-    /// A fresh per-sequence state (no tokens read yet).
-    func makeState() -> AnyObject
+    /// A fresh per-sequence state (no tokens read yet) with room for `positions` tokens (its
+    /// prompt and the most it may generate), taken at once so that it is not copied as it grows.
+    func makeState(positions: Int) -> AnyObject
     /// Feeds `segments[b]` to sequence `states[b]` for every b; returns each sequence's
     /// next-token logits after its segment's last token.
     func step(_ segments: [[Int]], states: [AnyObject]) -> [[Float]]
@@ -22,7 +23,11 @@ final class LlamaBackend: SequenceBackend {
 
     var context: Int? { model.config.context }
 
-    func makeState() -> AnyObject { Llama.Cache(model.config) }
+    func makeState(positions: Int) -> AnyObject {
+        let cache = Llama.Cache(model.config)
+        cache.reserve(Swift.min(Swift.max(positions, 1), model.config.context))
+        return cache
+    }
 
     func step(_ segments: [[Int]], states: [AnyObject]) -> [[Float]] {
         let caches = states.map { $0 as! Llama.Cache }
@@ -41,7 +46,11 @@ final class CheckpointBackend: SequenceBackend {
 
     var context: Int? { nil }     // GPT decoders slide their window; LSTMs carry a state
 
-    func makeState() -> AnyObject { model.decoder() }
+    func makeState(positions: Int) -> AnyObject {
+        let decoder = model.decoder()
+        decoder.reserve(positions: positions)
+        return decoder
+    }
 
     func step(_ segments: [[Int]], states: [AnyObject]) -> [[Float]] {
         zip(segments, states).map { ids, state in (state as! IncrementalDecoder).nextLogits(after: ids) }
