@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "StrataNNTests", dependencies: ["StrataNN", "StrataOptim", "StrataModels", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore", "_StrataTestSupport"]),
+        .testTarget(name: "StrataDistributedTests", dependencies: ["StrataDistributed", "StrataCore"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
         .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "StrataTrain", "_StrataTestSupport"]),
         .testTarget(name: "StrataCLITests", dependencies: ["strata"]),

@@ -1,0 +1,53 @@
+import Testing
+import StrataCore
+import StrataDistributed
+
+/// `DistributedDataParallel` over ranks that are threads (`ThreadProcessGroup`): its buckets,
+/// its parameter broadcast, and gradients summed over ranks equal the gradient of the whole batch.
+@Suite struct DataParallelTests {
+    /// Buckets take parameters in reverse order, hold at most `bucketBytes` unless one parameter
+    /// alone is larger, and cover every parameter once.
+    @Test func buckets() {
+        let parameters = [Tensor.zeros([10]), Tensor.zeros([3]), Tensor.zeros([40]), Tensor.zeros([2]), Tensor.zeros([2])]
+        let ddp = DistributedDataParallel(parameters: parameters, group: SingleProcessGroup(), bucketBytes: 64)
+        // 8 + 8 bytes; 160 alone (over the cap); 12 + 40.
+        #expect(ddp.buckets == [[4, 3], [2], [1, 0]])
+        for bucket in ddp.buckets where bucket.count > 1 { #expect(bucket.reduce(0) { $0 + parameters[$1].count * 4 } <= 64) }
+        #expect(ddp.buckets.flatMap { $0 }.sorted() == Array(parameters.indices))
+    }
+
+    /// A linear model's squared error over 8 rows: 2 ranks with 4 rows each, their losses scaled by
+    /// 4/8 and their gradients summed, give the gradient of the 8-row loss (to float32 rounding);
+    /// a rank without a gradient counts as zeros; parameters start from rank 0's values.
+    @Test func summedGradientsEqualTheWholeBatch() {
+        let x = (0..<8).map { r in (0..<3).map { Float(r * 3 + $0) / 10 } }, y: [Float] = (0..<8).map { Float($0 % 3) }
+        func gradients(rows: Range<Int>, scale: Double, w: [Float]) -> [Float] {
+            let weight = Tensor(w, shape: [3, 1], requiresGrad: true)
+            let input = Tensor(Array(x[rows].joined()), shape: [rows.count, 3])
+            let target = Tensor(Array(y[rows]), shape: [rows.count, 1])
+            let loss = (input.matmul(weight) - target).square().mean() * scale
+            loss.backward()
+            return weight.grad!.floats
+        }
+        let start: [Float] = [0.5, -0.25, 1]
+        let whole = gradients(rows: 0..<8, scale: 1, w: start)
+        // Each rank's gradient of its half, computed here; the collective runs on the threads.
+        let halves = [gradients(rows: 0..<4, scale: 0.5, w: start), gradients(rows: 4..<8, scale: 0.5, w: start)]
+        let results = ThreadProcessGroup.run(worldSize: 2) { group -> (weights: [Float], grad: [Float], empty: [Float]) in
+            let weight = Tensor(group.rank == 0 ? start : [9, 9, 9], shape: [3, 1])
+            let bias = Tensor.zeros([1])
+            let ddp = DistributedDataParallel(parameters: [weight, bias], group: group, bucketBytes: 8)
+            ddp.broadcastParameters()
+            weight.grad = Tensor(halves[group.rank], shape: [3, 1])
+            bias.grad = group.rank == 0 ? Tensor([2] as [Float]) : nil
+            ddp.allReduceGradients()
+            return (weight.floats, weight.grad!.floats, bias.grad!.floats)
+        }
+        for r in results {
+            #expect(r.weights == start)
+            #expect(zip(r.grad, whole).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) }, "\(r.grad) vs \(whole)")
+            #expect(r.empty == [2])
+        }
+        #expect(results[0].grad == results[1].grad)
+    }
+}
