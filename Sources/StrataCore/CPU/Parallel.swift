@@ -1,4 +1,5 @@
 import Foundation
+import CStrataKernels
 
 /// Splits loops across the machine's cores.
 public enum Parallel {
@@ -39,15 +40,31 @@ public enum Parallel {
             // `body` is not `@Sendable`: kernels capture raw pointers. The contract of this function
             // is that the calls on disjoint ranges touch disjoint memory (or only read shared memory),
             // so running them on several threads at once is race-free; the caller waits for all.
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lo = c * per, hi = Swift.min(count, lo + per)
-                guard lo < hi else { return }
-                let was = isInsideParallelRegion
-                isInsideParallelRegion = true
-                body(lo..<hi)
-                isInsideParallelRegion = was
+            nonisolated(unsafe) let job = Chunks(body: body, count: count, per: per)
+            // The spinning pool (CStrataKernels' pool.c) when it is free; when another thread's
+            // loop holds it, libdispatch's threads.
+            let ran = withUnsafePointer(to: job) { pointer in
+                strata_pool_run(Int32(threads - 1), Int64(chunks), { context, c in
+                    context!.assumingMemoryBound(to: Chunks.self).pointee.run(Int(c))
+                }, UnsafeMutableRawPointer(mutating: pointer))
             }
+            if ran == 0 { DispatchQueue.concurrentPerform(iterations: chunks) { job.run($0) } }
+        }
+    }
+
+    /// One parallel loop: chunk c is `body` over `c·per ..< min(count, (c + 1)·per)`.
+    private struct Chunks {
+        let body: (Range<Int>) -> Void
+        let count: Int
+        let per: Int
+
+        func run(_ c: Int) {
+            let lo = c * per, hi = Swift.min(count, lo + per)
+            guard lo < hi else { return }
+            let was = Parallel.isInsideParallelRegion
+            Parallel.isInsideParallelRegion = true
+            body(lo..<hi)
+            Parallel.isInsideParallelRegion = was
         }
     }
 
