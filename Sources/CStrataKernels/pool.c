@@ -20,7 +20,7 @@
 #endif
 
 #define MAX_WORKERS 63
-#define SPIN_ROUNDS (1 << 13)      /* about 0.3 ms of pauses before a worker sleeps */
+#define SPIN_ROUNDS (1 << 13)      /* pauses before a worker sleeps (a fraction of a millisecond) */
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;

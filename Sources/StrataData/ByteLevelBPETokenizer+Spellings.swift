@@ -9,7 +9,8 @@ extension ByteLevelBPETokenizer {
     /// index.id(of: "b")    // nil
     /// ```
     struct SpellingIndex: Sendable {
-        /// Id i's spelling is utf8[start[i] ..< start[i + 1]]; an id without a token starts at -1.
+        /// Id i's spelling is utf8[start[i] ..< start[i + 1]] (empty for an id without a token,
+        /// which no slot holds).
         private let utf8: [UInt8]
         private let start: [Int32]
         /// A power of two of slots, at most three quarters full; -1 is empty.
@@ -17,13 +18,12 @@ extension ByteLevelBPETokenizer {
 
         /// `spellingOfID[i]` is id i's spelling, or nil when no token has the id.
         init(spellingOfID: [String?]) {
-            var utf8: [UInt8] = [], start = [Int32](repeating: -1, count: spellingOfID.count + 1)
-            for (id, spelling) in spellingOfID.enumerated() {
-                guard let spelling else { continue }
-                start[id] = Int32(utf8.count)
-                utf8.append(contentsOf: spelling.utf8)
+            var utf8: [UInt8] = [], start: [Int32] = [0]
+            start.reserveCapacity(spellingOfID.count + 1)
+            for spelling in spellingOfID {
+                if let spelling { utf8.append(contentsOf: spelling.utf8) }
+                start.append(Int32(utf8.count))
             }
-            start[spellingOfID.count] = Int32(utf8.count)
             var size = 8
             while size * 3 < spellingOfID.count * 4 { size *= 2 }
             var slots = [Int32](repeating: -1, count: size)
@@ -41,9 +41,7 @@ extension ByteLevelBPETokenizer {
             var slot = Self.hash(spelling.utf8) & mask
             while slots[slot] >= 0 {
                 let id = Int(slots[slot])
-                var end = id + 1
-                while start[end] < 0 { end += 1 }
-                if utf8[Int(start[id])..<Int(start[end])].elementsEqual(spelling.utf8) { return id }
+                if utf8[Int(start[id])..<Int(start[id + 1])].elementsEqual(spelling.utf8) { return id }
                 slot = (slot + 1) & mask
             }
             return nil

@@ -96,6 +96,7 @@ public final class ThreadProcessGroup: ProcessGroup, @unchecked Sendable {
     }
 
     private func reduce<T: BinaryFloatingPoint>(_ buffer: UnsafeMutableBufferPointer<T>, _ operation: ReduceOperation) {
+        guard !buffer.isEmpty else { return barrier() }
         var result = [T](repeating: 0, count: buffer.count)
         exchange(UnsafeRawPointer(buffer.baseAddress)) { slots in
             let inputs = slots.map { $0!.assumingMemoryBound(to: T.self) }
@@ -105,18 +106,12 @@ public final class ThreadProcessGroup: ProcessGroup, @unchecked Sendable {
                 result[i] = operation == .average ? value / T(inputs.count) : value
             }
         }
-        if !buffer.isEmpty { _ = buffer.update(fromContentsOf: result) }
+        _ = buffer.update(fromContentsOf: result)
     }
 
-    public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, _ operation: ReduceOperation) {
-        guard !buffer.isEmpty else { return barrier() }
-        reduce(buffer, operation)
-    }
+    public func allReduce(_ buffer: UnsafeMutableBufferPointer<Float>, _ operation: ReduceOperation) { reduce(buffer, operation) }
 
-    public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) {
-        guard !buffer.isEmpty else { return barrier() }
-        reduce(buffer, operation)
-    }
+    public func allReduce(_ buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) { reduce(buffer, operation) }
 
     public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, root: Int) {
         ensure((0..<worldSize).contains(root), "ProcessGroup.broadcast: root \(root) is not in 0..<\(worldSize)")

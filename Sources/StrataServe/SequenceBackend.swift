@@ -6,8 +6,9 @@ import Strata
 protocol SequenceBackend: AnyObject {
     /// The longest sequence (prompt and generated tokens) it can hold; nil when unbounded.
     var context: Int? { get }
-    /// A fresh per-sequence state (no tokens read yet) with room for `positions` tokens (its
-    /// prompt and the most it may generate), taken at once so that it is not copied as it grows.
+    /// A fresh per-sequence state (no tokens read yet) with room for `positions` tokens taken at
+    /// once (the scheduler asks for the prompt and its first generated tokens), so that it is not
+    /// copied as it grows through them; beyond them it grows as needed.
     func makeState(positions: Int) -> AnyObject
     /// Feeds `segments[b]` to sequence `states[b]` for every b; returns each sequence's
     /// next-token logits after its segment's last token.

@@ -3,8 +3,8 @@
 
 #include <stdint.h>
 
-/* A pool of worker threads for short parallel loops. Between jobs the workers spin for about
- * a third of a millisecond before they sleep, so that a run of small jobs (a decoding step is
+/* A pool of worker threads for short parallel loops. Between jobs the workers spin (8,192 pause
+ * instructions, a fraction of a millisecond) before they sleep, so that a run of small jobs (a decoding step is
  * a few hundred) does not pay a sleep and a wake-up each, as a general-purpose queue does.
  *
  * strata_pool_run(workers, chunks, fn, context) calls fn(context, c) once for every c in
