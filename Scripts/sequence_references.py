@@ -84,10 +84,10 @@ def gru_reference(rng):
 
 
 def attention(q_in, k_in, v_in, w, prefix, heads, causal, allowed=None):
-    """Multi-head attention with in_proj [3E, E] and out_proj, as torch.nn.MultiheadAttention."""
+    """Multi-head attention with c_attn [3E, E] and c_proj (GPT-2 keys), as torch.nn.MultiheadAttention computes it."""
     e = q_in.shape[-1]
     d = e // heads
-    wi, bi = w[prefix + "in_proj.weight"], w[prefix + "in_proj.bias"]
+    wi, bi = w[prefix + "c_attn.weight"], w[prefix + "c_attn.bias"]
 
     def project(x, part):
         y = x @ wi[part * e:(part + 1) * e].T + bi[part * e:(part + 1) * e]
@@ -104,14 +104,14 @@ def attention(q_in, k_in, v_in, w, prefix, heads, causal, allowed=None):
     scores = np.where(keep, scores, -np.inf)
     out = softmax(scores) @ v
     out = out.transpose(0, 2, 1, 3).reshape(q_in.shape[0], tq, e)
-    return out @ w[prefix + "out_proj.weight"].T + w[prefix + "out_proj.bias"]
+    return out @ w[prefix + "c_proj.weight"].T + w[prefix + "c_proj.bias"]
 
 
 def attention_weights(rng, e, prefix=""):
-    return {prefix + "in_proj.weight": rng.standard_normal((3 * e, e)) * 0.3,
-            prefix + "in_proj.bias": rng.standard_normal(3 * e) * 0.1,
-            prefix + "out_proj.weight": rng.standard_normal((e, e)) * 0.3,
-            prefix + "out_proj.bias": rng.standard_normal(e) * 0.1}
+    return {prefix + "c_attn.weight": rng.standard_normal((3 * e, e)) * 0.3,
+            prefix + "c_attn.bias": rng.standard_normal(3 * e) * 0.1,
+            prefix + "c_proj.weight": rng.standard_normal((e, e)) * 0.3,
+            prefix + "c_proj.bias": rng.standard_normal(e) * 0.1}
 
 
 def attention_reference(rng):
@@ -129,10 +129,10 @@ def attention_reference(rng):
 def block_weights(rng, e, prefix):
     w = {prefix + "ln_1.weight": 1 + 0.1 * rng.standard_normal(e), prefix + "ln_1.bias": 0.1 * rng.standard_normal(e),
          prefix + "ln_2.weight": 1 + 0.1 * rng.standard_normal(e), prefix + "ln_2.bias": 0.1 * rng.standard_normal(e),
-         prefix + "mlp.expand.weight": rng.standard_normal((4 * e, e)) * 0.3,
-         prefix + "mlp.expand.bias": rng.standard_normal(4 * e) * 0.1,
-         prefix + "mlp.project.weight": rng.standard_normal((e, 4 * e)) * 0.2,
-         prefix + "mlp.project.bias": rng.standard_normal(e) * 0.1}
+         prefix + "mlp.c_fc.weight": rng.standard_normal((4 * e, e)) * 0.3,
+         prefix + "mlp.c_fc.bias": rng.standard_normal(4 * e) * 0.1,
+         prefix + "mlp.c_proj.weight": rng.standard_normal((e, 4 * e)) * 0.2,
+         prefix + "mlp.c_proj.bias": rng.standard_normal(e) * 0.1}
     w.update(attention_weights(rng, e, prefix + "attn."))
     return w
 
@@ -142,8 +142,8 @@ def block(x, w, prefix, heads):
     a = layer_norm(x, w[prefix + "ln_1.weight"], w[prefix + "ln_1.bias"])
     x = x + attention(a, a, a, w, prefix + "attn.", heads, True)
     m = layer_norm(x, w[prefix + "ln_2.weight"], w[prefix + "ln_2.bias"])
-    hidden = gelu_tanh(m @ w[prefix + "mlp.expand.weight"].T + w[prefix + "mlp.expand.bias"])
-    return x + hidden @ w[prefix + "mlp.project.weight"].T + w[prefix + "mlp.project.bias"]
+    hidden = gelu_tanh(m @ w[prefix + "mlp.c_fc.weight"].T + w[prefix + "mlp.c_fc.bias"])
+    return x + hidden @ w[prefix + "mlp.c_proj.weight"].T + w[prefix + "mlp.c_proj.bias"]
 
 
 def block_reference(rng):

@@ -85,6 +85,8 @@ public enum LanguageModelCheckpoint {
         var metadata = extra
         metadata["architecture"] = model.architecture
         metadata["config"] = try model.configJSON()
+        // 2: GPT-2's tensor names (c_attn, c_proj, c_fc); format 1's names still load.
+        metadata["format_version"] = "2"
         switch tokenizer {
         case let chars as CharacterTokenizer:
             metadata["tokenizer"] = "char"
@@ -110,15 +112,16 @@ public enum LanguageModelCheckpoint {
         try AtomicFile.write(Array(try encoder.encode(metadata)), to: directory + "/config.json")
     }
 
-    /// Reads a directory written by `save`: the model (weights loaded strictly), its tokenizer and
-    /// the metadata. Missing files, an unknown architecture or weights that do not fit the config
-    /// are errors naming the file.
+    /// Reads a directory written by `save` (any format version), or a Hugging Face GPT-2 folder:
+    /// the model (weights loaded strictly), its tokenizer and the metadata. Missing files, an
+    /// unknown architecture or weights that do not fit the config are errors naming the file.
     public static func load(directory: String) throws -> (model: LanguageModel, tokenizer: Tokenizer, metadata: [String: String]) {
         let weightsPath = directory + "/" + weightsFile
         guard FileManager.default.fileExists(atPath: weightsPath) else {
             throw FileError(path: directory, reason: "no \(weightsFile) here; expected a directory written by 'strata train lm'")
         }
         let (entries, metadata) = try SafeTensors.read(path: weightsPath)
+        if metadata["architecture"] == nil, let gpt2 = try huggingFaceGPT2(directory: directory) { return gpt2 }
         let quantization = try QuantizationSpec(metadata: metadata, path: weightsPath)
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else {
@@ -180,5 +183,24 @@ public enum LanguageModelCheckpoint {
         }
         model.module.train(false)
         return (model, tokenizer, metadata)
+    }
+
+    /// A Hugging Face GPT-2 folder (`config.json` with `"model_type": "gpt2"`, `model.safetensors`,
+    /// `vocab.json` and `merges.txt`), loaded with ``GPT/init(huggingFaceDirectory:)``; nil when
+    /// `config.json` does not name GPT-2.
+    static func huggingFaceGPT2(directory: String) throws -> (model: LanguageModel, tokenizer: Tokenizer, metadata: [String: String])? {
+        let configPath = directory + "/config.json"
+        guard FileManager.default.fileExists(atPath: configPath),
+              let type = try JSONDocument(path: configPath, maximumBytes: 1 << 20).root.optionalMember("model_type"),
+              try type.string() == "gpt2" else { return nil }
+        let gpt = try GPT(huggingFaceDirectory: directory)
+        for name in ["vocab.json", "merges.txt"] where !FileManager.default.fileExists(atPath: directory + "/" + name) {
+            throw FileError(path: directory, reason: "the GPT-2 folder has no \(name) (its tokenizer)")
+        }
+        let tokenizer = try GPT2Tokenizer(directory: directory)
+        guard tokenizer.vocabularySize <= gpt.config.vocabularySize else {
+            throw FileError(path: directory, reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(gpt.config.vocabularySize)")
+        }
+        return (.gpt(gpt), tokenizer, ["architecture": "gpt", "source": "huggingface"])
     }
 }

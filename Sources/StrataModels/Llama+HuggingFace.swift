@@ -21,21 +21,8 @@ extension Llama {
         let dir = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         let configPath = dir + "/config.json"
         let config = try Self.huggingFaceConfig(path: configPath)
-        let tensors = try Self.huggingFaceTensors(directory: dir)
-
-        func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
-            guard let (entry, path) = tensors[name] else {
-                throw FileError(path: dir, key: name, "tensor missing from the safetensors files")
-            }
-            guard entry.shape == shape else {
-                throw FileError(path: path, key: name, "shape \(entry.shape) does not fit the config: expected \(shape)")
-            }
-            let t = try entry.tensor(key: name, path: path)
-            guard t.dtype.isFloatingPoint else {
-                throw FileError(path: path, key: name, "dtype \(entry.dtype) is not a floating-point type")
-            }
-            return t.dtype == .float32 ? t : t.cast(to: .float32)
-        }
+        let folder = try HuggingFaceFolder(directory: dir)
+        let tensor = folder.tensor
         func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> LinearWeights {
             DenseWeights(try tensor(name, [rows, columns]))
         }
@@ -58,36 +45,6 @@ extension Llama {
                   blocks: blocks,
                   finalNorm: try tensor("model.norm.weight", [c]),
                   head: config.tiedOutput ? nil : try matrix("lm_head.weight", config.vocabularySize, c))
-    }
-
-    /// Every tensor of the folder, with the file it came from.
-    private static func huggingFaceTensors(directory dir: String) throws -> [String: (SafeTensorsEntry, String)] {
-        let single = dir + "/model.safetensors", index = dir + "/model.safetensors.index.json"
-        var files: [String]
-        if FileManager.default.fileExists(atPath: single) {
-            files = [single]
-        } else if FileManager.default.fileExists(atPath: index) {
-            let map = try JSONDocument(path: index, maximumBytes: 64 << 20).root.member("weight_map")
-            var shards = Set<String>()
-            for (_, file) in try map.members() {
-                let name = try file.string()
-                guard !name.contains("/"), !name.hasPrefix("."), !name.isEmpty else {
-                    throw file.error("\(name.debugDescription) is not a file name in the folder")
-                }
-                shards.insert(name)
-            }
-            files = shards.sorted().map { dir + "/" + $0 }
-        } else {
-            throw FileError(path: dir, "no model.safetensors (or model.safetensors.index.json) here")
-        }
-        var tensors: [String: (SafeTensorsEntry, String)] = [:]
-        for file in files {
-            for (name, entry) in try SafeTensors.read(path: file).tensors {
-                guard tensors[name] == nil else { throw FileError(path: file, key: name, "tensor appears in two shards") }
-                tensors[name] = (entry, file)
-            }
-        }
-        return tensors
     }
 
     /// The fields of `config.json` a Llama needs, validated. Keys whose values would change the

@@ -189,6 +189,7 @@ public enum ModelQuantization {
                             into module: Module, path: String) throws {
         var own: [String: SafeTensorsEntry] = [:]
         for (k, e) in entries where k.hasPrefix(prefix) { own[String(k.dropFirst(prefix.count))] = e }
+        own = module.renamingFormerKeys(own)   // a checkpoint from before a key was renamed
         var state: [String: Tensor] = [:]
         var packed: [String: PackedMatrix] = [:]
         var used = Set<String>()

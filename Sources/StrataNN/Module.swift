@@ -42,10 +42,63 @@ open class Module {
         property.hasPrefix("_") ? String(property.dropFirst()) : property
     }
 
+    /// Keys a stored property had in checkpoints written by earlier versions of Strata (default:
+    /// none). Declared beside ``key(for:)``; ``loadStateDict(_:strict:)`` and
+    /// ``renamingFormerKeys(_:)`` read a tensor stored under a former key as if it had the current one.
+    ///
+    /// ```swift
+    /// override func formerKeys(for property: String) -> [String] {
+    ///     property == "inProjection" ? ["in_proj"] : []    // key(for:) now says "c_attn"
+    /// }
+    /// ```
+    open func formerKeys(for property: String) -> [String] { [] }
+
+    /// `state` with every key written under a former name of this module's tensors or sub-modules
+    /// (see ``formerKeys(for:)``, at any depth) renamed to the current key; other keys, including
+    /// suffixed ones such as `h.0.attn.in_proj.weight.q8`, keep their place under the renamed path.
+    /// A key already current is left alone, so a state that mixes both keeps the current tensor.
+    ///
+    /// ```swift
+    /// gpt.renamingFormerKeys(["h.0.attn.in_proj.weight": w])   // ["h.0.attn.c_attn.weight": w]
+    /// ```
+    public func renamingFormerKeys<Value>(_ state: [String: Value]) -> [String: Value] {
+        let renames = formerPaths()
+        guard !renames.isEmpty else { return state }
+        var out: [String: Value] = [:]
+        for (key, value) in state {
+            // The longest former path that is the key or a dot-separated prefix of it.
+            let match = renames.filter { key == $0.former || key.hasPrefix($0.former + ".") }.max { $0.former.count < $1.former.count }
+            let renamed = match.map { $0.current + key.dropFirst($0.former.count) } ?? key
+            if out[renamed] == nil || renamed == key { out[renamed] = value }
+        }
+        return out
+    }
+
+    /// (former path, current path) for every property path under this module that has a former
+    /// spelling: each level's current and former keys, combined. `formerPrefixes` are the former
+    /// spellings of this module's own path, `currentPrefix` its current one (each ending in ".").
+    private func formerPaths(formerPrefixes: [String] = [], currentPrefix: String = "") -> [(former: String, current: String)] {
+        var out: [(former: String, current: String)] = []
+        visitProperties { label, value in
+            let current = key(for: label)
+            let former = formerKeys(for: label)
+            let olds = formerPrefixes.map { $0 + current } + (formerPrefixes + [currentPrefix]).flatMap { p in former.map { p + $0 } }
+            out += olds.map { ($0, currentPrefix + current) }
+            var children: [(String, Module)] = []
+            if let module = value as? Module { children = [("", module)] }
+            if let list = value as? [Module] { children = list.enumerated().map { (".\($0.offset)", $0.element) } }
+            for (index, module) in children {
+                out += module.formerPaths(formerPrefixes: olds.map { $0 + index + "." }, currentPrefix: currentPrefix + current + index + ".")
+            }
+        }
+        return out
+    }
+
     /// Direct sub-modules with their keys, in declaration order.
     public func namedChildren() -> [(name: String, module: Module)] {
         var out: [(String, Module)] = []
-        visitProperties { name, value in
+        visitProperties { label, value in
+            let name = key(for: label)
             if let m = value as? Module { out.append((name, m)) }
             if let list = value as? [Module] { for (i, m) in list.enumerated() { out.append(("\(name).\(i)", m)) } }
         }
@@ -55,14 +108,16 @@ open class Module {
     /// Tensors stored directly on this module with their keys.
     private func ownTensors() -> [(String, Tensor)] {
         var out: [(String, Tensor)] = []
-        visitProperties { name, value in
+        visitProperties { label, value in
+            let name = key(for: label)
             if let t = value as? Tensor { out.append((name, t)) }
             if let list = value as? [Tensor] { for (i, t) in list.enumerated() { out.append(("\(name).\(i)", t)) } }
         }
         return out
     }
 
-    private func visitProperties(_ body: (String, Any) -> Void) {
+    /// Calls `body` with each stored property's name and (unwrapped) value, base class first.
+    private func visitProperties(_ body: (_ label: String, _ value: Any) -> Void) {
         var mirror: Mirror? = Mirror(reflecting: self)
         var levels: [Mirror] = []
         while let m = mirror { levels.append(m); mirror = m.superclassMirror }
@@ -71,7 +126,7 @@ open class Module {
                 guard let label = child.label else { continue }
                 let value = Self.unwrapOptional(child.value)
                 guard let value else { continue }
-                body(key(for: label), value)
+                body(label, value)
             }
         }
     }
@@ -126,12 +181,14 @@ open class Module {
     }
 
     /// Copies values into the module's tensors. Throws when a key is missing, unexpected
-    /// (with `strict`), or has another shape.
+    /// (with `strict`), or has another shape. Tensors stored under a former key (see
+    /// ``formerKeys(for:)``) load as if they had the current one.
     ///
     /// ```swift
     /// try model.loadStateDict(checkpoint.tensors)
     /// ```
     public func loadStateDict(_ state: [String: Tensor], strict: Bool = true) throws {
+        let state = renamingFormerKeys(state)
         let own = namedTensors()
         let ownKeys = Set(own.map(\.name))
         for (name, tensor) in own {

@@ -38,8 +38,9 @@ public final class KeyValueCache {
 }
 
 /// Multi-head scaled dot-product attention (Vaswani et al. 2017) with one fused input projection
-/// `in_proj` `[3E, E]` (queries, keys, values) and an output projection `out_proj`, as in PyTorch's
-/// `nn.MultiheadAttention`. The attention itself is the fused `Tensor.scaledDotProductAttention`.
+/// `[3E, E]` (queries, keys, values) and an output projection, as in PyTorch's
+/// `nn.MultiheadAttention`; their checkpoint keys are GPT-2's, `c_attn` and `c_proj`. The
+/// attention itself is the fused `Tensor.scaledDotProductAttention`.
 ///
 /// ```swift
 /// let attention = MultiHeadAttention(width: 128, heads: 4)
@@ -51,9 +52,9 @@ public final class MultiHeadAttention: Module {
     public let width: Int
     /// The number of heads; each head has width E / heads.
     public let heads: Int
-    /// The fused query, key and value projection `[3E, E]` (key `in_proj`).
+    /// The fused query, key and value projection `[3E, E]` (key `c_attn`, as GPT-2's).
     public let inProjection: Linear
-    /// The output projection `[E, E]` (key `out_proj`).
+    /// The output projection `[E, E]` (key `c_proj`, as GPT-2's).
     public let outProjection: Linear
 
     /// Attention of `width` E split into `heads` heads; `width` must be divisible by `heads`.
@@ -68,9 +69,18 @@ public final class MultiHeadAttention: Module {
 
     override public func key(for property: String) -> String {
         switch property {
-        case "inProjection": "in_proj"
-        case "outProjection": "out_proj"
+        case "inProjection": "c_attn"
+        case "outProjection": "c_proj"
         default: super.key(for: property)
+        }
+    }
+
+    /// Checkpoints before format 2 used PyTorch's `nn.MultiheadAttention` names.
+    override public func formerKeys(for property: String) -> [String] {
+        switch property {
+        case "inProjection": ["in_proj"]
+        case "outProjection": ["out_proj"]
+        default: []
         }
     }
 

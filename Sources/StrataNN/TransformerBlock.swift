@@ -7,15 +7,29 @@ import StrataCore
 /// let y = mlp(x)   // [B, T, 128] -> [B, T, 128]
 /// ```
 public final class FeedForward: Module {
-    /// The first projection `[hidden, E]`, from the width to the hidden size.
+    /// The first projection `[hidden, E]`, from the width to the hidden size (key `c_fc`).
     public let expand: Linear
-    /// The second projection `[E, hidden]`, back to the width.
+    /// The second projection `[E, hidden]`, back to the width (key `c_proj`).
     public let project: Linear
 
     /// An MLP on `width` features with `hidden` units (default 4·width); `bias` adds biases to both layers.
     public init(width: Int, hidden: Int? = nil, bias: Bool = true) {
         expand = Linear(width, hidden ?? 4 * width, bias: bias)
         project = Linear(hidden ?? 4 * width, width, bias: bias)
+    }
+
+    /// GPT-2's keys: `c_fc` and `c_proj`.
+    override public func key(for property: String) -> String {
+        switch property {
+        case "expand": "c_fc"
+        case "project": "c_proj"
+        default: super.key(for: property)
+        }
+    }
+
+    /// Checkpoints before format 2 used the property names.
+    override public func formerKeys(for property: String) -> [String] {
+        property == "expand" || property == "project" ? [property] : []
     }
 
     override public func callAsFunction(_ x: Tensor) -> Tensor { project(expand(x).gelu(approximate: true)) }
