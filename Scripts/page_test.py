@@ -7,7 +7,7 @@ It passes when a streamed chat answer has appeared and finished, and the digit l
 appeared (and equals --expect-digit when given). Chromium is driven over the DevTools
 protocol with a small WebSocket client written here, so only the standard library is needed.
 
-    strata serve --model chat=MODEL.gguf --model digits=runs/mnist-mlp/checkpoint.safetensors --port 8080 &
+    strata serve --model chat=MODEL.gguf --model digits=runs/mnist-mlp --port 8080 &
     python3 Scripts/page_test.py --base-url http://127.0.0.1:8080 [--expect-digit 1]
 
 Needs Debian's `chromium` package (apt-get install chromium); exits 2 with that hint without it.

@@ -74,10 +74,13 @@ public enum ImageDatasetKind: String, CaseIterable, Sendable {
     }
 }
 
-/// An image classifier rebuilt from a `strata train mnist` checkpoint, ready for inference.
+/// An image classifier saved by `strata train mnist` (or quantize, prune, distill), in the
+/// ``ModelDirectory`` layout: `model.safetensors` with the kind (`mlp`, `cnn`), its config, the
+/// dataset and its normalisation in the metadata. Format 1's single `checkpoint.safetensors` file
+/// (weights under `model.`) still loads, given as the file or as its directory.
 ///
 /// ```swift
-/// let classifier = try ImageClassifierCheckpoint(path: "runs/mnist/checkpoint.safetensors")
+/// let classifier = try ImageClassifierCheckpoint(path: "runs/mnist")
 /// let probabilities = classifier.probabilities(try GrayImage.read(path: "digit.png"))   // 10 values
 /// ```
 public struct ImageClassifierCheckpoint {
@@ -87,31 +90,68 @@ public struct ImageClassifierCheckpoint {
     public let normalization: MNIST.Normalization
     /// How the weights are packed, for a checkpoint written by `strata quantize` (nil: float32).
     public let quantization: QuantizationSpec?
+    /// The metadata of the weights file (kind, config, dataset, and what the writer added).
+    public let metadata: [String: String]
 
-    /// Reads the checkpoint at `path`; the model, its configuration and the dataset come from its
-    /// metadata. A checkpoint from another command, or one whose configuration or weights do not
-    /// fit, throws an error naming the file.
+    /// The file format 1 wrote into a run's directory.
+    public static let formatOneFile = "checkpoint.safetensors"
+
+    /// Writes `model` (or its packed `weights`) into `directory` in the ``ModelDirectory`` layout,
+    /// with the dataset and normalisation it was trained with and `metadata`.
+    ///
+    /// ```swift
+    /// try ImageClassifierCheckpoint.save(mlp, kind: .mlp, dataset: .mnist, to: "runs/mnist")
+    /// ```
+    public static func save(_ model: Module, kind: ImageModelKind, dataset: ImageDatasetKind,
+                            normalization: MNIST.Normalization? = nil, metadata: [String: String] = [:],
+                            weights: [String: SafeTensorsEntry]? = nil, to directory: String) throws {
+        let n = normalization ?? dataset.normalization
+        var header = metadata
+        header["dataset"] = dataset.rawValue
+        header["normalization_mean"] = String(n.mean)
+        header["normalization_std"] = String(n.std)
+        try ModelDirectory.write(weights ?? model.stateDict().mapValues { SafeTensorsEntry(tensor: $0) },
+                                 kind: kind.rawValue, config: kind.configJSON(model), metadata: header, to: directory)
+    }
+
+    /// Reads the classifier at `path`: a model directory, or format 1's checkpoint file (or a
+    /// directory holding one). A checkpoint of another kind, or one whose configuration or
+    /// weights do not fit, throws an error naming the file.
     public init(path: String) throws {
-        let (entries, header) = try SafeTensors.read(path: path)
-        let quantization = try QuantizationSpec(metadata: header, path: path)
-        let checkpoint = quantization == nil ? try TrainingCheckpoint.load(path: path) : nil
-        let meta = checkpoint?.metadata ?? header
-        guard let kindName = meta["model"], let kind = ImageModelKind(rawValue: kindName) else {
-            throw FileError(path: path, message: "metadata 'model' is \(meta["model"].map { "'\($0)'" } ?? "missing"); expected mlp or cnn (a checkpoint from 'strata train mnist')")
-        }
-        do { model = try kind.make(configJSON: meta["model_config"]) }
-        catch { throw FileError(path: path, message: "metadata 'model_config' is not a valid \(kind.rawValue) configuration: \(error)") }
-        if let quantization {
-            try ModelQuantization.load(entries, prefix: "model.", spec: quantization, into: model, path: path)
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        let directory = exists && isDirectory.boolValue
+        let file: String, prefix: String
+        if directory && FileManager.default.fileExists(atPath: path + "/" + ModelDirectory.weightsFile) {
+            (file, prefix) = (path + "/" + ModelDirectory.weightsFile, "")
         } else {
-            try checkpoint?.loadWeights(into: model)
+            // Format 1: trainer state with the weights under "model." (or quantized weights so).
+            (file, prefix) = (directory ? path + "/" + Self.formatOneFile : path, "model.")
+        }
+        let (all, header) = try SafeTensors.read(path: file)
+        let entries = all.filter { $0.key.hasPrefix(prefix) }
+        let described = try ModelDirectory.header(path: file, metadata: header)
+        guard let kind = ImageModelKind(rawValue: described.kind) else {
+            throw FileError(path: file, message: "metadata 'kind' is '\(described.kind)'; expected mlp or cnn (a model from 'strata train mnist')")
+        }
+        do { model = try kind.make(configJSON: described.config) }
+        catch { throw FileError(path: file, message: "metadata 'config' is not a valid \(kind.rawValue) configuration: \(error)") }
+        let quantization = try QuantizationSpec(metadata: header, path: file)
+        if let quantization {
+            try ModelQuantization.load(entries, prefix: prefix, spec: quantization, into: model, path: file)
+        } else {
+            var tensors: [String: Tensor] = [:]
+            for (key, entry) in entries { tensors[String(key.dropFirst(prefix.count))] = try entry.tensor(key: key, path: file) }
+            do { try model.loadStateDict(tensors) }
+            catch let error as StateDictError { throw FileError(path: file, message: error.description) }
         }
         self.quantization = quantization
         model.train(false)
         self.kind = kind
-        dataset = ImageDatasetKind(rawValue: meta["dataset"] ?? "mnist") ?? .mnist
-        normalization = MNIST.Normalization(mean: Double(meta["normalization_mean"] ?? "") ?? dataset.normalization.mean,
-                                            std: Double(meta["normalization_std"] ?? "") ?? dataset.normalization.std)
+        metadata = header
+        dataset = ImageDatasetKind(rawValue: header["dataset"] ?? "mnist") ?? .mnist
+        normalization = MNIST.Normalization(mean: Double(header["normalization_mean"] ?? "") ?? dataset.normalization.mean,
+                                            std: Double(header["normalization_std"] ?? "") ?? dataset.normalization.std)
     }
 
     /// Class probabilities for one image. Images of another size are resized to 28x28, and an

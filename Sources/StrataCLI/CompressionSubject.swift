@@ -1,33 +1,33 @@
 import Foundation
 import Strata
 
-/// A trained model read for compression: an MNIST classifier (`strata train mnist`'s
-/// checkpoint file) or a language model (`strata train lm`'s directory), with what is needed to
-/// measure it and to write it back in the same form.
+/// A trained model read for compression: an MNIST classifier or a language model (each a
+/// ``ModelDirectory``; an MNIST checkpoint file of format 1 also reads), with what is needed to
+/// measure it and to write it back in the same layout.
 enum CompressionSubject {
     case image(ImageClassifierCheckpoint, metadata: [String: String])
     case language(LanguageModel, tokenizer: Tokenizer, metadata: [String: String])
 
-    /// Reads `path`: a directory holding model.safetensors is a language model, a file an MNIST
-    /// checkpoint. A checkpoint that is already quantised is refused.
+    /// Reads `path`, a model directory (or an MNIST checkpoint file of format 1), by the kind
+    /// its metadata names. A checkpoint that is already quantised is refused.
     static func open(_ path: String) throws -> CompressionSubject {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw UserFacingError("\(path): no such file or directory")
+        let subject: CompressionSubject
+        switch try LoadedModel.load(path) {
+        case .imageClassifier(let checkpoint): subject = .image(checkpoint, metadata: checkpoint.metadata)
+        case .languageModel(let model, let tokenizer, let metadata): subject = .language(model, tokenizer: tokenizer, metadata: metadata)
+        case let other: throw UserFacingError("\(path): a \(other.kind) model; quantize, prune and distill take mlp, cnn, gpt and lstm models")
         }
-        let weights = isDirectory.boolValue ? path + "/" + LanguageModelCheckpoint.weightsFile : path
-        let (_, header) = try SafeTensors.read(path: weights)
-        if let scheme = header[ModelQuantization.metadataKey] {
-            throw UserFacingError("\(weights): the checkpoint is already quantised (\(scheme)); quantise the float32 checkpoint it came from")
+        if let scheme = subject.metadata[ModelQuantization.metadataKey] {
+            throw UserFacingError("\(path): the checkpoint is already quantised (\(scheme)); quantise the float32 checkpoint it came from")
         }
-        if isDirectory.boolValue {
-            let (model, tokenizer, metadata) = try LanguageModelCheckpoint.load(directory: path)
-            return .language(model, tokenizer: tokenizer, metadata: metadata)
+        return subject
+    }
+
+    /// The metadata the model was read with.
+    var metadata: [String: String] {
+        switch self {
+        case .image(_, let metadata), .language(_, _, let metadata): metadata
         }
-        let checkpoint = try ImageClassifierCheckpoint(path: path)
-        var metadata = try TrainingCheckpoint.load(path: path).metadata
-        metadata["format"] = nil
-        return .image(checkpoint, metadata: metadata)
     }
 
     var module: Module {
@@ -46,27 +46,20 @@ enum CompressionSubject {
     }
 
     /// The file the weights go to under the output directory.
-    static func weightsPath(out: String, for subject: CompressionSubject) -> String {
-        switch subject {
-        case .image: out + "/checkpoint.safetensors"
-        case .language: out + "/" + LanguageModelCheckpoint.weightsFile
-        }
-    }
+    static func weightsPath(out: String) -> String { out + "/" + ModelDirectory.weightsFile }
 
     /// Writes `weights` (safetensors entries by model key) with `extra` metadata under `out`,
     /// in the form the loaders of `strata evaluate`/`predict`/`generate` read.
     func write(weights: [String: SafeTensorsEntry], extra: [String: String], to out: String) throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         switch self {
-        case .image(_, let metadata):
-            var entries: [String: SafeTensorsEntry] = [:]
-            for (k, e) in weights { entries["model." + k] = e }
-            var header = metadata.merging(extra) { _, new in new }
-            header["format"] = "strata-compressed-model-1"
-            try SafeTensors.write(entries, metadata: header, to: Self.weightsPath(out: out, for: self))
+        case .image(let checkpoint, let metadata):
+            try ImageClassifierCheckpoint.save(checkpoint.model, kind: checkpoint.kind, dataset: checkpoint.dataset,
+                                               normalization: checkpoint.normalization, metadata: Self.carried(metadata).merging(extra) { _, new in new },
+                                               weights: weights, to: out)
         case .language(let model, let tokenizer, let metadata):
-            var header = metadata.merging(extra) { _, new in new }
-            for k in ["architecture", "config", "tokenizer"] { header[k] = nil }
+            var header = Self.carried(metadata).merging(extra) { _, new in new }
+            header["tokenizer"] = nil
             try LanguageModelCheckpoint.save(model, tokenizer: tokenizer, to: out, metadata: header, weights: weights)
         }
     }
@@ -111,11 +104,19 @@ enum CompressionSubject {
         }
     }
 
+    /// The metadata of a model that carries over to a compressed copy: what the writer does not
+    /// set itself (kind, config, format, and format 1's training progress are left out).
+    static func carried(_ metadata: [String: String]) -> [String: String] {
+        let own: Set = ["kind", "config", "format_version", "format", "architecture", "model", "model_config", "epoch",
+                        "global_step", "history", "random_state", "data_state", "dataset", "normalization_mean", "normalization_std"]
+        return metadata.filter { !own.contains($0.key) }
+    }
+
     /// Reads back a checkpoint written by `write` (under `out`).
     static func reopen(out: String, like subject: CompressionSubject) throws -> CompressionSubject {
         switch subject {
         case .image(_, let metadata):
-            return .image(try ImageClassifierCheckpoint(path: weightsPath(out: out, for: subject)), metadata: metadata)
+            return .image(try ImageClassifierCheckpoint(path: out), metadata: metadata)
         case .language:
             let (model, tokenizer, metadata) = try LanguageModelCheckpoint.load(directory: out)
             return .language(model, tokenizer: tokenizer, metadata: metadata)

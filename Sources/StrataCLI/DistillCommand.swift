@@ -13,7 +13,7 @@ struct DistillCommand: ParsableCommand {
             alone, and both test accuracies are printed.
             """)
 
-    @Option(help: "A checkpoint.safetensors written by 'strata train mnist' (mlp or cnn).") var teacher: String
+    @Option(help: "The teacher: a model directory written by 'strata train mnist' (mlp or cnn).") var teacher: String
     @Option(help: "The student: mlp or cnn.") var student: ImageModelKind = .mlp
     @Option(help: """
         Hidden sizes of the student MLP, comma-separated (default: half the teacher MLP's, or 256,128); \
@@ -86,17 +86,14 @@ struct DistillCommand: ParsableCommand {
             print(String(format: "student trained alone: test accuracy %.2f%%", aloneAccuracy * 100))
             result["student_alone_accuracy"] = JSONValue(aloneAccuracy)
         }
-        var header = metadata
-        header["model"] = student.rawValue
-        header["model_config"] = student.configJSON(distilled)
+        var header = CompressionSubject.carried(metadata)
         header["distilled_from"] = teacher
         header["distillation_temperature"] = String(temperature)
         header["distillation_alpha"] = String(alpha)
         let out = output.directory(default: "distill-\(student.rawValue)")
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let trainer = Trainer(model: distilled, optimizer: SGD(distilled.parameters(), learningRate: 0))
-        let path = out + "/checkpoint.safetensors"
-        try TrainingCheckpoint.save(trainer: trainer, metadata: header, to: path)
+        try ImageClassifierCheckpoint.save(distilled, kind: student, dataset: classifier.dataset,
+                                           normalization: classifier.normalization, metadata: header, to: out)
+        let path = CompressionSubject.weightsPath(out: out)
         print("  wrote \(path)")
         result["output"] = JSONValue(path)
         if let json = report.json { try MetricsLog.writeResult(result, to: json) }

@@ -6,7 +6,7 @@ import Strata
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Evaluate a checkpoint on its dataset's test set.")
 
-    @Option(help: "A checkpoint.safetensors written by 'strata train mnist'.") var checkpoint: String
+    @Option(help: "A model directory written by 'strata train mnist' (or quantize, prune, distill).") var checkpoint: String
     @Option(help: "Directory with the dataset's IDX files (default: as in training).") var data: String?
     @Option(help: "Write the metrics as JSON to this path.") var json: String?
 
@@ -31,7 +31,7 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict", abstract: "Classify a 28x28 image (PGM or PNG) with a checkpoint.",
         discussion: "Images of another size are resized; an image with a light background (mean above 127) is inverted to MNIST's white-on-black.")
 
-    @Option(help: "A checkpoint.safetensors written by 'strata train mnist'.") var checkpoint: String
+    @Option(help: "A model directory written by 'strata train mnist' (or quantize, prune, distill).") var checkpoint: String
     @Option(help: "The image: PGM (P2/P5) or PNG.") var image: String
     @Option(help: "How many classes to list.") var top = 3
 

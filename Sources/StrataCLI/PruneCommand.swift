@@ -24,7 +24,7 @@ struct PruneCommand: ParsableCommand {
     /// What `--structured` removes.
     enum Structure: String, ExpressibleByArgument, CaseIterable { case channels }
 
-    @Option(help: "A checkpoint.safetensors written by 'strata train mnist'.") var checkpoint: String
+    @Option(help: "A model directory written by 'strata train mnist' (or quantize, prune, distill).") var checkpoint: String
     @Option(help: "Fraction of the weights to zero (with --structured channels: of each convolution's channels), in [0, 1).")
     var sparsity: Double
     @Option(help: "Remove whole units instead of single weights: 'channels' (cnn).") var structured: Structure?
@@ -71,13 +71,13 @@ struct PruneCommand: ParsableCommand {
         let after = try subject.measure(data: data)
         let achieved = pruning.sparsity
 
-        var header = metadata
+        var header = CompressionSubject.carried(metadata)
         header["pruned_sparsity"] = String(achieved)
         header["pruned_from"] = checkpoint
         let out = output.directory(default: "prune-\(subject.modelName)")
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let path = out + "/checkpoint.safetensors"
-        try TrainingCheckpoint.save(trainer: trainer, metadata: header, to: path)
+        try ImageClassifierCheckpoint.save(model, kind: classifier.kind, dataset: classifier.dataset,
+                                           normalization: classifier.normalization, metadata: header, to: out)
+        let path = CompressionSubject.weightsPath(out: out)
         let nonzero = pruning.targets.reduce(0) { $0 + $1.tensor.floats.filter { $0 != 0 }.count }
         print(String(format: "%@: %.1f%% of %d matrix weights are zero (%d remain) after %d fine-tuning epochs",
                      subject.modelName, achieved * 100, pruning.targets.reduce(0) { $0 + $1.tensor.count }, nonzero, fineTuneEpochs))
@@ -106,14 +106,13 @@ struct PruneCommand: ParsableCommand {
             _ = try trainer.fit(DataLoader(train, batchSize: batchSize, shuffle: true, seed: random.seed), epochs: fineTuneEpochs)
         }
         pruned.train(false)
-        var header = metadata
-        header["model_config"] = ImageModelKind.cnn.configJSON(pruned)
+        var header = CompressionSubject.carried(metadata)
         header["pruned_channels"] = "\(cnn.config.channels.map(String.init).joined(separator: ",")) -> \(pruned.config.channels.map(String.init).joined(separator: ","))"
         header["pruned_from"] = checkpoint
         let out = output.directory(default: "prune-\(subject.modelName)")
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let path = out + "/checkpoint.safetensors"
-        try TrainingCheckpoint.save(trainer: trainer, metadata: header, to: path)
+        try ImageClassifierCheckpoint.save(pruned, kind: .cnn, dataset: classifier.dataset,
+                                           normalization: classifier.normalization, metadata: header, to: out)
+        let path = CompressionSubject.weightsPath(out: out)
         let after = try CompressionSubject.reopen(out: out, like: subject).measure(data: data)
         print("cnn: channels \(cnn.config.channels) -> \(pruned.config.channels), parameters \(cnn.parameterCount) -> \(pruned.parameterCount), after \(fineTuneEpochs) fine-tuning epochs")
         printComparison(before: before, after: after)

@@ -16,7 +16,7 @@ struct QuantizeCommand: ParsableCommand {
             'predict' and 'generate' unchanged.
             """)
 
-    @Option(help: "A 'strata train mnist' checkpoint file or a 'strata train lm' directory.") var checkpoint: String
+    @Option(help: "A model directory written by 'strata train mnist' or 'strata train lm'.") var checkpoint: String
     @Option(name: .customLong("to"), help: "int8 or int4.") var scheme: String
     @Option(help: "Values per int4 scale (even; must divide every row).") var groupSize: Int?
     @Option(help: "float (weight-only) or dynamic-int8 (int8 activations per row, integer products; int8 only).")
@@ -54,7 +54,7 @@ struct QuantizeCommand: ParsableCommand {
         extra["quantized_from"] = checkpoint
         let out = output.directory(default: "quantize-\(subject.modelName)-\(scheme)")
         try subject.write(weights: packed.entries, extra: extra, to: out)
-        let written = CompressionSubject.weightsPath(out: out, for: subject)
+        let written = CompressionSubject.weightsPath(out: out)
         // The float32 weights alone, as a safetensors file (an MNIST training checkpoint also holds optimizer state).
         let floatFile = try SafeTensors.encode(subject.module.stateDict().mapValues { SafeTensorsEntry(tensor: $0) }).count
         let quantizedFile = fileSize(written)

@@ -16,8 +16,9 @@ struct TrainMNISTCommand: ParsableCommand {
         commandName: "mnist",
         abstract: "Train an image classifier on MNIST (shipped with Strata) or Fashion-MNIST.",
         discussion: """
-        Writes to --out: checkpoint.safetensors (after every epoch; resume with --resume), \
-        metrics.csv and curves.svg; then evaluates on the test set.
+        Writes to --out, after every epoch: model.safetensors and config.json (the model), \
+        training.safetensors (resume with --resume DIR), metrics.csv and curves.svg; then \
+        evaluates on the test set.
         """)
 
     @Option(help: "mlp or cnn.") var model: ImageModelKind = .mlp
@@ -30,7 +31,7 @@ struct TrainMNISTCommand: ParsableCommand {
     @Option(help: "mnist or fashion-mnist.") var dataset: ImageDatasetKind = .mnist
     @Option(help: "Directory with the IDX files (default: the copy shipped with Strata, or the Debian package for Fashion-MNIST).") var data: String?
     @OptionGroup var output: OutputOption
-    @Option(help: "Continue from this checkpoint (a checkpoint.safetensors written by a previous run).") var resume: String?
+    @Option(help: "Continue from a previous run: its --out directory (or its training.safetensors; a checkpoint.safetensors of format 1 also resumes).") var resume: String?
     @Option(help: "Fraction of the training set held out for validation.") var validationSplit = 0.1
     @OptionGroup var random: SeedOption
     @OptionGroup var report: JSONOption
@@ -72,14 +73,15 @@ struct TrainMNISTCommand: ParsableCommand {
         let trainer = Trainer(model: network, optimizer: optimizer, metrics: [.accuracy])
         trainer.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
         trainer.verbose = distributed.isMain
-        let checkpointPath = "\(out)/checkpoint.safetensors"
+        let checkpointPath = "\(out)/\(ModelDirectory.trainingFile)"
         var metadata = ["model": model.rawValue, "dataset": dataset.rawValue,
                         "normalization_mean": String(dataset.normalization.mean), "normalization_std": String(dataset.normalization.std),
                         "optimizer": self.optimizer.rawValue, "seed": String(random.seed), "batch_size": String(batchSize),
                         "schedule": schedule.rawValue]
         metadata["model_config"] = model.configJSON(network)
         if let resume {
-            let checkpoint = try TrainingCheckpoint.load(path: resume)
+            let checkpoint = try TrainingCheckpoint.load(path: TrainingResume.file(resume, named: ModelDirectory.trainingFile,
+                                                                                    formerly: ImageClassifierCheckpoint.formatOneFile))
             guard checkpoint.metadata["model"] == model.rawValue else {
                 throw UserFacingError("\(resume): checkpoint is for model '\(checkpoint.metadata["model"] ?? "?")', not '\(model.rawValue)'")
             }
@@ -96,6 +98,7 @@ struct TrainMNISTCommand: ParsableCommand {
         if distributed.isMain {
             callbacks += [
                 ModelCheckpoint(path: checkpointPath, metadata: metadata),
+                ImageModelSaver(directory: out, kind: model, dataset: dataset),
                 MetricsLogger(path: "\(out)/metrics.csv"),
                 TrainingCurvesWriter(path: "\(out)/curves.svg", title: "\(dataset.rawValue) \(model.rawValue)"),
             ]
@@ -109,7 +112,7 @@ struct TrainMNISTCommand: ParsableCommand {
         print(String(format: "Test accuracy %.2f%% · test loss %.4f · trained %d epochs in %.1f s", testAccuracy * 100, testLoss, trainer.epoch, seconds))
         let exchangeSeconds = trainer.dataParallel?.communicationSeconds ?? 0
         if ranks > 1 { print(String(format: "Gradient exchange (allreduce, waits included): %.2f s, %.0f%% of the training time", exchangeSeconds, 100 * exchangeSeconds / seconds)) }
-        print("Saved \(checkpointPath), \(out)/metrics.csv, \(out)/curves.svg")
+        print("Saved \(out)/\(ModelDirectory.weightsFile), \(checkpointPath), \(out)/metrics.csv, \(out)/curves.svg")
         if let json = report.json, distributed.isMain {
             let epochSeconds = trainer.history["seconds"]
             let samplesPerSecond = epochSeconds.isEmpty ? 0 : Double(train.count) * Double(epochSeconds.count) / epochSeconds.reduce(0, +)
@@ -117,11 +120,24 @@ struct TrainMNISTCommand: ParsableCommand {
                 "test_accuracy": JSONValue(testAccuracy), "test_loss": JSONValue(testLoss), "epochs": JSONValue(trainer.epoch),
                 "train_seconds": JSONValue(seconds), "samples_per_second": JSONValue(samplesPerSecond),
                 "model": JSONValue(model.rawValue), "dataset": JSONValue(dataset.rawValue),
-                "checkpoint": JSONValue(checkpointPath), "world_size": JSONValue(ranks),
+                "checkpoint": JSONValue(out), "world_size": JSONValue(ranks),
                 "exchange_seconds": JSONValue(exchangeSeconds),
             ], to: json)
             print("Wrote \(json)")
         }
+    }
+}
+
+/// Writes the model in the ``ModelDirectory`` layout after every epoch, beside the training state.
+final class ImageModelSaver: Callback {
+    let directory: String, kind: ImageModelKind, dataset: ImageDatasetKind
+
+    init(directory: String, kind: ImageModelKind, dataset: ImageDatasetKind) {
+        self.directory = directory; self.kind = kind; self.dataset = dataset
+    }
+
+    override func epochEnded(_ epoch: Int, logs: [String: Double], trainer: Trainer) throws {
+        try ImageClassifierCheckpoint.save(trainer.model, kind: kind, dataset: dataset, to: directory)
     }
 }
 

@@ -168,7 +168,7 @@ struct TrainLMCommand: ParsableCommand {
     }
 
     /// The run's state for `--resume`, beside the model.
-    static let trainingFile = "training.safetensors"
+    static let trainingFile = ModelDirectory.trainingFile
 
     static func lossChart(_ rows: [LanguageModelProgress], title: String) -> LineChart {
         let steps = rows.map { Double($0.step) }

@@ -142,7 +142,7 @@ struct TrainRecommenderCommand: ParsableCommand {
     }
 
     /// The run's state for `--resume`, beside the model.
-    static let trainingFile = "training.safetensors"
+    static let trainingFile = ModelDirectory.trainingFile
 
     /// The options a resumed run must share with the run it continues (all but --epochs and
     /// --out), as sorted JSON for the training checkpoint's metadata.

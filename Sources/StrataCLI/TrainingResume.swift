@@ -14,14 +14,24 @@ enum TrainingResume {
     /// ```
     static func restore(_ resume: String, file: String, into trainer: Trainer, matching metadata: [String: String],
                         keys: [String]) throws -> TrainingCheckpoint {
-        var isDirectory: ObjCBool = false
-        let path = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? "\(resume)/\(file)" : resume
+        let path = Self.file(resume, named: file)
         let checkpoint = try TrainingCheckpoint.load(path: path)
         for key in keys where checkpoint.metadata[key] != metadata[key] {
             throw UserFacingError("\(path): the checkpoint's '\(key)' is \(checkpoint.metadata[key] ?? "missing"), this run's is \(metadata[key] ?? "missing"): resume with the options of the run it continues")
         }
         try checkpoint.restore(into: trainer)
         return checkpoint
+    }
+
+    /// The training checkpoint `resume` names: `resume/file` when it is a directory (or
+    /// `resume/former`, a name an older version wrote, when only that exists), else `resume`.
+    static func file(_ resume: String, named file: String, formerly former: String? = nil) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory), isDirectory.boolValue else { return resume }
+        if let former, !FileManager.default.fileExists(atPath: "\(resume)/\(file)"),
+           FileManager.default.fileExists(atPath: "\(resume)/\(former)") {
+            return "\(resume)/\(former)"
+        }
+        return "\(resume)/\(file)"
     }
 }

@@ -62,8 +62,9 @@ public enum LanguageModel {
 }
 
 
-/// A language model saved as a directory: `model.safetensors` (weights; the architecture, its
-/// config and the tokenizer kind in the header metadata, repeated in `config.json`) beside the tokenizer's files
+/// A language model saved in the ``ModelDirectory`` layout: `model.safetensors` (weights; the kind
+/// `gpt` or `lstm`, its config and the tokenizer kind in the header metadata, repeated in
+/// `config.json`) beside the tokenizer's files
 /// (`tokenizer.json` for characters, `vocab.json` + `merges.txt` for GPT-2 BPE), so that the
 /// directory is all `strata generate` needs.
 ///
@@ -73,7 +74,7 @@ public enum LanguageModel {
 /// ```
 public enum LanguageModelCheckpoint {
     /// The name of the weights file in a checkpoint directory.
-    public static let weightsFile = "model.safetensors"
+    public static let weightsFile = ModelDirectory.weightsFile
 
     /// Writes the model and its tokenizer into `directory` (created if needed). Each file is
     /// written to a temporary name and renamed, so a reader never sees a half-written file.
@@ -83,10 +84,6 @@ public enum LanguageModelCheckpoint {
                             metadata extra: [String: String] = [:], weights: [String: SafeTensorsEntry]? = nil) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var metadata = extra
-        metadata["architecture"] = model.architecture
-        metadata["config"] = try model.configJSON()
-        // 2: GPT-2's tensor names (c_attn, c_proj, c_fc); format 1's names still load.
-        metadata["format_version"] = "2"
         switch tokenizer {
         case let chars as CharacterTokenizer:
             metadata["tokenizer"] = "char"
@@ -101,15 +98,8 @@ public enum LanguageModelCheckpoint {
         default:
             throw FileError(path: directory, reason: "cannot save a tokenizer of type \(type(of: tokenizer))")
         }
-        if let weights {
-            try SafeTensors.write(weights, metadata: metadata, to: directory + "/" + weightsFile)
-        } else {
-            try SafeTensors.save(model.module.stateDict(), metadata: metadata, to: directory + "/" + weightsFile)
-        }
-        // The same metadata as a readable config.json (the weights' header stays the source of truth).
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(metadata)), to: directory + "/config.json")
+        try ModelDirectory.write(weights ?? model.module.stateDict().mapValues { SafeTensorsEntry(tensor: $0) },
+                                 kind: model.architecture, config: try model.configJSON(), metadata: metadata, to: directory)
     }
 
     /// Reads a directory written by `save` (any format version), or a Hugging Face GPT-2 folder:
@@ -121,7 +111,8 @@ public enum LanguageModelCheckpoint {
             throw FileError(path: directory, reason: "no \(weightsFile) here; expected a directory written by 'strata train lm'")
         }
         let (entries, metadata) = try SafeTensors.read(path: weightsPath)
-        if metadata["architecture"] == nil, let gpt2 = try huggingFaceGPT2(directory: directory) { return gpt2 }
+        if metadata["kind"] == nil && metadata["architecture"] == nil, let gpt2 = try huggingFaceGPT2(directory: directory) { return gpt2 }
+        let header = try ModelDirectory.header(path: weightsPath, metadata: metadata)
         let quantization = try QuantizationSpec(metadata: metadata, path: weightsPath)
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else {
@@ -129,11 +120,12 @@ public enum LanguageModelCheckpoint {
             }
             return value
         }
-        let configData = Data(try field("config").utf8)
+        guard let config = header.config else { throw FileError(path: weightsPath, reason: "metadata has no 'config'") }
+        let configData = Data(config.utf8)
         let storedValues = entries.values.reduce(0) { $0 + $1.elementCount }
         let model: LanguageModel
         do {
-            switch try field("architecture") {
+            switch header.kind {
             case "gpt":
                 let config = try JSONDecoder().decode(GPT.Config.self, from: configData)
                 try config.validate(source: weightsPath)
@@ -144,7 +136,7 @@ public enum LanguageModelCheckpoint {
                 try config.validate(source: weightsPath)
                 try ConfigCheck(source: weightsPath).parameters(config.parameterEstimate, storedValues: storedValues, key: "config")
                 model = .lstm(LSTMLanguageModel(config))
-            case let other: throw FileError(path: weightsPath, reason: "unknown architecture '\(other)' (expected gpt or lstm)")
+            case let other: throw FileError(path: weightsPath, reason: "unknown kind '\(other)' (expected gpt or lstm)")
             }
         } catch let error as DecodingError {
             throw FileError(path: weightsPath, reason: "malformed config in metadata: \(DecodingErrorText.describe(error))")
@@ -201,6 +193,6 @@ public enum LanguageModelCheckpoint {
         guard tokenizer.vocabularySize <= gpt.config.vocabularySize else {
             throw FileError(path: directory, reason: "the tokenizer has \(tokenizer.vocabularySize) tokens but the model only \(gpt.config.vocabularySize)")
         }
-        return (.gpt(gpt), tokenizer, ["architecture": "gpt", "source": "huggingface"])
+        return (.gpt(gpt), tokenizer, ["kind": "gpt", "source": "huggingface"])
     }
 }

@@ -3,9 +3,10 @@ import StrataCore
 import StrataIO
 import StrataNN
 
-/// A trained recommender on disk, with what it needs to speak the user's ids:
-/// `DIR/model.safetensors` (parameters, the interactions each user already has, and metadata:
-/// model kind, configuration, rating range) and `DIR/ids.json` (the user and item id maps).
+/// A trained recommender on disk in the ``ModelDirectory`` layout, with what it needs to speak the
+/// user's ids: `DIR/model.safetensors` (parameters, the interactions each user already has, and
+/// metadata: model kind, configuration, rating range; also in `DIR/config.json`) and
+/// `DIR/ids.json` (the user and item id maps).
 /// Both files are written atomically.
 ///
 /// ```swift
@@ -23,7 +24,7 @@ public struct RecommenderCheckpoint {
     public let ratingRange: ClosedRange<Float>
     public let directory: String
 
-    static let modelFile = "model.safetensors", idsFile = "ids.json"
+    static let modelFile = ModelDirectory.weightsFile, idsFile = "ids.json"
     static let seenStartKey = "interactions.user_start", seenItemsKey = "interactions.items"
 
     /// Writes `model` with the id maps of `data` and its interactions as the "already seen" items.
@@ -36,9 +37,8 @@ public struct RecommenderCheckpoint {
         tensors[seenStartKey] = Tensor(starts)
         tensors[seenItemsKey] = Tensor(seen.flatMap { $0 } + [0])   // one spare entry: never an empty tensor
         let range = data.ratingRange
-        let metadata = ["strata_recommender": model.kind.rawValue, "config": try model.configJSON(), "format_version": "1",
-                        "rating_min": String(range.lowerBound), "rating_max": String(range.upperBound)]
-        try SafeTensors.save(tensors, metadata: metadata, to: "\(directory)/\(modelFile)")
+        try ModelDirectory.write(tensors, kind: model.kind.rawValue, config: try model.configJSON(),
+                                 metadata: ["rating_min": String(range.lowerBound), "rating_max": String(range.upperBound)], to: directory)
         let ids: JSONValue = ["users": .array(data.users.ids.map(JSONValue.string)), "items": .array(data.items.ids.map(JSONValue.string))]
         try AtomicFile.write(ids.jsonString(pretty: false), to: "\(directory)/\(idsFile)")
     }
@@ -52,9 +52,9 @@ public struct RecommenderCheckpoint {
             throw RecommenderError("\(path): no such file (is \(directory) a directory written by 'strata train recommender'?)")
         }
         let (tensors, metadata) = try SafeTensors.load(path: modelPath)
-        guard let kindName = metadata["strata_recommender"], let kind = RecommenderKind(rawValue: kindName),
-              let config = metadata["config"] else {
-            throw RecommenderError("\(modelPath): not a Strata recommender checkpoint (metadata 'strata_recommender' or 'config' missing)")
+        let header = try ModelDirectory.header(path: modelPath, metadata: metadata)
+        guard let kind = RecommenderKind(rawValue: header.kind), let config = header.config else {
+            throw RecommenderError("\(modelPath): not a Strata recommender checkpoint (metadata 'kind' is '\(header.kind)', expected mf, deepfm or lightgcn, with a 'config')")
         }
         let what = "\(modelPath): metadata 'config'"
         let storedValues = tensors.values.reduce(0) { $0 + $1.count }

@@ -161,7 +161,7 @@ struct DistributedTests {
         Self.expectEqualLosses(Array(single.prefix(20)), try Self.losses("\(dir)/two.csv"), count: 20)
         #expect(try String(contentsOfFile: "\(dir)/two.json", encoding: .utf8).contains("\"world_size\": 2"))
         // The 2-process checkpoint, resumed by 1 process for the second epoch: the single run's epoch 2.
-        let resumed = try StrataBinary.run(common + ["--epochs", "2", "--resume", "\(dir)/two/checkpoint.safetensors", "--out", "\(dir)/resumed",
+        let resumed = try StrataBinary.run(common + ["--epochs", "2", "--resume", "\(dir)/two", "--out", "\(dir)/resumed",
                                                      "--step-log", "\(dir)/resumed.csv"])
         try #require(resumed.status == 0, "\(resumed.standardError)")
         Self.expectEqualLosses(Array(single.suffix(20)), try Self.losses("\(dir)/resumed.csv"), count: 20)

@@ -43,7 +43,8 @@ struct HostileFileTests {
         let dir = try Self.mnist(count: 4, rows: 14, columns: 56)
         try Self.expectCleanFailure(["train", "mnist", "--data", dir, "--epochs", "1", "--out", dir + "/run"],
                                     mentions: [dir, "14x56", "28x28"])
-        #expect(!FileManager.default.fileExists(atPath: dir + "/run/checkpoint.safetensors"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/run/model.safetensors"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/run/training.safetensors"))
     }
 
     @Test("an MNIST set with no images is refused")

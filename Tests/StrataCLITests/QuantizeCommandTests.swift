@@ -80,7 +80,7 @@ import Testing
         #expect(json["packed_tensors"] as? Int == 2)
         let image = dir + "/digit.pgm"
         try Data("P2\n2 2\n255\n0 255 255 0\n".utf8).write(to: URL(fileURLWithPath: image))
-        let predicted = try StrataBinary.run(["predict", "--checkpoint", dir + "/q/checkpoint.safetensors", "--image", image])
+        let predicted = try StrataBinary.run(["predict", "--checkpoint", dir + "/q", "--image", image])
         #expect(predicted.status == 0, "\(predicted.standardError)")
     }
 }

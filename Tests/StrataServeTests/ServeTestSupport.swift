@@ -31,14 +31,11 @@ enum ServeFixtures {
         return path
     }
 
-    /// An untrained MLP checkpoint in `strata train mnist`'s format.
+    /// An untrained MLP in `strata train mnist`'s model directory.
     static func classifier() throws -> String {
-        let path = scratch + "/mnist/checkpoint.safetensors"
-        if !FileManager.default.fileExists(atPath: path) {
-            let model = try ImageModelKind.mlp.make()
-            let trainer = Trainer(model: model, optimizer: Adam(model.parameters()))
-            try TrainingCheckpoint.save(trainer: trainer, metadata: ["model": "mlp", "dataset": "mnist",
-                                                                     "model_config": ImageModelKind.mlp.configJSON(model)], to: path)
+        let path = scratch + "/mnist"
+        if !FileManager.default.fileExists(atPath: path + "/model.safetensors") {
+            try ImageClassifierCheckpoint.save(try ImageModelKind.mlp.make(), kind: .mlp, dataset: .mnist, to: path)
         }
         return path
     }

@@ -86,7 +86,7 @@ extension TrainingSuites {
             let dir = folder.file("gpt")
             try LanguageModelCheckpoint.save(.gpt(gpt), tokenizer: tokenizer, to: dir, metadata: ["step": "5"])
             let (loaded, loadedTokenizer, metadata) = try LanguageModelCheckpoint.load(directory: dir)
-            #expect(metadata["step"] == "5" && metadata["architecture"] == "gpt")
+            #expect(metadata["step"] == "5" && metadata["kind"] == "gpt" && metadata["format_version"] == "2")
             #expect((loadedTokenizer as? CharacterTokenizer) == tokenizer)
             let ids = Tensor([1, 2, 3] as [Int64], shape: [1, 3])
             #expect(maxAbsDifference(loaded.logits(ids), gpt(ids)) == 0)

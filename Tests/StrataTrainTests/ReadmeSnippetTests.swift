@@ -126,15 +126,17 @@ struct ReadmeSnippetTests {
 
     @Test("Strata as a library: every checkpoint and pretrained format")
     func loadingCheckpoints() throws {
-        guard present("runs/mnist-mlp/checkpoint.safetensors", "runs/gpt-shakespeare", "runs/recommender-mf",
+        guard present("runs/mnist-mlp/model.safetensors", "runs/gpt-shakespeare", "runs/recommender-mf",
                       "Models/SmolLM2-135M-Instruct.Q4_1.gguf", "Models/all-MiniLM-L6-v2") else { return }
-        let classifier = try ImageClassifierCheckpoint(path: "runs/mnist-mlp/checkpoint.safetensors")   // strata train mnist
+        let classifier = try ImageClassifierCheckpoint(path: "runs/mnist-mlp")   // strata train mnist
         let (languageModel, characters, _) = try LanguageModelCheckpoint.load(directory: "runs/gpt-shakespeare")
         let recommender = try RecommenderCheckpoint(directory: "runs/recommender-mf")
         let llama = try PretrainedLlama(path: "Models/SmolLM2-135M-Instruct.Q4_1.gguf")        // GGUF
         let encoder = try SentenceEncoder(directory: "Models/all-MiniLM-L6-v2")                // Hugging Face folder
+        let any = try LoadedModel.load("runs/recommender-mf")                                  // any of them, by its files
         #expect(classifier.dataset.classNames.count == 10 && characters.vocabularySize == languageModel.vocabularySize)
         #expect(recommender.users.count > 0 && llama.model.config.layers > 0 && encoder.maximumLength > 0)
+        #expect(any.kind == .recommender)
     }
 
     @Test("Strata as a library: generating text")
