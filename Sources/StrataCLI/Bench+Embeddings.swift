@@ -44,7 +44,7 @@ extension BenchCommand {
     /// also the time to load the model folder.
     func minilmEmbed() -> BenchmarkReport {
         let root = ProcessInfo.processInfo.environment["STRATA_MODELS"] ?? "Models"
-        let candidates = [root + "/all-MiniLM-L6-v2"] + ResourceLocator.nearExecutable("Models/all-MiniLM-L6-v2")
+        let candidates = [root + "/all-MiniLM-L6-v2"] + DataLocations.nearExecutable("Models/all-MiniLM-L6-v2")
         guard let directory = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/model.safetensors") }) else {
             Self.fail("all-MiniLM-L6-v2 not found (looked in \(candidates.joined(separator: ", "))): run Scripts/fetch_models.sh")
         }

@@ -34,11 +34,11 @@ struct TokenizeCommand: ParsableCommand {
         let input = FileHandle.standardInput.readDataToEndOfFile()
         do {
             if tokenizer == "gpt2" {
-                let gpt2 = try GPT2Tokenizer(directory: try Self.locateGPT2(gpt2Directory))
+                let gpt2 = try GPT2Tokenizer(directory: try DataLocations.gpt2Tokenizer(gpt2Directory))
                 try process(input, gpt2) { try gpt2.encode($0, allowSpecial: allowSpecial) }
             } else if tokenizer == "char" {
                 // The character vocabulary of the default corpus, as 'strata train lm' builds it.
-                let chars = CharacterTokenizer(corpus: try TextCorpus.read(path: TrainLMCommand.locateShakespeare()))
+                let chars = CharacterTokenizer(corpus: try TextCorpus.read(path: DataLocations.shakespeare()))
                 try process(input, chars) { try chars.encode($0) }
             } else if tokenizer.hasPrefix("char:") {
                 let path = String(tokenizer.dropFirst("char:".count))
@@ -72,15 +72,5 @@ struct TokenizeCommand: ParsableCommand {
             let ids = try encode(text)
             print(ids.map(String.init).joined(separator: " "))
         }
-    }
-
-    /// The directory holding the GPT-2 tokenizer files: the one given, or the first default that has them.
-    static func locateGPT2(_ given: String?) throws -> String {
-        if let given { return given }
-        let candidates = ResourceLocator.data("gpt2-tokenizer")
-        for c in candidates where FileManager.default.fileExists(atPath: "\(c)/vocab.json") && FileManager.default.fileExists(atPath: "\(c)/merges.txt") {
-            return c
-        }
-        throw UserFacingError("GPT-2 tokenizer files not found (looked in \(candidates.joined(separator: ", "))): pass --gpt2-directory DIR with vocab.json and merges.txt")
     }
 }

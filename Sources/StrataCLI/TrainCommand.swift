@@ -148,51 +148,7 @@ extension ImageModelKind: ExpressibleByArgument {
     func make(dropout: Double? = nil) -> Module { try! make(configJSON: nil, dropout: dropout) }
 }
 
-/// The MNIST-format datasets and where to find them.
-extension ImageDatasetKind: ExpressibleByArgument {
-    /// The directory to read: the one given, or the first default that holds the files.
-    func locate(_ given: String?) throws -> String {
-        if let given { return given }
-        let candidates: [String]
-        switch self {
-        case .mnist:
-            candidates = ResourceLocator.data("mnist")
-        case .fashionMNIST:
-            candidates = ["/usr/share/datasets/fashion-mnist", "Data/fashion-mnist"]
-        }
-        for c in candidates where FileManager.default.fileExists(atPath: "\(c)/t10k-labels-idx1-ubyte.gz") || FileManager.default.fileExists(atPath: "\(c)/t10k-labels-idx1-ubyte") {
-            return c
-        }
-        let hint = self == .mnist ? "pass --data DIR with the four MNIST IDX files"
-                                  : "install it with 'apt-get install dataset-fashion-mnist' or pass --data DIR"
-        throw UserFacingError("\(rawValue) not found (looked in \(candidates.joined(separator: ", "))): \(hint)")
-    }
-}
-
-/// Finds files shipped in the repository relative to the running executable
-/// (`.build/<config>/strata` sits three levels below the package root).
-enum ResourceLocator {
-    /// The default places of the data folder `name` shipped in the repository's `Data/`, in order:
-    /// `$STRATA_DATA/name` when that variable is set, `Data/name` under the working directory,
-    /// then `Data/name` above the executable (see ``nearExecutable(_:)``).
-    ///
-    /// ```swift
-    /// ResourceLocator.data("mnist")   // ["Data/mnist", "/repo/Data/mnist", ...]
-    /// ```
-    static func data(_ name: String) -> [String] {
-        let configured = ProcessInfo.processInfo.environment["STRATA_DATA"].map { ["\($0)/\(name)"] } ?? []
-        return configured + ["Data/\(name)"] + nearExecutable("Data/\(name)")
-    }
-
-    static func nearExecutable(_ relative: String) -> [String] {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        return (1...4).map { up in
-            var url = exe
-            for _ in 0..<up { url.deleteLastPathComponent() }
-            return url.appendingPathComponent(relative).path
-        }
-    }
-}
+extension ImageDatasetKind: ExpressibleByArgument {}
 
 /// Learning-rate schedules selectable on the command line.
 enum ScheduleKind: String, ExpressibleByArgument, CaseIterable {

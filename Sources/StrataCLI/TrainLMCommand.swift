@@ -67,13 +67,13 @@ struct TrainLMCommand: ParsableCommand {
     func run() throws {
         let distributed = try DistributedContext.start()
         let out = output.directory(default: "lm-\(arch.rawValue)")
-        let dataPath = try data ?? Self.locateShakespeare()
+        let dataPath = try data ?? DataLocations.shakespeare()
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads · GEMM: \(BLAS.description)")
         if let banner = distributed.banner { print(banner) }
         let text: String
         do { text = try TextCorpus.read(path: dataPath) } catch { throw UserFacingError("\(error)") }
         let tok: Tokenizer = tokenizer == .char ? CharacterTokenizer(corpus: text)
-                                                : try GPT2Tokenizer(directory: TokenizeCommand.locateGPT2(nil))
+                                                : try GPT2Tokenizer(directory: DataLocations.gpt2Tokenizer())
         let corpus = try TextCorpus(text: text, tokenizer: tok, name: dataPath)
 
         var config = LanguageModelTrainingConfig()
@@ -176,15 +176,6 @@ struct TrainLMCommand: ParsableCommand {
             .init(name: "train", x: steps, y: rows.map(\.trainLoss)),
             .init(name: "validation", x: steps, y: rows.map(\.validationLoss), dashed: true),
         ])
-    }
-
-    static func locateShakespeare() throws -> String {
-        let relative = "Data/shakespeare/shakespeare.txt.gz"
-        let candidates = [relative] + ResourceLocator.nearExecutable(relative)
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw UserFacingError("the default corpus \(relative) was not found (looked in \(candidates.joined(separator: ", "))): pass --data FILE")
-        }
-        return found
     }
 }
 
