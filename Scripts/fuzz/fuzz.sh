@@ -54,7 +54,7 @@ PY
 png|idx)
     module StrataCore "$src/StrataCore/Ensure.swift"
     module StrataIO "$src"/StrataIO/{FileBytes,FileError,FileError+Kind,AtomicFile,FileDescriptorWriter}.swift
-    module StrataData "$src"/StrataData/{PNGDecoder,PNGHeader,PNGPixelConverter,GrayImage,GrayImage+Read,GrayImage+PNGEncoding,ImageFileError,PNMDecoder,Zlib,ZlibStream,CompressionError,Gzip,IDX,IDXArray,IDXError}.swift
+    module StrataData "$src"/StrataData/{PNGDecoder,PNGHeader,PNGPixelConverter,GrayImage,GrayImage+Read,GrayImage+PNGEncoding,GrayImage+ErrorKinds,PNMDecoder,Zlib,ZlibStream,Zlib+ErrorKinds,Gzip,IDX,IDXArray,IDX+ErrorKinds}.swift
     objects=("$out/StrataCore.o" "$out/StrataIO.o" "$out/StrataData.o"); libs=(-lz)
     harness=$([ "$target" = png ] && echo ImageFuzzer || echo IDXFuzzer)
     if [ "$target" = png ]; then
