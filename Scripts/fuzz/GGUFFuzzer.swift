@@ -1,4 +1,4 @@
-// libFuzzer entry point for the GGUF reader: every input must end in a GGUFError or a
+// libFuzzer entry point for the GGUF reader: every input must end in a FileError or a
 // consistent GGUFFile, never a crash, a hang or a runaway allocation.
 // Built and run by Scripts/fuzz/fuzz.sh gguf.
 import StrataIO

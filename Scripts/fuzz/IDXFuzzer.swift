@@ -1,9 +1,10 @@
 // libFuzzer entry point for the IDX reader and the gzip decoder: every input must end in an
-// IDXError / CompressionError or sizes that agree. Gzip input goes through Gzip.decompress with
+// FileError or sizes that agree. Gzip input goes through Gzip.decompress with
 // a 1 MiB limit and through IDX.read (which inflates only what the header declares); other
 // input through IDX.decode. Built and run by Scripts/fuzz/fuzz.sh idx.
 import Foundation
 import StrataData
+import StrataIO
 
 let scratchPath = NSTemporaryDirectory() + "strata-idx-fuzz-\(getpid()).gz"
 
@@ -23,13 +24,13 @@ public func fuzzIDX(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
             do {
                 let output = try Gzip.decompress(bytes, limit: 1 << 20)
                 if output.count > 1 << 20 { fail("\(output.count) bytes past the 1 MiB limit") }
-            } catch is CompressionError {}
+            } catch is FileError {}
             FileManager.default.createFile(atPath: scratchPath, contents: Data(bytes))
             checkConsistent(try IDX.read(path: scratchPath))
         } else {
             checkConsistent(try IDX.decode(bytes, source: "fuzz"))
         }
-    } catch is IDXError {
+    } catch is FileError {
         return 0
     } catch {
         fail("unexpected error type \(type(of: error)): \(error)")

@@ -1,6 +1,7 @@
 // libFuzzer entry point for the image readers (PNG, PGM, PPM): every input must end in an
-// ImageFileError or an image whose pixel count matches its size. Built and run by Scripts/fuzz/fuzz.sh png.
+// FileError or an image whose pixel count matches its size. Built and run by Scripts/fuzz/fuzz.sh png.
 import StrataData
+import StrataIO
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzImage(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
@@ -10,7 +11,7 @@ public func fuzzImage(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
         if image.width <= 0 || image.height <= 0 || image.pixels.count != image.width * image.height {
             fatalError("\(image.width) x \(image.height) image with \(image.pixels.count) pixels")
         }
-    } catch is ImageFileError {
+    } catch is FileError {
         return 0
     } catch {
         fatalError("unexpected error type \(type(of: error)): \(error)")

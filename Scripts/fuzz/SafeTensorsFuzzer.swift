@@ -1,5 +1,5 @@
-// libFuzzer entry point for the safetensors reader: every input must end in a SafeTensorsError
-// or entries whose byte counts match their dtype and shape. Built and run by Scripts/fuzz/fuzz.sh safetensors.
+// libFuzzer entry point for the safetensors reader: every input must end in a FileError or
+// entries whose byte counts match their dtype and shape. Built and run by Scripts/fuzz/fuzz.sh safetensors.
 import Foundation
 import StrataIO
 
@@ -9,7 +9,7 @@ public func fuzzSafeTensors(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt
     let entries: [String: SafeTensorsEntry]
     do {
         entries = try SafeTensors.decode(data, source: "fuzz").tensors
-    } catch is SafeTensorsError {
+    } catch is FileError {
         return 0
     } catch {
         fatalError("unexpected error type \(type(of: error)): \(error)")

@@ -33,13 +33,13 @@ module() {
 case "$target" in
 gguf)
     module StrataCore "$src/StrataCore/GGMLType.swift" "$src/StrataCore/Ensure.swift"
-    module StrataIO "$src"/StrataIO/GGUF*.swift
+    module StrataIO "$src"/StrataIO/GGUF*.swift "$src"/StrataIO/{FileError,FileError+Kind}.swift
     objects=("$out/StrataCore.o" "$out/StrataIO.o"); libs=(); harness=GGUFFuzzer
     cp -n "$here/Tests/StrataIOTests/Fixtures/small.gguf" "$out/corpus/" || true
     ;;
 safetensors)
-    module StrataIO "$src"/StrataIO/{SafeTensors,SafeTensors+Read,SafeTensors+DType,SafeTensorsEntry,SafeTensorsError}.swift \
-        "$src"/StrataIO/{FileBytes,FileError,JSONDocument,AtomicFile,FileDescriptorWriter}.swift "$src"/StrataIO/JSONValue*.swift
+    module StrataIO "$src"/StrataIO/{SafeTensors,SafeTensors+Read,SafeTensors+DType,SafeTensors+ErrorKinds,SafeTensorsEntry}.swift \
+        "$src"/StrataIO/{FileBytes,FileError,FileError+Kind,JSONDocument,AtomicFile,FileDescriptorWriter}.swift "$src"/StrataIO/JSONValue*.swift
     objects=("$out/StrataIO.o"); libs=(); harness=SafeTensorsFuzzer
     # Seeds: a file with four dtypes, a scalar, an empty tensor and metadata, and a minimal one.
     printf '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"I64","shape":[],"data_offsets":[8,16]},"c":{"dtype":"U8","shape":[0,3],"data_offsets":[16,16]},"d":{"dtype":"BF16","shape":[1,2],"data_offsets":[16,20]},"__metadata__":{"format":"pt"}}' > "$out/header.json"
@@ -53,8 +53,8 @@ PY
     ;;
 png|idx)
     module StrataCore "$src/StrataCore/Ensure.swift"
-    module StrataIO "$src"/StrataIO/{FileBytes,FileError,AtomicFile,FileDescriptorWriter}.swift
-    module StrataData "$src"/StrataData/{PNGDecoder,PNGHeader,PNGPixelConverter,GrayImage,GrayImage+Read,GrayImage+PNGEncoding,ImageFileError,PNMDecoder,Zlib,ZlibStream,CompressionError,Gzip,IDX,IDXArray,IDXError}.swift
+    module StrataIO "$src"/StrataIO/{FileBytes,FileError,FileError+Kind,AtomicFile,FileDescriptorWriter}.swift
+    module StrataData "$src"/StrataData/{PNGDecoder,PNGHeader,PNGPixelConverter,GrayImage,GrayImage+Read,GrayImage+PNGEncoding,GrayImage+ErrorKinds,PNMDecoder,Zlib,ZlibStream,Zlib+ErrorKinds,Gzip,IDX,IDXArray,IDX+ErrorKinds}.swift
     objects=("$out/StrataCore.o" "$out/StrataIO.o" "$out/StrataData.o"); libs=(-lz)
     harness=$([ "$target" = png ] && echo ImageFuzzer || echo IDXFuzzer)
     if [ "$target" = png ]; then

@@ -54,8 +54,6 @@ enum RecommenderCommandSupport {
             throw UserFacingError(error.description)
         } catch let error as FileError {
             throw UserFacingError(error.description)
-        } catch let error as SafeTensorsError {
-            throw UserFacingError(error.description)
         }
     }
 }

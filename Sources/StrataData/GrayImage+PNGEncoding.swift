@@ -57,11 +57,7 @@ extension GrayImage {
     /// ```
     public func writePNG(to path: String) throws {
         let png = try encodedPNG()
-        do {
-            try AtomicFile.write(png, to: path)
-        } catch let error as FileError {
-            throw ImageFileError(kind: .io, path: path, format: "PNG", offset: nil, message: error.message)
-        }
+        try AtomicFile.write(png, to: path)
     }
 
     static func bigEndian(_ value: UInt32) -> [UInt8] {

@@ -4,20 +4,15 @@ extension GrayImage {
     ///
     /// The format is detected from the first bytes, not the file name. Color is converted with
     /// the luminance weights 0.299 R + 0.587 G + 0.114 B; transparent pixels are composited over
-    /// `background` (white by default). Throws `ImageFileError`.
+    /// `background` (white by default). Throws a `FileError` naming the file, the byte offset
+    /// and the format, of kind `.io` or one of those in `GrayImage+ErrorKinds.swift`.
     ///
     /// ```swift
     /// let digit = try GrayImage.read(path: "digit.png")
     /// print(digit.width, digit.height)
     /// ```
     public static func read(path: String, background: UInt8 = 255) throws -> GrayImage {
-        let bytes: [UInt8]
-        do {
-            bytes = try FileBytes.read(path: path)
-        } catch let error as FileBytes.ReadError {
-            throw ImageFileError(kind: .io, path: path, format: "image", offset: nil, message: error.message)
-        }
-        return try decode(bytes, source: path, background: background)
+        try decode(FileBytes.read(path: path), source: path, background: background)
     }
 
     /// Decodes PNG or PGM/PPM bytes held in memory; `source` names them in errors.
@@ -36,7 +31,7 @@ extension GrayImage {
             return try decoder.decode()
         }
         let start = bytes.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
-        throw ImageFileError(kind: .unrecognizedFormat, path: source, format: "image", offset: 0,
-                                 message: "unrecognized image format (first bytes: \(start)); expected a PNG signature (89 50 4e 47 0d 0a 1a 0a) or a PGM/PPM header (P2, P3, P5, P6)")
+        throw FileError(kind: .unrecognizedFormat, path: source, offset: 0,
+                        message: "unrecognized image format (first bytes: \(start)); expected a PNG signature (89 50 4e 47 0d 0a 1a 0a) or a PGM/PPM header (P2, P3, P5, P6)")
     }
 }

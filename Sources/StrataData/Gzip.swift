@@ -1,3 +1,5 @@
+import StrataIO
+
 /// Gzip (RFC 1952) compression through the system zlib.
 ///
 /// ```swift
@@ -20,21 +22,23 @@ public enum Gzip {
 
     /// Decompresses a gzip stream (or a zlib stream: the header is detected).
     ///
-    /// Concatenated gzip members are decompressed one after another, as `gunzip` does. Throws
-    /// `CompressionError` with the compressed byte offset for corrupt or truncated input.
+    /// Concatenated gzip members are decompressed one after another, as `gunzip` does. Corrupt
+    /// or truncated input throws a `FileError` naming `source` (a file path; `<memory>` by
+    /// default) and the compressed byte offset, of kind `.corruptStream`, `.truncated`,
+    /// `.trailingData` or `.unsupported`.
     ///
     /// ```swift
-    /// let labels = try Gzip.decompress(Array(try Data(contentsOf: url)))
+    /// let labels = try Gzip.decompress(FileBytes.read(path: "labels.gz"), source: "labels.gz")
     /// ```
     /// Output is bounded while it streams: more than `limit` bytes (default ``defaultLimit``,
-    /// 2 GiB) is a `CompressionError`, so a small "zip bomb" never inflates in full.
-    public static func decompress(_ bytes: [UInt8], limit: Int = defaultLimit) throws -> [UInt8] {
-        let output = try ZlibStream.inflate(bytes, windowBits: ZlibStream.autoDetectWindowBits, format: "gzip",
+    /// 2 GiB) is a `FileError` of kind `.tooLarge`, so a small "zip bomb" never inflates in full.
+    public static func decompress(_ bytes: [UInt8], limit: Int = defaultLimit, source: String = "<memory>") throws -> [UInt8] {
+        let output = try ZlibStream.inflate(bytes, windowBits: ZlibStream.autoDetectWindowBits, format: "gzip", source: source,
                                             sizeHint: min(sizeHint(bytes), limit), limit: limit < Int.max ? limit + 1 : limit,
                                             concatenatedGzipMembers: isGzip(bytes))
         guard output.count <= limit else {
-            throw CompressionError(format: "gzip", offset: nil,
-                                   message: "the data expands to more than \(limit) bytes, the limit for this input")
+            throw FileError(kind: .tooLarge, path: source,
+                            message: "the gzip data expands to more than \(limit) bytes, the limit for this input")
         }
         return output
     }
@@ -44,10 +48,10 @@ public enum Gzip {
     /// to inflate.
     ///
     /// ```swift
-    /// let header = try Gzip.decompress(fileBytes, prefix: 16)
+    /// let header = try Gzip.decompress(fileBytes, prefix: 16, source: "images.gz")
     /// ```
-    public static func decompress(_ bytes: [UInt8], prefix count: Int) throws -> [UInt8] {
-        try ZlibStream.inflate(bytes, windowBits: ZlibStream.autoDetectWindowBits, format: "gzip",
+    public static func decompress(_ bytes: [UInt8], prefix count: Int, source: String = "<memory>") throws -> [UInt8] {
+        try ZlibStream.inflate(bytes, windowBits: ZlibStream.autoDetectWindowBits, format: "gzip", source: source,
                                sizeHint: min(count, 1 << 20), limit: max(count, 0), concatenatedGzipMembers: isGzip(bytes))
     }
 

@@ -23,28 +23,20 @@ public enum IDX {
     /// Reads an IDX file of unsigned bytes, gzip-compressed or not (detected by the `1f 8b` magic).
     ///
     /// Checks the magic, the type code, the number of dimensions, that the header is complete and
-    /// that exactly the product of the dimensions follows it. Throws `IDXError`.
+    /// that exactly the product of the dimensions follows it. Throws a `FileError` naming the
+    /// file and the byte offset (in the decompressed data for a gzip file), of kind `.io`, one of
+    /// `IDX+ErrorKinds.swift` or, for gzip input that does not inflate, one of `Zlib+ErrorKinds.swift`.
     ///
     /// ```swift
     /// let images = try IDX.read(path: "train-images-idx3-ubyte.gz")
     /// print(images.dimensions)  // [60000, 28, 28]
     /// ```
     public static func read(path: String) throws -> IDXArray {
-        let fileBytes: [UInt8]
-        do {
-            fileBytes = try FileBytes.read(path: path)
-        } catch let error as FileBytes.ReadError {
-            throw IDXError(kind: .io, path: path, offset: nil, message: error.message)
-        }
+        let fileBytes = try FileBytes.read(path: path)
         guard Gzip.isGzip(fileBytes) else {
             return try decode(fileBytes, source: path)
         }
-        let bytes: [UInt8]
-        do {
-            bytes = try Gzip.decompress(fileBytes, prefix: try declaredSize(gzipped: fileBytes, source: path) + 1)
-        } catch let error as CompressionError {
-            throw IDXError(kind: .corruptGzip, path: path, offset: error.offset, message: error.description)
-        }
+        let bytes = try Gzip.decompress(fileBytes, prefix: try declaredSize(gzipped: fileBytes, source: path) + 1, source: path)
         return try decode(bytes, source: path, gzipped: true)
     }
 
@@ -56,10 +48,10 @@ public enum IDX {
     /// (to detect trailing data), never further. A header too short to read declares its own
     /// length, so that `decode` reports it.
     static func declaredSize(gzipped fileBytes: [UInt8], source: String) throws -> Int {
-        let magic = try Gzip.decompress(fileBytes, prefix: 4)
+        let magic = try Gzip.decompress(fileBytes, prefix: 4, source: source)
         guard magic.count == 4 else { return magic.count }
         let headerSize = 4 + 4 * Int(magic[3])
-        let header = try Gzip.decompress(fileBytes, prefix: headerSize)
+        let header = try Gzip.decompress(fileBytes, prefix: headerSize, source: source)
         guard header.count == headerSize, magic[3] > 0 else { return header.count }
         var total = 1
         for axis in 0..<Int(magic[3]) {
@@ -67,8 +59,8 @@ public enum IDX {
             let size = Int(header[at]) << 24 | Int(header[at + 1]) << 16 | Int(header[at + 2]) << 8 | Int(header[at + 3])
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
             guard !overflow, product <= maxBytes - headerSize else {
-                throw IDXError(kind: .truncated, path: source, offset: at,
-                               message: "the header's dimensions declare more than \(maxBytes) bytes of data (the limit Strata inflates)")
+                throw FileError(kind: .tooLarge, path: source, offset: at,
+                                message: "the header's dimensions declare more than \(maxBytes) bytes of data (dimension \(axis) is \(size)); expected at most \(maxBytes), the limit Strata inflates")
             }
             total = product
         }
@@ -87,15 +79,15 @@ public enum IDX {
         return array
     }
 
-    /// Throws `IDXError` (kind `.unexpectedMagic`) unless `array.magic == expectedMagic`.
+    /// Throws a `FileError` of kind `.unexpectedMagic` unless `array.magic == expectedMagic`.
     ///
     /// ```swift
     /// try IDX.check(labels, expectedMagic: IDX.labelsMagic, source: "labels.idx")
     /// ```
     public static func check(_ array: IDXArray, expectedMagic: Int, source: String) throws {
         guard array.magic == expectedMagic else {
-            throw IDXError(kind: .unexpectedMagic, path: source, offset: 0,
-                           message: "magic number \(array.magic) (\(array.dimensions.count) dimensions) at byte 0; expected \(expectedMagic) (\(describeMagic(expectedMagic)))")
+            throw FileError(kind: .unexpectedMagic, path: source, offset: 0,
+                            message: "magic number \(array.magic) (\(array.dimensions.count) dimensions); expected \(expectedMagic) (\(describeMagic(expectedMagic)))")
         }
     }
 
@@ -110,28 +102,28 @@ public enum IDX {
     }
 
     static func decode(_ bytes: [UInt8], source: String, gzipped: Bool) throws -> IDXArray {
-        let place = gzipped ? " of the decompressed data" : ""
+        let place = gzipped ? " in the decompressed data" : ""
         guard bytes.count >= 4 else {
-            throw IDXError(kind: .truncatedHeader, path: source, offset: bytes.count,
-                           message: "truncated header: expected at least 4 bytes of magic number, found \(bytes.count)")
+            throw FileError(kind: .truncatedHeader, path: source, offset: bytes.count,
+                            message: "truncated header: expected at least 4 bytes of magic number, found \(bytes.count)")
         }
         guard bytes[0] == 0, bytes[1] == 0 else {
-            throw IDXError(kind: .badMagic, path: source, offset: 0,
-                           message: "bad magic at byte 0\(place): expected two zero bytes, found \(hex(bytes[0])) \(hex(bytes[1])) (not an IDX file?)")
+            throw FileError(kind: .badMagic, path: source, offset: 0,
+                            message: "bad magic \(hex(bytes[0])) \(hex(bytes[1]))\(place); expected two zero bytes (not an IDX file?)")
         }
         guard bytes[2] == unsignedByteTypeCode else {
-            throw IDXError(kind: .unsupportedType, path: source, offset: 2,
-                           message: "type code \(hex(bytes[2])) (\(typeName(bytes[2]))) at byte 2\(place); expected 0x08 (unsigned byte)")
+            throw FileError(kind: .unsupportedType, path: source, offset: 2,
+                            message: "type code \(hex(bytes[2])) (\(typeName(bytes[2])))\(place); expected 0x08 (unsigned byte)")
         }
         let rank = Int(bytes[3])
         guard rank > 0 else {
-            throw IDXError(kind: .noDimensions, path: source, offset: 3,
-                           message: "number of dimensions is 0 at byte 3\(place); expected at least 1")
+            throw FileError(kind: .noDimensions, path: source, offset: 3,
+                            message: "number of dimensions is 0\(place); expected at least 1")
         }
         let headerSize = 4 + 4 * rank
         guard bytes.count >= headerSize else {
-            throw IDXError(kind: .truncatedHeader, path: source, offset: bytes.count,
-                           message: "truncated header: expected \(headerSize) bytes for \(rank) dimension sizes, found \(bytes.count)")
+            throw FileError(kind: .truncatedHeader, path: source, offset: bytes.count,
+                            message: "truncated header: expected \(headerSize) bytes for \(rank) dimension sizes, found \(bytes.count)")
         }
         var dimensions: [Int] = []
         var total = 1
@@ -140,20 +132,20 @@ public enum IDX {
             let size = Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
             let (product, overflow) = total.multipliedReportingOverflow(by: size)
             guard !overflow else {
-                throw IDXError(kind: .tooLarge, path: source, offset: offset,
-                               message: "dimension \(axis) size \(size) at byte \(offset)\(place) makes the array too large to address")
+                throw FileError(kind: .tooLarge, path: source, offset: offset,
+                                message: "dimension \(axis) size \(size)\(place) makes the array too large to address")
             }
             dimensions.append(size)
             total = product
         }
         let found = bytes.count - headerSize
         guard found >= total else {
-            throw IDXError(kind: .truncated, path: source, offset: bytes.count,
-                           message: "truncated: expected \(total) bytes of data after the \(headerSize)-byte header (dimensions \(dimensions)), found \(found)")
+            throw FileError(kind: .truncated, path: source, offset: bytes.count,
+                            message: "truncated: expected \(total) bytes of data after the \(headerSize)-byte header (dimensions \(dimensions)), found \(found)")
         }
         guard found == total else {
-            throw IDXError(kind: .trailingData, path: source, offset: headerSize + total,
-                           message: "\(found - total) unexpected bytes after the data at byte \(headerSize + total)\(place); expected the file to end there (dimensions \(dimensions))")
+            throw FileError(kind: .trailingData, path: source, offset: headerSize + total,
+                            message: "\(found - total) unexpected bytes after the data\(place); expected the file to end there (dimensions \(dimensions))")
         }
         return IDXArray(dimensions: dimensions, bytes: Array(bytes[headerSize...]))
     }
@@ -185,11 +177,7 @@ public enum IDX {
         if gzip {
             bytes = try Gzip.compress(bytes)
         }
-        do {
-            try AtomicFile.write(bytes, to: path)
-        } catch let error as FileError {
-            throw IDXError(kind: .io, path: path, offset: nil, message: error.message)
-        }
+        try AtomicFile.write(bytes, to: path)
     }
 
     static func hex(_ byte: UInt8) -> String {

@@ -1,3 +1,5 @@
+import StrataIO
+
 /// Decodes non-interlaced PNG images (all standard color types and bit depths) to gray.
 ///
 /// Steps: check the 8-byte signature; walk the chunks (length, type, data, CRC-32), checking each
@@ -24,8 +26,9 @@ struct PNGDecoder {
         self.background = background
     }
 
-    func error(_ kind: ImageFileError.Kind, at offset: Int?, _ message: String) -> ImageFileError {
-        ImageFileError(kind: kind, path: source, format: "PNG", offset: offset, message: message)
+    /// An error naming the file, the byte offset and, before the message, the format.
+    func error(_ kind: FileError.Kind, at offset: Int?, _ message: String) -> FileError {
+        FileError(kind: kind, path: source, offset: offset, message: "PNG: " + message)
     }
 
     mutating func decode() throws -> GrayImage {
@@ -118,8 +121,10 @@ struct PNGDecoder {
         let raw: [UInt8]
         do {
             raw = try Zlib.decompress(imageData, expectedSize: expected, limit: expected)
-        } catch let failure as CompressionError {
-            throw error(.malformed, at: nil, "image data (IDAT) does not inflate: \(failure.description)")
+        } catch let failure as FileError {
+            // The offset is in the IDAT chunks' data joined, not in the file: say so in the message.
+            let place = failure.offset.map { " at byte \($0) of the joined IDAT data" } ?? ""
+            throw error(.malformed, at: nil, "image data (IDAT) does not inflate\(place): \(failure.message)")
         }
         guard raw.count == expected else {
             throw error(.truncated, at: nil,
@@ -146,7 +151,7 @@ struct PNGDecoder {
     /// Reverses one row's filter into `row`; `above` is the previous unfiltered row (nil for the first).
     static func unfilter(_ filter: UInt8, row: UnsafeMutablePointer<UInt8>, source: UnsafePointer<UInt8>,
                          above: UnsafeMutablePointer<UInt8>?, count: Int, step: Int,
-                         invalid: () -> ImageFileError) throws {
+                         invalid: () -> FileError) throws {
         switch filter {
         case 0:
             row.update(from: source, count: count)

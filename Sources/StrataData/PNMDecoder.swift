@@ -1,3 +1,5 @@
+import StrataIO
+
 /// Decodes the Netpbm gray and color formats: PGM (P2 ASCII, P5 binary) and PPM (P3, P6).
 ///
 /// Header: magic, width, height, maxval as decimal numbers separated by whitespace, with `#`
@@ -15,8 +17,9 @@ struct PNMDecoder {
         self.source = source
     }
 
-    func error(_ kind: ImageFileError.Kind, at offset: Int?, _ message: String) -> ImageFileError {
-        ImageFileError(kind: kind, path: source, format: format, offset: offset, message: message)
+    /// An error naming the file, the byte offset and, before the message, the format.
+    func error(_ kind: FileError.Kind, at offset: Int?, _ message: String) -> FileError {
+        FileError(kind: kind, path: source, offset: offset, message: "\(format): " + message)
     }
 
     mutating func decode() throws -> GrayImage {

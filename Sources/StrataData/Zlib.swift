@@ -9,18 +9,19 @@ import CZlib
 /// print(packed.count < 50, try Zlib.decompress(packed).count)  // true 1000
 /// ```
 public enum Zlib {
-    /// Decompresses a zlib stream; bytes after the end of the stream are ignored.
+    /// Decompresses a zlib stream; bytes after the end of the stream are ignored. Corrupt or
+    /// truncated input throws a `FileError` naming `source` and the byte offset in `bytes`.
     ///
     /// ```swift
     /// let raw = try Zlib.decompress(idatBytes)
     /// ```
-    public static func decompress(_ bytes: [UInt8]) throws -> [UInt8] {
-        try ZlibStream.inflate(bytes, windowBits: ZlibStream.zlibWindowBits, format: "zlib")
+    public static func decompress(_ bytes: [UInt8], source: String = "<memory>") throws -> [UInt8] {
+        try ZlibStream.inflate(bytes, windowBits: ZlibStream.zlibWindowBits, format: "zlib", source: source)
     }
 
     /// Decompresses a zlib stream expecting about `expectedSize` bytes and producing at most `limit`.
     static func decompress(_ bytes: [UInt8], expectedSize: Int, limit: Int) throws -> [UInt8] {
-        try ZlibStream.inflate(bytes, windowBits: ZlibStream.zlibWindowBits, format: "zlib",
+        try ZlibStream.inflate(bytes, windowBits: ZlibStream.zlibWindowBits, format: "zlib", source: "<memory>",
                                sizeHint: min(expectedSize, 1 << 26), limit: limit)
     }
 

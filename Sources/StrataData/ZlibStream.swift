@@ -1,4 +1,5 @@
 import CZlib
+import StrataIO
 
 /// Thin loops around zlib's `inflate` and `deflate` over whole buffers.
 enum ZlibStream {
@@ -12,18 +13,19 @@ enum ZlibStream {
     /// Inflates `input`.
     ///
     /// - Parameters:
-    ///   - format: names the stream in errors.
+    ///   - format: names the stream format in errors ("gzip", "zlib").
+    ///   - source: names the input in errors (a file path, or "<memory>"); offsets are in it.
     ///   - sizeHint: expected output size, used for the first allocation.
     ///   - limit: stop once this many bytes have been produced (the rest of the stream is not checked).
     ///   - concatenatedGzipMembers: after the end of one stream, continue with a following gzip
     ///     member (as `gunzip` does); trailing zero padding is ignored and other trailing bytes throw.
     ///     When false, bytes after the end of the stream are ignored.
-    static func inflate(_ input: [UInt8], windowBits: Int32, format: String, sizeHint: Int = 0,
+    static func inflate(_ input: [UInt8], windowBits: Int32, format: String, source: String, sizeHint: Int = 0,
                         limit: Int = .max, concatenatedGzipMembers: Bool = false) throws -> [UInt8] {
         var stream = z_stream()
         let initStatus = inflateInit2_(&stream, windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initStatus == Z_OK else {
-            throw CompressionError(format: format, offset: nil, message: "zlib inflateInit2 failed with status \(initStatus)")
+            throw FileError(kind: .zlibFailure, path: source, message: "zlib inflateInit2 failed with status \(initStatus)")
         }
         defer { inflateEnd(&stream) }
 
@@ -68,19 +70,19 @@ enum ZlibStream {
                         continue
                     }
                     if input[position...].allSatisfy({ $0 == 0 }) { return }
-                    throw CompressionError(format: format, offset: position,
-                                           message: "\(rest) bytes of trailing data after the end of the stream; expected another gzip member (1f 8b) or the end of the file")
+                    throw FileError(kind: .trailingData, path: source, offset: position,
+                                    message: "\(rest) bytes of trailing data after the end of the \(format) stream; expected another gzip member (1f 8b) or the end of the file")
                 case Z_BUF_ERROR where stream.avail_in == 0 && remainingInput == 0:
-                    throw CompressionError(format: format, offset: position,
-                                           message: "truncated: the compressed stream ends at byte \(position) before its end marker")
+                    throw FileError(kind: .truncated, path: source, offset: position,
+                                    message: "truncated \(format) stream: it ends before its end marker; expected more compressed data")
                 case Z_BUF_ERROR:
                     continue  // output full; the next iteration grows it
                 case Z_NEED_DICT:
-                    throw CompressionError(format: format, offset: position,
-                                           message: "stream needs a preset dictionary; expected a self-contained stream")
+                    throw FileError(kind: .unsupported, path: source, offset: position,
+                                    message: "the \(format) stream needs a preset dictionary; expected a self-contained stream")
                 default:
                     let detail = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-                    throw CompressionError(format: format, offset: position, message: "corrupt data: \(detail)")
+                    throw FileError(kind: .corruptStream, path: source, offset: position, message: "corrupt \(format) data: \(detail)")
                 }
             }
         }
@@ -91,13 +93,13 @@ enum ZlibStream {
     /// Deflates `input` into one stream of the format selected by `windowBits`.
     static func deflate(_ input: [UInt8], windowBits: Int32, level: Int, format: String) throws -> [UInt8] {
         guard (0...9).contains(level) else {
-            throw CompressionError(format: format, offset: nil, message: "compression level \(level); expected 0...9")
+            throw FileError(kind: .invalidCompressionLevel, path: "<memory>", message: "\(format) compression level \(level); expected 0...9")
         }
         var stream = z_stream()
         let initStatus = deflateInit2_(&stream, Int32(level), Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY,
                                        zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initStatus == Z_OK else {
-            throw CompressionError(format: format, offset: nil, message: "zlib deflateInit2 failed with status \(initStatus)")
+            throw FileError(kind: .zlibFailure, path: "<memory>", message: "zlib deflateInit2 failed with status \(initStatus)")
         }
         defer { deflateEnd(&stream) }
 
@@ -130,7 +132,7 @@ enum ZlibStream {
                 case Z_OK, Z_BUF_ERROR:
                     continue
                 default:
-                    throw CompressionError(format: format, offset: nil, message: "zlib deflate failed with status \(status)")
+                    throw FileError(kind: .zlibFailure, path: "<memory>", message: "zlib deflate failed with status \(status)")
                 }
             }
         }

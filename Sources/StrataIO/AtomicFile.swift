@@ -45,7 +45,7 @@ public enum AtomicFile {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw FileError(path: path, found: "cannot create folder \(folder): \(error.localizedDescription)")
+            throw FileError(kind: .io, path: path, found: "cannot create folder \(folder): \(error.localizedDescription)")
         }
     }
 
@@ -60,21 +60,21 @@ public enum AtomicFile {
 
         let descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw FileError(path: path, found: "cannot create temporary file \(temporaryPath): \(errnoText())")
+            throw FileError(kind: .io, path: path, found: "cannot create temporary file \(temporaryPath): \(errnoText())")
         }
         var sink = FileSink(descriptor: descriptor, path: path)
         var closed = false
         do {
             try body(&sink)
             guard fsync(descriptor) == 0 else {
-                throw FileError(path: path, found: "cannot flush \(temporaryPath) to disk: \(errnoText())")
+                throw FileError(kind: .io, path: path, found: "cannot flush \(temporaryPath) to disk: \(errnoText())")
             }
             closed = true
             guard close(descriptor) == 0 else {
-                throw FileError(path: path, found: "cannot close \(temporaryPath): \(errnoText())")
+                throw FileError(kind: .io, path: path, found: "cannot close \(temporaryPath): \(errnoText())")
             }
             guard rename(temporaryPath, path) == 0 else {
-                throw FileError(path: path, found: "cannot rename \(temporaryPath) to \(path): \(errnoText())")
+                throw FileError(kind: .io, path: path, found: "cannot rename \(temporaryPath) to \(path): \(errnoText())")
             }
         } catch {
             if !closed { close(descriptor) }
@@ -134,7 +134,7 @@ public struct FileSink {
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         let (written, failure) = FileDescriptorWriter.writeAll(bytes, to: descriptor)
         count += written
-        if let failure { throw FileError(path: path, at: .offset(count), found: "cannot write: \(failure)") }
+        if let failure { throw FileError(kind: .io, path: path, at: .offset(count), found: "cannot write: \(failure)") }
     }
 
     /// Writes all of `bytes`.

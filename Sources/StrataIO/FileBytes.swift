@@ -22,17 +22,17 @@ public enum FileBytes {
         var info = stat()
         guard stat(path, &info) == 0 else {
             let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
-            throw ReadError(path: path, message: "cannot read file: \(reason)")
+            throw ReadError(kind: .io, path: path, message: "cannot read file: \(reason)")
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
-        case S_IFDIR: throw ReadError(path: path, message: "is a directory; expected a file")
-        default: throw ReadError(path: path, message: "is not a regular file (a device, pipe or socket); expected a file")
+        case S_IFDIR: throw ReadError(kind: .io, path: path, message: "is a directory; expected a file")
+        default: throw ReadError(kind: .io, path: path, message: "is not a regular file (a device, pipe or socket); expected a file")
         }
-        guard access(path, R_OK) == 0 else { throw ReadError(path: path, message: "cannot read file: permission denied") }
+        guard access(path, R_OK) == 0 else { throw ReadError(kind: .io, path: path, message: "cannot read file: permission denied") }
         let size = Int(info.st_size)
         guard size <= maxBytes else {
-            throw ReadError(path: path, message: "the file has \(size) bytes, more than the limit of \(maxBytes)")
+            throw ReadError(kind: .tooLarge, path: path, message: "the file has \(size) bytes, more than the limit of \(maxBytes)")
         }
         return size
     }
@@ -51,7 +51,7 @@ public enum FileBytes {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw ReadError(path: path, message: "cannot read file: \(error.localizedDescription)")
+            throw ReadError(kind: .io, path: path, message: "cannot read file: \(error.localizedDescription)")
         }
     }
 }

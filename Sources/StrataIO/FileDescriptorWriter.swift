@@ -55,7 +55,7 @@ public final class AppendingFile: @unchecked Sendable {  // unchecked: the descr
         try AtomicFile.createParentDirectory(of: path)
         descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0o644)
         guard descriptor >= 0 else {
-            throw FileError(path: path, found: "cannot open for writing: \(String(cString: strerror(errno)))")
+            throw FileError(kind: .io, path: path, found: "cannot open for writing: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -67,7 +67,7 @@ public final class AppendingFile: @unchecked Sendable {  // unchecked: the descr
         let bytes = Array(text.utf8)
         let (written, failure) = bytes.withUnsafeBytes { FileDescriptorWriter.writeAll($0, to: descriptor) }
         if let failure {
-            throw FileError(path: path, found: "cannot write (\(written) of \(bytes.count) bytes written): \(failure)")
+            throw FileError(kind: .io, path: path, found: "cannot write (\(written) of \(bytes.count) bytes written): \(failure)")
         }
     }
 

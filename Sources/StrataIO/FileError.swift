@@ -1,12 +1,21 @@
 /// A file that could not be read, written or understood: the one error type of Strata's file
-/// layer. It names the file, where in it the problem is (a byte offset, a line, a key, or
-/// nowhere in particular), what was found and what was expected.
+/// layer. It names the file, where in it the problem is (a byte offset, a line, a key, a key at
+/// a byte offset, or nowhere in particular), what was found and what was expected, and the
+/// ``Kind`` of problem, which each format's reader declares beside itself
+/// (`GGUF+ErrorKinds.swift`, `IDX+ErrorKinds.swift`, ...).
 ///
 /// ```swift
 /// throw FileError(path: "model.safetensors", at: .offset(8), found: "the header is 12 bytes", expected: "at least 16")
 /// // model.safetensors: at byte 8: the header is 12 bytes; expected at least 16
 /// throw FileError(path: "vocab.json", at: .line(3), found: "'x'", expected: "a token id")
 /// // vocab.json:3: 'x'; expected a token id
+/// throw FileError(kind: .countOutOfRange, path: "model.gguf", offset: 1062, key: "tokenizer.ggml.tokens[3]",
+///                 message: "string length 18446744073709551615 exceeds the 1200 bytes left in the file")
+/// // model.gguf: at byte 1062: key 'tokenizer.ggml.tokens[3]': string length 18446744073709551615 exceeds ...
+///
+/// do { _ = try GGUFFile(path: "model.gguf") } catch let error as FileError where error.kind == .badMagic {
+///     print("not a GGUF file:", error)
+/// }
 /// ```
 public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Where in a file a problem is.
@@ -19,8 +28,30 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
         case line(Int)
         /// A key or key path (`model.vocab`, `layers[3]`, a tensor name).
         case key(String)
+        /// A key (a metadata field, a tensor name) and the byte offset where it starts, as binary
+        /// formats (GGUF, safetensors) know both.
+        case keyAtOffset(String, Int)
+
+        /// The location that names what is known: the key and the offset, one of them, or
+        /// neither (`.none`; an empty key counts as no key).
+        ///
+        /// ```swift
+        /// FileError.Location(offset: 24, key: "w")   // .keyAtOffset("w", 24)
+        /// FileError.Location(offset: nil, key: "")   // .none
+        /// ```
+        public init(offset: Int?, key: String?) {
+            let key = key.flatMap { $0.isEmpty ? nil : $0 }
+            switch (key, offset) {
+            case let (key?, offset?): self = .keyAtOffset(key, offset)
+            case let (key?, nil): self = .key(key)
+            case let (nil, offset?): self = .offset(offset)
+            case (nil, nil): self = .none
+            }
+        }
     }
 
+    /// What kind of problem it is (`.badMagic`, `.truncated`, ...; `.other` when no reader named one).
+    public let kind: Kind
     /// The file.
     public let path: String
     /// Where in the file.
@@ -30,7 +61,8 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What was expected, when that can be said.
     public let expected: String?
 
-    public init(path: String, at location: Location = .none, found: String, expected: String? = nil) {
+    public init(kind: Kind = .other, path: String, at location: Location = .none, found: String, expected: String? = nil) {
+        self.kind = kind
         self.path = path
         self.location = location
         self.found = found
@@ -38,8 +70,19 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
     }
 
     /// An error whose whole text is `message` (what was found and, in it, what was expected).
-    public init(path: String, at location: Location = .none, message: String) {
-        self.init(path: path, at: location, found: message)
+    public init(kind: Kind = .other, path: String, at location: Location, message: String) {
+        self.init(kind: kind, path: path, at: location, found: message)
+    }
+
+    /// An error at byte `offset`, about `key` (a field, a tensor or metadata name), both, or
+    /// neither; nil or an empty key leaves that part out.
+    ///
+    /// ```swift
+    /// FileError(kind: .truncated, path: "m.gguf", offset: 24, key: "tokenizer.ggml.tokens", message: "cut short").description
+    /// // m.gguf: at byte 24: key 'tokenizer.ggml.tokens': cut short
+    /// ```
+    public init(kind: Kind = .other, path: String, offset: Int? = nil, key: String? = nil, message: String) {
+        self.init(kind: kind, path: path, at: Location(offset: offset, key: key), found: message)
     }
 
     /// What was wrong and what was expected, without the path and location.
@@ -48,7 +91,8 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
         return "\(found); expected \(expected)"
     }
 
-    /// `path: message`, with the location between: `path: at byte 8: `, `path:3: `, `path: key 'k': `.
+    /// `path: message`, with the location between: `path: at byte 8: `, `path:3: `, `path: key 'k': `,
+    /// `path: at byte 8: key 'k': `.
     public var description: String {
         if case .line(let line) = location { return "\(path):\(line): \(message)" }
         return path.isEmpty ? locatedMessage : "\(path): \(locatedMessage)"
@@ -61,22 +105,27 @@ public struct FileError: Error, CustomStringConvertible, Equatable, Sendable {
         case .offset(let offset): return "at byte \(offset): \(message)"
         case .line(let line): return "line \(line): \(message)"
         case .key(let key): return "key '\(key)': \(message)"
+        case .keyAtOffset(let key, let offset): return "at byte \(offset): key '\(key)': \(message)"
         }
     }
 
-    /// The key or key path of a `.key` location; `""` for any other.
+    /// The key or key path of a `.key` or `.keyAtOffset` location; `""` for any other.
     public var key: String {
-        if case .key(let key) = location { return key }
-        return ""
+        switch location {
+        case .key(let key), .keyAtOffset(let key, _): return key
+        default: return ""
+        }
     }
 
     /// The key path inside a JSON file (`""` when the problem is the file itself); the same as ``key``.
     public var keyPath: String { key }
 
-    /// The byte offset of an `.offset` location.
+    /// The byte offset of an `.offset` or `.keyAtOffset` location.
     public var offset: Int? {
-        if case .offset(let offset) = location { return offset }
-        return nil
+        switch location {
+        case .offset(let offset), .keyAtOffset(_, let offset): return offset
+        default: return nil
+        }
     }
 
     /// The same as ``message`` (the name some callers knew it by).
@@ -99,12 +148,7 @@ extension FileError {
 
     /// An error about `key` (a tensor name or metadata key; nil or empty: the file as a whole).
     public init(path: String, key: String? = nil, _ message: String) {
-        self.init(path: path, at: key.map { $0.isEmpty ? .none : .key($0) } ?? .none, message: message)
-    }
-
-    /// An error about `key` (empty: the file as a whole).
-    public init(path: String, key: String, message: String) {
-        self.init(path: path, key: Optional(key), message)
+        self.init(path: path, key: key, message: message)
     }
 }
 

@@ -71,7 +71,7 @@ extension GGUFFile {
 
     private func required<T>(_ key: String, _ expected: String, _ convert: (GGUFValue) -> T?) throws -> T {
         guard let value = metadata[key] else {
-            throw GGUFError(kind: .missingKey, path: path, field: key,
+            throw FileError(kind: .missingKey, path: path, key: key,
                             message: "key is missing; expected \(expected) (the file has \(metadataKeys.count) keys)")
         }
         return try converted(value, key, expected, convert)
@@ -84,7 +84,7 @@ extension GGUFFile {
 
     private func converted<T>(_ value: GGUFValue, _ key: String, _ expected: String, _ convert: (GGUFValue) -> T?) throws -> T {
         guard let result = convert(value) else {
-            throw GGUFError(kind: .typeMismatch, path: path, offset: metadataOffsets[key], field: key,
+            throw FileError(kind: .typeMismatch, path: path, offset: metadataOffsets[key], key: key,
                             message: "value is \(value.typeAndValue); expected \(expected)")
         }
         return result

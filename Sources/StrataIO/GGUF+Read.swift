@@ -2,7 +2,7 @@ import Foundation
 import StrataCore
 
 /// A bounds-checked little-endian cursor over GGUF bytes. Every read checks the bytes left
-/// first and throws a `GGUFError` at the field's offset; nothing is allocated from a count
+/// first and throws a `FileError` at the field's offset and key; nothing is allocated from a count
 /// before the count is known to fit in what is left of the file.
 struct GGUFReader {
     /// The file's bytes (string arrays keep a reference to them).
@@ -23,8 +23,8 @@ struct GGUFReader {
     /// The most metadata entries or tensor infos reserved up front (more are still read).
     static let reservationLimit = 1 << 14
 
-    func error(_ kind: GGUFError.Kind, at offset: Int, _ field: String?, _ message: String) -> GGUFError {
-        GGUFError(kind: kind, path: path, offset: offset, field: field, message: message)
+    func error(_ kind: FileError.Kind, at offset: Int, _ field: String?, _ message: String) -> FileError {
+        FileError(kind: kind, path: path, offset: offset, key: field, message: message)
     }
 
     /// Throws unless `count` more bytes are left.
@@ -140,7 +140,7 @@ struct GGUFReader {
         buffer.count >= 4 && buffer[0] == 0x47 && buffer[1] == 0x47 && buffer[2] == 0x55 && buffer[3] == 0x46
     }
 
-    private func badMagic() -> GGUFError {
+    private func badMagic() -> FileError {
         let found = buffer.prefix(4).map { byte in
             (0x20..<0x7F).contains(byte) ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16)
         }.joined()

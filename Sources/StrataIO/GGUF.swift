@@ -12,8 +12,9 @@ import StrataCore
 /// The file is memory-mapped read-only and never copied: `bytes(of:)` points into the mapping,
 /// so a model that uses its quantised weights in place keeps its resident memory close to the
 /// file size. Every count, length, type id, dimension and offset is checked against the file
-/// size before it is used; malformed input throws a `GGUFError` naming the file, the offset,
-/// the field and what was expected. A key or string value that is not valid UTF-8 is rejected
+/// size before it is used; malformed input throws a `FileError` naming the file, the offset,
+/// the field (as its key) and what was expected; its `kind` is one of those in
+/// `GGUF+ErrorKinds.swift`. A key or string value that is not valid UTF-8 is rejected
 /// (a repaired token string would silently change the vocabulary).
 ///
 /// The object is immutable after `init` and may be shared between threads. If another process

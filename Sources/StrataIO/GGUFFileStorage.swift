@@ -22,15 +22,15 @@ final class GGUFFileStorage: @unchecked Sendable {
     init(mappingFileAt path: String) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw GGUFError(kind: .io, path: path, message: "cannot open file: \(String(cString: strerror(errno)))")
+            throw FileError(kind: .io, path: path, message: "cannot open file: \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
-            throw GGUFError(kind: .io, path: path, message: "cannot inspect file: \(String(cString: strerror(errno)))")
+            throw FileError(kind: .io, path: path, message: "cannot inspect file: \(String(cString: strerror(errno)))")
         }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw GGUFError(kind: .io, path: path, message: "not a regular file; expected a GGUF model file")
+            throw FileError(kind: .io, path: path, message: "not a regular file; expected a GGUF model file")
         }
         let size = Int(status.st_size)
         isMapped = size > 0
@@ -41,7 +41,7 @@ final class GGUFFileStorage: @unchecked Sendable {
         }
         let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
         guard let address, address != MAP_FAILED else {
-            throw GGUFError(kind: .io, path: path, message: "cannot map \(size) bytes: \(String(cString: strerror(errno)))")
+            throw FileError(kind: .io, path: path, message: "cannot map \(size) bytes: \(String(cString: strerror(errno)))")
         }
         base = UnsafeRawPointer(address)
     }

@@ -6,7 +6,8 @@ extension SafeTensors {
     /// The file is memory-mapped and each tensor's bytes are copied out once. The header is
     /// validated completely: its length, its JSON, each dtype, shape and `data_offsets`, that the
     /// byte ranges lie inside the data section, do not overlap and match `shape * dtype size`.
-    /// Any problem throws a `SafeTensorsError` naming the file, the key and what was expected.
+    /// Any problem throws a `FileError` naming the file, the key or byte offset and what was
+    /// expected; its `kind` is `.io` or one of those in `SafeTensors+ErrorKinds.swift`.
     ///
     /// ```swift
     /// let (tensors, metadata) = try SafeTensors.read(path: "model.safetensors")
@@ -16,13 +17,7 @@ extension SafeTensors {
     /// print(metadata["format"] ?? "-")
     /// ```
     public static func read(path: String) throws -> (tensors: [String: SafeTensorsEntry], metadata: [String: String]) {
-        let data: Data
-        do {
-            data = try FileBytes.map(path: path)
-        } catch let error as FileBytes.ReadError {
-            throw SafeTensorsError(kind: .io, path: path, message: error.message)
-        }
-        return try decode(data, source: path)
+        try decode(FileBytes.map(path: path), source: path)
     }
 
     /// Decodes safetensors bytes held in memory; `source` names them in errors.
@@ -76,33 +71,33 @@ extension SafeTensors {
     /// Validates the length prefix and header of a safetensors buffer and returns where each tensor lies.
     static func parseLayout(_ buffer: UnsafeRawBufferPointer, path: String) throws -> SafeTensorsLayout {
         guard buffer.count >= 8 else {
-            throw SafeTensorsError(
+            throw FileError(
                 kind: .fileTooShort, path: path, offset: 0,
                 message: "file is \(buffer.count) bytes long; expected at least 8 bytes for the little-endian header length")
         }
         let headerLength64 = UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
         let available = buffer.count - 8
         guard headerLength64 <= UInt64(available) else {
-            throw SafeTensorsError(
+            throw FileError(
                 kind: .headerLengthOutOfRange, path: path, offset: 0,
                 message: "header length \(headerLength64) runs past the end of the file; expected at most \(available) (file size \(buffer.count) minus 8)")
         }
         let headerLength = Int(headerLength64)
         let header = UnsafeRawBufferPointer(rebasing: buffer[8..<(8 + headerLength)])
         guard String(bytes: header, encoding: .utf8) != nil else {
-            throw SafeTensorsError(kind: .malformedHeader, path: path, offset: 8,
-                                   message: "header is not valid UTF-8; expected a UTF-8 JSON object")
+            throw FileError(kind: .malformedHeader, path: path, offset: 8,
+                            message: "header is not valid UTF-8; expected a UTF-8 JSON object")
         }
         let json: JSONValue
         do {
             json = try JSONValue.parse(header)
         } catch let error as JSONSyntaxError {
-            throw SafeTensorsError(kind: .malformedHeader, path: path, offset: 8 + error.offset,
-                                   message: "malformed JSON header: \(error.message)")
+            throw FileError(kind: .malformedHeader, path: path, offset: 8 + error.offset,
+                            message: "malformed JSON header: \(error.message)")
         }
         guard case .object(let members) = json else {
-            throw SafeTensorsError(kind: .malformedHeader, path: path, offset: 8,
-                                   message: "header is \(json.typeName); expected a JSON object of tensors")
+            throw FileError(kind: .malformedHeader, path: path, offset: 8,
+                            message: "header is \(json.typeName); expected a JSON object of tensors")
         }
 
         let dataStart = 8 + headerLength
@@ -123,14 +118,14 @@ extension SafeTensors {
 
     static func parseMetadata(_ value: JSONValue, path: String) throws -> [String: String] {
         guard case .object(let members) = value else {
-            throw SafeTensorsError(kind: .invalidMetadata, path: path,
-                                   message: "\(metadataKey) is \(value.typeName); expected an object of strings")
+            throw FileError(kind: .invalidMetadata, path: path,
+                            message: "\(metadataKey) is \(value.typeName); expected an object of strings")
         }
         var metadata: [String: String] = [:]
         for (key, entry) in members {
             guard case .string(let text) = entry else {
-                throw SafeTensorsError(kind: .invalidMetadata, path: path, key: key,
-                                       message: "value is \(entry.typeName); expected a string")
+                throw FileError(kind: .invalidMetadata, path: path, key: "\(metadataKey).\(key)",
+                                message: "value is \(entry.typeName); expected a string")
             }
             metadata[key] = text
         }
@@ -139,58 +134,58 @@ extension SafeTensors {
 
     static func parseTensorInfo(key: String, value: JSONValue, dataSize: Int, path: String) throws -> SafeTensorsLayout.TensorInfo {
         guard case .object(let fields) = value else {
-            throw SafeTensorsError(kind: .malformedHeader, path: path, key: key,
-                                   message: "entry is \(value.typeName); expected an object with dtype, shape and data_offsets")
+            throw FileError(kind: .malformedHeader, path: path, key: key,
+                            message: "entry is \(value.typeName); expected an object with dtype, shape and data_offsets")
         }
         func field(_ name: String) throws -> JSONValue {
             guard let found = fields[name] else {
-                throw SafeTensorsError(kind: .malformedHeader, path: path, key: key,
-                                       message: "missing \"\(name)\"; expected dtype, shape and data_offsets")
+                throw FileError(kind: .malformedHeader, path: path, key: key,
+                                message: "missing \"\(name)\"; expected dtype, shape and data_offsets")
             }
             return found
         }
 
         guard case .string(let dtype) = try field("dtype") else {
-            throw SafeTensorsError(kind: .malformedHeader, path: path, key: key,
-                                   message: "dtype is \(try field("dtype").typeName); expected a string")
+            throw FileError(kind: .malformedHeader, path: path, key: key,
+                            message: "dtype is \(try field("dtype").typeName); expected a string")
         }
         guard let elementSize = byteSize(ofDType: dtype) else {
-            throw SafeTensorsError(kind: .unknownDType, path: path, key: key,
-                                   message: "unknown dtype \"\(dtype)\"; expected one of \(knownDTypeList)")
+            throw FileError(kind: .unknownDType, path: path, key: key,
+                            message: "unknown dtype \"\(dtype)\"; expected one of \(knownDTypeList)")
         }
 
         let shapeValue = try field("shape")
         guard case .array(let dimensions) = shapeValue else {
-            throw SafeTensorsError(kind: .invalidShape, path: path, key: key,
-                                   message: "shape is \(shapeValue.typeName); expected an array of non-negative integers")
+            throw FileError(kind: .invalidShape, path: path, key: key,
+                            message: "shape is \(shapeValue.typeName); expected an array of non-negative integers")
         }
         var shape: [Int] = []
         for (axis, dimension) in dimensions.enumerated() {
             guard let size = dimension.nonNegativeInteger else {
-                throw SafeTensorsError(kind: .invalidShape, path: path, key: key,
-                                       message: "shape[\(axis)] is \(dimension.typeName); expected a non-negative integer")
+                throw FileError(kind: .invalidShape, path: path, key: key,
+                                message: "shape[\(axis)] is \(dimension.typeName); expected a non-negative integer")
             }
             shape.append(size)
         }
         guard let expectedBytes = byteCount(shape: shape, elementSize: elementSize) else {
-            throw SafeTensorsError(kind: .invalidShape, path: path, key: key,
-                                   message: "shape \(shape) of \(dtype) overflows the addressable size")
+            throw FileError(kind: .invalidShape, path: path, key: key,
+                            message: "shape \(shape) of \(dtype) overflows the addressable size")
         }
 
         let offsetsValue = try field("data_offsets")
         guard case .array(let offsets) = offsetsValue, offsets.count == 2,
               let begin = offsets[0].nonNegativeInteger, let end = offsets[1].nonNegativeInteger
         else {
-            throw SafeTensorsError(kind: .offsetsOutOfRange, path: path, key: key,
-                                   message: "data_offsets is \(offsetsValue.typeName); expected [begin, end] of two non-negative integers")
+            throw FileError(kind: .offsetsOutOfRange, path: path, key: key,
+                            message: "data_offsets is \(offsetsValue.typeName); expected [begin, end] of two non-negative integers")
         }
         guard begin <= end, end <= dataSize else {
-            throw SafeTensorsError(kind: .offsetsOutOfRange, path: path, key: key,
-                                   message: "data_offsets [\(begin), \(end)] out of range; expected begin <= end <= \(dataSize) (the size of the data section)")
+            throw FileError(kind: .offsetsOutOfRange, path: path, key: key,
+                            message: "data_offsets [\(begin), \(end)] out of range; expected begin <= end <= \(dataSize) (the size of the data section)")
         }
         guard end - begin == expectedBytes else {
-            throw SafeTensorsError(kind: .sizeMismatch, path: path, key: key,
-                                   message: "data_offsets [\(begin), \(end)] hold \(end - begin) bytes; expected \(expectedBytes) for shape \(shape) of \(dtype)")
+            throw FileError(kind: .sizeMismatch, path: path, key: key,
+                            message: "data_offsets [\(begin), \(end)] hold \(end - begin) bytes; expected \(expectedBytes) for shape \(shape) of \(dtype)")
         }
         return .init(name: key, dtype: dtype, shape: shape, begin: begin, end: end)
     }
@@ -199,8 +194,8 @@ extension SafeTensors {
     static func checkNoOverlap(_ tensors: [SafeTensorsLayout.TensorInfo], dataStart: Int, path: String) throws {
         let ordered = tensors.filter { $0.end > $0.begin }.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
         for (previous, next) in zip(ordered, ordered.dropFirst()) where next.begin < previous.end {
-            throw SafeTensorsError(
-                kind: .overlappingTensors, path: path, key: next.name, offset: dataStart + next.begin,
+            throw FileError(
+                kind: .overlappingTensors, path: path, offset: dataStart + next.begin, key: next.name,
                 message: "data_offsets [\(next.begin), \(next.end)] overlap tensor '\(previous.name)' at [\(previous.begin), \(previous.end)]; expected disjoint byte ranges")
         }
     }

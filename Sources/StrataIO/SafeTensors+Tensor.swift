@@ -43,8 +43,8 @@ extension SafeTensorsEntry {
     public func tensor(key: String = "", path: String = "<memory>") throws -> Tensor {
         // Entries built by hand are not validated; a wrong byte count would crash or read garbage below.
         if let size = SafeTensors.byteSize(ofDType: dtype), data.count != elementCount * size {
-            throw SafeTensorsError(kind: .sizeMismatch, path: path, key: key,
-                                   message: "\(data.count) bytes of data; expected \(elementCount * size) for shape \(self.shape) of \(dtype)")
+            throw FileError(kind: .sizeMismatch, path: path, key: key,
+                            message: "\(data.count) bytes of data; expected \(elementCount * size) for shape \(self.shape) of \(dtype)")
         }
         let shape = Shape(self.shape)
         func make<T: TensorScalar>(_: T.Type) -> Tensor {
@@ -67,8 +67,8 @@ extension SafeTensorsEntry {
         case "BOOL":
             // Any byte other than 0 or 1 is not a Bool: reading it as one is undefined behaviour.
             if let bad = data.firstIndex(where: { $0 > 1 }) {
-                throw SafeTensorsError(kind: .invalidTensor, path: path, key: key,
-                                       message: "BOOL element \(bad) is the byte \(data[bad]); expected 0 or 1")
+                throw FileError(kind: .invalidTensor, path: path, key: key,
+                                message: "BOOL element \(bad) is the byte \(data[bad]); expected 0 or 1")
             }
             return make(Bool.self)
         case "U8": return widen(UInt8.self)
@@ -80,7 +80,7 @@ extension SafeTensorsEntry {
             }
             return Tensor(values, shape: shape)
         default:
-            throw SafeTensorsError(kind: .unknownDType, path: path, key: key, message: "dtype \(dtype) cannot be loaded into a Strata tensor")
+            throw FileError(kind: .unknownDType, path: path, key: key, message: "dtype \(dtype) cannot be loaded into a Strata tensor")
         }
     }
 }

@@ -15,17 +15,13 @@ extension SafeTensors {
     /// ```
     public static func write(_ tensors: [String: SafeTensorsEntry], metadata: [String: String] = [:], to path: String) throws {
         let (header, names) = try makeHeader(tensors, metadata: metadata, path: path)
-        do {
-            try AtomicFile.write(to: path) { sink in
-                var length = UInt64(header.count).littleEndian
-                try withUnsafeBytes(of: &length) { try sink.write($0) }
-                try sink.write(header)
-                for name in names {
-                    try sink.write(tensors[name]!.data)
-                }
+        try AtomicFile.write(to: path) { sink in
+            var length = UInt64(header.count).littleEndian
+            try withUnsafeBytes(of: &length) { try sink.write($0) }
+            try sink.write(header)
+            for name in names {
+                try sink.write(tensors[name]!.data)
             }
-        } catch let error as FileError {
-            throw SafeTensorsError(kind: .io, path: path, message: error.message)
         }
     }
 
@@ -62,20 +58,20 @@ extension SafeTensors {
         for name in names {
             let entry = tensors[name]!
             guard name != metadataKey else {
-                throw SafeTensorsError(kind: .invalidTensor, path: path, key: name,
-                                       message: "\(metadataKey) is reserved for metadata; expected another tensor name")
+                throw FileError(kind: .invalidTensor, path: path, key: name,
+                                message: "\(metadataKey) is reserved for metadata; expected another tensor name")
             }
             guard let elementSize = byteSize(ofDType: entry.dtype) else {
-                throw SafeTensorsError(kind: .invalidTensor, path: path, key: name,
-                                       message: "unknown dtype \"\(entry.dtype)\"; expected one of \(knownDTypeList)")
+                throw FileError(kind: .invalidTensor, path: path, key: name,
+                                message: "unknown dtype \"\(entry.dtype)\"; expected one of \(knownDTypeList)")
             }
             guard let expected = byteCount(shape: entry.shape, elementSize: elementSize) else {
-                throw SafeTensorsError(kind: .invalidTensor, path: path, key: name,
-                                       message: "shape \(entry.shape) has a negative dimension or overflows; expected non-negative sizes")
+                throw FileError(kind: .invalidTensor, path: path, key: name,
+                                message: "shape \(entry.shape) has a negative dimension or overflows; expected non-negative sizes")
             }
             guard entry.data.count == expected else {
-                throw SafeTensorsError(kind: .invalidTensor, path: path, key: name,
-                                       message: "data holds \(entry.data.count) bytes; expected \(expected) for shape \(entry.shape) of \(entry.dtype)")
+                throw FileError(kind: .invalidTensor, path: path, key: name,
+                                message: "data holds \(entry.data.count) bytes; expected \(expected) for shape \(entry.shape) of \(entry.dtype)")
             }
             let shape = entry.shape.map(String.init).joined(separator: ",")
             members.append(JSONValue.quoted(name)

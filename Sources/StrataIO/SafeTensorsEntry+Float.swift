@@ -24,7 +24,7 @@ extension SafeTensorsEntry {
     /// The elements converted to `Float`: F32 as is, F64 rounded, F16 and BF16 widened, integer
     /// and BOOL dtypes converted by value.
     ///
-    /// Throws `SafeTensorsError` (kind `.invalidTensor`) for the 8-bit float dtypes, an unknown
+    /// Throws `FileError` (kind `.invalidTensor`) for the 8-bit float dtypes, an unknown
     /// dtype, or a byte count that does not match the shape.
     ///
     /// ```swift
@@ -33,16 +33,16 @@ extension SafeTensorsEntry {
     /// ```
     public func floatValues() throws -> [Float] {
         guard let size = SafeTensors.byteSize(ofDType: dtype) else {
-            throw SafeTensorsError(kind: .invalidTensor, path: "<entry>",
-                                   message: "unknown dtype \"\(dtype)\"; expected one of \(SafeTensors.knownDTypeList)")
+            throw FileError(kind: .invalidTensor, path: "<entry>",
+                            message: "unknown dtype \"\(dtype)\"; expected one of \(SafeTensors.knownDTypeList)")
         }
         guard let expected = SafeTensors.byteCount(shape: shape, elementSize: size), expected == data.count else {
-            throw SafeTensorsError(kind: .invalidTensor, path: "<entry>",
-                                   message: "data holds \(data.count) bytes; expected shape \(shape) times \(size) bytes of \(dtype)")
+            throw FileError(kind: .invalidTensor, path: "<entry>",
+                            message: "data holds \(data.count) bytes; expected shape \(shape) times \(size) bytes of \(dtype)")
         }
         guard !dtype.hasPrefix("F8") else {
-            throw SafeTensorsError(kind: .invalidTensor, path: "<entry>",
-                                   message: "cannot convert dtype \(dtype) to Float; expected F64, F32, F16, BF16, an integer dtype or BOOL")
+            throw FileError(kind: .invalidTensor, path: "<entry>",
+                            message: "cannot convert dtype \(dtype) to Float; expected F64, F32, F16, BF16, an integer dtype or BOOL")
         }
         let count = data.count / size
         return data.withUnsafeBytes { raw in

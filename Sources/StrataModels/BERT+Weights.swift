@@ -29,7 +29,7 @@ extension BERT {
     public static func load(directory: String) throws -> BERT {
         let config = try Config(contentsOf: directory + "/config.json")
         let weightsPath = directory + "/model.safetensors"
-        let entries = try readCheckpoint(weightsPath)
+        let entries = try SafeTensors.read(path: weightsPath).tensors
         let hasPooler = entries["pooler.dense.weight"] != nil
         // Every weight takes at least 2 bytes of the file (F16/BF16), so a config that asks for
         // more than that is refused before the model is allocated; loadWeights checks the rest.
@@ -41,15 +41,6 @@ extension BERT {
         let bert = BERT(config, pooler: hasPooler)
         try bert.loadWeights(entries, path: weightsPath)
         return bert
-    }
-
-    /// The tensors of a safetensors file, with read errors turned into `FileError`s.
-    static func readCheckpoint(_ path: String) throws -> [String: SafeTensorsEntry] {
-        do {
-            return try SafeTensors.read(path: path).tensors
-        } catch let error as SafeTensorsError {
-            throw FileError(path: path, key: error.key ?? "", message: error.offset.map { "at byte \($0): " } .map { $0 + error.message } ?? error.message)
-        }
     }
 
     /// Copies checkpoint tensors into the model by their Hugging Face names.

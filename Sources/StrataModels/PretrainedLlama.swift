@@ -19,7 +19,7 @@ public struct PretrainedLlama: @unchecked Sendable {
     /// The opened GGUF file, for its metadata (such as the chat template).
     public let file: GGUFFile
 
-    /// Opens `path`; throws a `GGUFError`, `ConfigError` or `FileError` naming the file when it
+    /// Opens `path`; throws a `FileError` or `ConfigError` naming the file when it
     /// is missing or malformed, or when its tokenizer has more tokens than the model has embeddings.
     public init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {

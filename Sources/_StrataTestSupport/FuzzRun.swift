@@ -12,7 +12,7 @@ import Darwin
 /// a summary that prints at all has crashes = 0.
 ///
 /// ```swift
-/// let summary = FuzzRun.run("IDX raw", FuzzCases(bytes, seed: 7), expected: { $0 is IDXError }) { fuzzCase in
+/// let summary = FuzzRun.run("IDX raw", FuzzCases(bytes, seed: 7), expected: { $0 is FileError }) { fuzzCase in
 ///     _ = try IDX.decode(fuzzCase.bytes)
 /// }
 /// #expect(summary.findings.isEmpty, "\(summary.findings)")

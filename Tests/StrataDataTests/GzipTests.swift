@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StrataData
+import StrataIO
 
 @Suite("Gzip and Zlib")
 struct GzipTests {
@@ -20,28 +21,30 @@ struct GzipTests {
         #expect(try Gzip.decompress(packed) == first + second)
         // Trailing zero padding is tolerated, other trailing bytes are not.
         #expect(try Gzip.decompress(packed + [0, 0, 0]) == first + second)
-        let error = try #require(throws: CompressionError.self) { try Gzip.decompress(packed + [1, 2, 3]) }
-        #expect(error.offset == packed.count)
+        let error = try #require(throws: FileError.self) { try Gzip.decompress(packed + [1, 2, 3]) }
+        #expect(error.kind == .trailingData && error.offset == packed.count)
         #expect(error.description.contains("trailing"))
     }
 
     @Test("truncated and corrupt streams throw with an offset")
     func corrupt() throws {
         let packed = try Gzip.compress(pseudoRandomBytes(count: 5000))
-        let truncated = try #require(throws: CompressionError.self) { try Gzip.decompress(Array(packed.prefix(100))) }
-        #expect(truncated.description.contains("truncated"))
+        let truncated = try #require(throws: FileError.self) { try Gzip.decompress(Array(packed.prefix(100))) }
+        #expect(truncated.kind == .truncated && truncated.description.contains("truncated"))
         #expect(truncated.offset == 100)
 
         var flipped = packed
         flipped[packed.count - 6] ^= 0xFF  // inside the CRC-32 trailer
-        let badCRC = try #require(throws: CompressionError.self) { try Gzip.decompress(flipped) }
-        #expect(badCRC.description.contains("incorrect data check"))
+        let badCRC = try #require(throws: FileError.self) { try Gzip.decompress(flipped) }
+        #expect(badCRC.kind == .corruptStream && badCRC.description.contains("incorrect data check"))
 
-        let headerOnly = try #require(throws: CompressionError.self) { try Gzip.decompress([0x1F, 0x8B, 0x08]) }
-        #expect(headerOnly.description.hasPrefix("gzip: at compressed byte 3: truncated"))
+        let headerOnly = try #require(throws: FileError.self) { try Gzip.decompress([0x1F, 0x8B, 0x08]) }
+        #expect(headerOnly.description.hasPrefix("<memory>: at byte 3: truncated gzip stream"))
+        let named = try #require(throws: FileError.self) { try Gzip.decompress([0x1F, 0x8B, 0x08], source: "a.gz") }
+        #expect(named.description.hasPrefix("a.gz: at byte 3: "))
 
-        let notCompressed = try #require(throws: CompressionError.self) { try Gzip.decompress(Array("plain text".utf8)) }
-        #expect(notCompressed.description.contains("at compressed byte"))
+        let notCompressed = try #require(throws: FileError.self) { try Gzip.decompress(Array("plain text".utf8)) }
+        #expect(notCompressed.kind == .corruptStream && notCompressed.description.contains("at byte"))
     }
 
     @Test("zlib streams round trip and gzip decompression also accepts them")
@@ -52,7 +55,8 @@ struct GzipTests {
         #expect(packed.count < original.count / 10)
         #expect(try Zlib.decompress(packed) == original)
         #expect(try Gzip.decompress(packed) == original)
-        #expect(throws: CompressionError.self) { try Zlib.compress(original, level: 10) }
+        let level = #expect(throws: FileError.self) { try Zlib.compress(original, level: 10) }
+        #expect(level?.kind == .invalidCompressionLevel)
     }
 
     @Test("CRC-32 matches the standard check value")
@@ -67,7 +71,8 @@ struct GzipTests {
     func outputIsBounded() throws {
         let bomb = try Gzip.compress([UInt8](repeating: 0, count: 64 << 20), level: 9)   // 64 MiB of zeros
         #expect(bomb.count < 200_000)
-        #expect(throws: CompressionError.self) { try Gzip.decompress(bomb, limit: 1 << 20) }
+        let bounded = #expect(throws: FileError.self) { try Gzip.decompress(bomb, limit: 1 << 20) }
+        #expect(bounded?.kind == .tooLarge)
         #expect(try Gzip.decompress(bomb, prefix: 10) == [UInt8](repeating: 0, count: 10))
     }
 
@@ -79,12 +84,13 @@ struct GzipTests {
         let dir = try TemporaryDirectory()
         let path = dir.path + "/bomb-idx3-ubyte.gz"
         try Data(packed).write(to: URL(fileURLWithPath: path))
-        #expect(throws: IDXError.self) { try IDX.read(path: path) }
+        let trailing = #expect(throws: FileError.self) { try IDX.read(path: path) }
+        #expect(trailing?.kind == .trailingData && trailing?.path == path)
         // A header declaring 2^40 bytes is refused before inflating anything more.
         let huge = try Gzip.compress([0, 0, 8, 3, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0, 0x10, 0, 0] + [1, 2, 3])
         try Data(huge).write(to: URL(fileURLWithPath: path))
         do { _ = try IDX.read(path: path); Issue.record("a 2^40-byte header was accepted") } catch {
-            #expect("\(error)".contains("more than"), "\(error)")
+            #expect((error as? FileError)?.kind == .tooLarge && "\(error)".contains("more than"), "\(error)")
         }
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import StrataData
+import StrataIO
 import _StrataTestSupport
 
 /// Damaged IDX files (raw and gzip-compressed) and gzip streams: every case must end in the
-/// parser's own error (`IDXError`, `CompressionError`) or a read whose sizes agree; never a
+/// parser's own error (a `FileError`) or a read whose sizes agree; never a
 /// crash, a hang or an allocation past the bound.
 @Suite("IDX and gzip fuzzing")
 struct IDXFuzzTests {
@@ -25,7 +26,7 @@ struct IDXFuzzTests {
         let budget = FuzzCases.Budget(fieldPositions: 16, fieldRegion: 0..<16, rangeEdits: 200)
         var index = 0
         let summary = FuzzRun.run("IDX raw", FuzzCases(original, seed: 0x1D8, budget: budget),
-                                  expected: { $0 is IDXError }) { fuzzCase in
+                                  expected: { $0 is FileError }) { fuzzCase in
             index += 1
             let array: IDXArray
             if index % 4 == 0 {
@@ -44,7 +45,7 @@ struct IDXFuzzTests {
         let original = try Gzip.compress(IDX.encode(Self.images), level: 9)
         let scratch = try FuzzDirectory("idx-gz")
         let summary = FuzzRun.run("IDX gzip", FuzzCases(original, seed: 0x1D8_6, budget: FuzzCases.Budget(rangeEdits: 200)),
-                                  expected: { $0 is IDXError }) { fuzzCase in
+                                  expected: { $0 is FileError }) { fuzzCase in
             try Self.checkConsistent(try IDX.read(path: try scratch.write(fuzzCase.bytes, to: "images-idx3-ubyte.gz")))
         }
         #expect(summary.passed, "\(summary.report)")
@@ -57,7 +58,7 @@ struct IDXFuzzTests {
         let original = try Gzip.compress(text)
         let limit = text.count + 64
         let summary = FuzzRun.run("gzip decoder", FuzzCases(original, seed: 0x6217, budget: FuzzCases.Budget(rangeEdits: 200)),
-                                  expected: { $0 is CompressionError }) { fuzzCase in
+                                  expected: { $0 is FileError }) { fuzzCase in
             let output = try Gzip.decompress(fuzzCase.bytes, limit: limit)
             try FuzzRun.check(output.count <= limit, "\(output.count) bytes past the limit \(limit)")
             let prefix = try Gzip.decompress(fuzzCase.bytes, prefix: 16)

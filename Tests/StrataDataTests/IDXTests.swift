@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StrataData
+import StrataIO
 
 @Suite("IDX files")
 struct IDXTests {
@@ -37,7 +38,7 @@ struct IDXTests {
     func unexpectedMagic() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write(IDX.encode(labels), to: "labels")
-        let error = try #require(throws: IDXError.self) { try IDX.read(path: path, expectedMagic: IDX.imagesMagic) }
+        let error = try #require(throws: FileError.self) { try IDX.read(path: path, expectedMagic: IDX.imagesMagic) }
         #expect(error.kind == .unexpectedMagic)
         #expect(error.description.contains(path))
         #expect(error.description.contains("2049"))
@@ -49,7 +50,7 @@ struct IDXTests {
         let directory = try TemporaryDirectory()
         var bytes = IDX.encode(labels)
         bytes[0] = 0x1A
-        let notIDX = try #require(throws: IDXError.self) { try IDX.read(path: directory.write(bytes, to: "a")) }
+        let notIDX = try #require(throws: FileError.self) { try IDX.read(path: directory.write(bytes, to: "a")) }
         #expect(notIDX.kind == .badMagic)
         #expect(notIDX.offset == 0)
         #expect(notIDX.description.contains("at byte 0"))
@@ -57,14 +58,14 @@ struct IDXTests {
 
         bytes = IDX.encode(labels)
         bytes[2] = 0x0D
-        let floats = try #require(throws: IDXError.self) { try IDX.read(path: directory.write(bytes, to: "b")) }
+        let floats = try #require(throws: FileError.self) { try IDX.read(path: directory.write(bytes, to: "b")) }
         #expect(floats.kind == .unsupportedType)
-        #expect(floats.description.contains("0x0d (32-bit float) at byte 2"))
+        #expect(floats.description.contains("at byte 2: type code 0x0d (32-bit float)"))
         #expect(floats.description.contains("expected 0x08"))
 
         bytes = IDX.encode(labels)
         bytes[3] = 0
-        let noDimensions = try #require(throws: IDXError.self) { try IDX.decode(bytes) }
+        let noDimensions = try #require(throws: FileError.self) { try IDX.decode(bytes) }
         #expect(noDimensions.kind == .noDimensions)
         #expect(noDimensions.description.contains("at byte 3"))
     }
@@ -74,39 +75,40 @@ struct IDXTests {
         let directory = try TemporaryDirectory()
         let bytes = Array(IDX.encode(images).prefix(16 + 5))
         let path = try directory.write(bytes, to: "train-images-idx3-ubyte")
-        let error = try #require(throws: IDXError.self) { try IDX.read(path: path) }
+        let error = try #require(throws: FileError.self) { try IDX.read(path: path) }
         #expect(error.kind == .truncated)
         #expect(error.offset == 21)
-        #expect(error.description.hasPrefix(path + ": truncated: expected 12 bytes of data after the 16-byte header"))
+        #expect(error.description.hasPrefix(path + ": at byte 21: truncated: expected 12 bytes of data after the 16-byte header"))
         #expect(error.description.contains("found 5"))
 
         let gzipPath = try directory.write(try Gzip.compress(bytes), to: "train-images-idx3-ubyte.gz")
-        let gzipError = try #require(throws: IDXError.self) { try IDX.read(path: gzipPath) }
-        #expect(gzipError.description.hasPrefix(gzipPath + ": truncated: expected 12 bytes"))
+        let gzipError = try #require(throws: FileError.self) { try IDX.read(path: gzipPath) }
+        #expect(gzipError.description.hasPrefix(gzipPath + ": at byte 21: truncated: expected 12 bytes"))
     }
 
     @Test("a truncated header, trailing bytes and a corrupt gzip are reported")
     func otherDamage() throws {
         let directory = try TemporaryDirectory()
-        let shortHeader = try #require(throws: IDXError.self) { try IDX.decode(Array(IDX.encode(images).prefix(10)), source: "x") }
+        let shortHeader = try #require(throws: FileError.self) { try IDX.decode(Array(IDX.encode(images).prefix(10)), source: "x") }
         #expect(shortHeader.kind == .truncatedHeader)
-        #expect(shortHeader.description == "x: truncated header: expected 16 bytes for 3 dimension sizes, found 10")
-        #expect(throws: IDXError.self) { try IDX.decode([0, 0]) }
+        #expect(shortHeader.description == "x: at byte 10: truncated header: expected 16 bytes for 3 dimension sizes, found 10")
+        let tiny = #expect(throws: FileError.self) { try IDX.decode([0, 0]) }
+        #expect(tiny?.kind == .truncatedHeader && tiny?.path == "<memory>")
 
-        let trailing = try #require(throws: IDXError.self) { try IDX.decode(IDX.encode(labels) + [9, 9], source: "y") }
+        let trailing = try #require(throws: FileError.self) { try IDX.decode(IDX.encode(labels) + [9, 9], source: "y") }
         #expect(trailing.kind == .trailingData)
         #expect(trailing.offset == 12)
-        #expect(trailing.description.contains("2 unexpected bytes after the data at byte 12"))
+        #expect(trailing.description == "y: at byte 12: 2 unexpected bytes after the data; expected the file to end there (dimensions [4])")
 
         var packed = try Gzip.compress(IDX.encode(images))
         packed.removeLast(10)
         let path = try directory.write(packed, to: "cut.gz")
-        let corrupt = try #require(throws: IDXError.self) { try IDX.read(path: path) }
-        #expect(corrupt.kind == .corruptGzip)
-        #expect(corrupt.description.contains(path))
-        #expect(corrupt.description.contains("at compressed byte"))
+        let corrupt = try #require(throws: FileError.self) { try IDX.read(path: path) }
+        // The gzip decoder's own error, naming the file and the compressed byte offset.
+        #expect(corrupt.kind == .truncated)
+        #expect(corrupt.description.hasPrefix(path + ": at byte \(packed.count): truncated gzip stream"), "\(corrupt)")
 
-        let missing = try #require(throws: IDXError.self) { try IDX.read(path: directory.path + "/absent") }
+        let missing = try #require(throws: FileError.self) { try IDX.read(path: directory.path + "/absent") }
         #expect(missing.kind == .io)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import StrataCore
 import StrataData
+import StrataIO
 import Testing
 
 // MNIST.load on the copy shipped in Data/mnist, and its errors on broken copies.
@@ -136,17 +137,17 @@ struct MNISTErrorTests {
         let labelsPath = try folder.write(Array(original.prefix(30)), to: "t10k-labels-idx1-ubyte.gz")
         let (error, text) = try #require(thrownDescription { _ = try MNIST.load(directory: folder.path, split: .test) })
         #expect(text.contains(labelsPath), "\(text)")
-        #expect((error as? IDXError)?.path == labelsPath, "\(type(of: error)): \(text)")
+        #expect((error as? FileError)?.path == labelsPath, "\(type(of: error)): \(text)")
     }
 
-    @Test("a truncated raw labels file throws IDXError naming the file and the missing bytes")
+    @Test("a truncated raw labels file throws a FileError naming the file and the missing bytes")
     func truncatedRawLabels() throws {
         let folder = try TemporaryDirectory()
         _ = try writeSplit(.test, images: images(10), labels: IDXArray(dimensions: [10], bytes: Array(repeating: 1, count: 10)), in: folder)
         let full = IDX.encode(IDXArray(dimensions: [10], bytes: Array(repeating: 1, count: 10)))
         let labelsPath = try folder.write(Array(full.prefix(12)), to: "t10k-labels-idx1-ubyte")
         let (error, text) = try #require(thrownDescription { _ = try MNIST.load(directory: folder.path, split: .test) })
-        let idx = try #require(error as? IDXError, "\(type(of: error)): \(text)")
+        let idx = try #require(error as? FileError, "\(type(of: error)): \(text)")
         #expect(idx.path == labelsPath)
         #expect(idx.kind == .truncated)
         #expect(text.contains(labelsPath) && text.contains("truncated"), "\(text)")
@@ -154,7 +155,7 @@ struct MNISTErrorTests {
         // A header cut short is reported too.
         try Data(full.prefix(6)).write(to: URL(fileURLWithPath: labelsPath))
         let (headerError, headerText) = try #require(thrownDescription { _ = try MNIST.load(directory: folder.path, split: .test) })
-        #expect((headerError as? IDXError)?.kind == .truncatedHeader, "\(headerText)")
+        #expect((headerError as? FileError)?.kind == .truncatedHeader, "\(headerText)")
         #expect(headerText.contains(labelsPath))
     }
 
@@ -184,7 +185,7 @@ struct MNISTErrorTests {
         // Labels written where the images belong, and the other way round.
         let paths = try writeSplit(.test, images: labels, labels: images(2), in: folder)
         let (error, text) = try #require(thrownDescription { _ = try MNIST.load(directory: folder.path, split: .test) })
-        #expect((error as? IDXError)?.kind == .unexpectedMagic, "\(text)")
+        #expect((error as? FileError)?.kind == .unexpectedMagic, "\(text)")
         #expect(text.contains(paths.images), "\(text)")
     }
 }

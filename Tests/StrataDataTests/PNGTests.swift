@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StrataData
+import StrataIO
 
 @Suite("PNG decoding")
 struct PNGTests {
@@ -8,8 +9,8 @@ struct PNGTests {
         try GrayImage.decode(png, source: "test.png", background: background)
     }
 
-    func decodeError(_ png: [UInt8]) throws -> ImageFileError {
-        try #require(throws: ImageFileError.self) { try decode(png) }
+    func decodeError(_ png: [UInt8]) throws -> FileError {
+        try #require(throws: FileError.self) { try decode(png) }
     }
 
     @Test("filters decode to hand-computed rows")
@@ -150,7 +151,7 @@ struct PNGTests {
 
         var tooTall = encoder
         tooTall.height = 5
-        let short = try #require(throws: ImageFileError.self) {
+        let short = try #require(throws: FileError.self) {
             var rows = encoder.pack(samples: Array(0..<16))
             rows.append([])  // a row too short: the inflated data falls short
             return try decode(try tooTall.encode(rows: rows))

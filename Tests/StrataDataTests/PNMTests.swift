@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import StrataData
+import StrataIO
 
 @Suite("PGM and PPM decoding")
 struct PNMTests {
@@ -8,8 +9,8 @@ struct PNMTests {
         try GrayImage.decode(Array(header.utf8) + raster, source: "test.pgm")
     }
 
-    func decodeError(_ header: String, _ raster: [UInt8] = []) throws -> ImageFileError {
-        try #require(throws: ImageFileError.self) { try decode(header, raster) }
+    func decodeError(_ header: String, _ raster: [UInt8] = []) throws -> FileError {
+        try #require(throws: FileError.self) { try decode(header, raster) }
     }
 
     @Test("binary P5 with comments in the header")
@@ -51,7 +52,7 @@ struct PNMTests {
     func truncated() throws {
         let error = try decodeError("P5\n4 4\n255\n", [1, 2, 3])
         #expect(error.kind == .truncated)
-        #expect(error.description.contains("test.pgm: PGM: at byte 14"))
+        #expect(error.description.contains("test.pgm: at byte 14: PGM: "))
         #expect(error.description.contains("expected 16 bytes of data after the 11-byte header, found 3"))
 
         let ascii = try decodeError("P2 3 1 255 1 2")
@@ -75,7 +76,7 @@ struct PNMTests {
     func unsupported() throws {
         let bitmap = try decodeError("P4 8 1\n", [0xFF])
         #expect(bitmap.kind == .unsupported)
-        let unknown = try #require(throws: ImageFileError.self) { try GrayImage.decode([0x47, 0x49, 0x46, 0x38], source: "x.gif") }
+        let unknown = try #require(throws: FileError.self) { try GrayImage.decode([0x47, 0x49, 0x46, 0x38], source: "x.gif") }
         #expect(unknown.kind == .unrecognizedFormat)
         #expect(unknown.description.contains("47 49 46 38"))
     }
@@ -85,7 +86,7 @@ struct PNMTests {
         let directory = try TemporaryDirectory()
         let path = try directory.write(Array("P2 2 1 255 9 8\n".utf8), to: "tiny.pgm")
         #expect(try GrayImage.read(path: path).pixels == [9, 8])
-        let missing = try #require(throws: ImageFileError.self) { try GrayImage.read(path: directory.path + "/none.png") }
+        let missing = try #require(throws: FileError.self) { try GrayImage.read(path: directory.path + "/none.png") }
         #expect(missing.kind == .io)
         #expect(missing.description.contains("none.png"))
     }

@@ -103,18 +103,18 @@ struct GGUFFixtureTests {
         #expect(try file.floatArray("test.array.float32") == [0.5, -1.25, 1e-3, 65504.0])
         #expect(try file.stringArray("tokenizer.ggml.tokens").count == 64)
 
-        let wrongType = try #require(throws: GGUFError.self) { try file.requiredString("test.int32") }
-        #expect(wrongType.kind == .typeMismatch && wrongType.field == "test.int32")
+        let wrongType = try #require(throws: FileError.self) { try file.requiredString("test.int32") }
+        #expect(wrongType.kind == .typeMismatch && wrongType.key == "test.int32")
         #expect(wrongType.description.contains("value is int32 -2000000000; expected a string"))
         #expect(wrongType.offset != nil)
         // 2^63 + 5 does not fit in Int.
-        let tooBig = try #require(throws: GGUFError.self) { try file.requiredInt("test.uint64") }
+        let tooBig = try #require(throws: FileError.self) { try file.requiredInt("test.uint64") }
         #expect(tooBig.kind == .typeMismatch)
-        #expect(throws: GGUFError.self) { try file.intArray("test.array.uint64") }
-        let missing = try #require(throws: GGUFError.self) { try file.requiredInt("llama.block_count") }
-        #expect(missing.kind == .missingKey && missing.description.contains("llama.block_count: key is missing; expected an integer"))
-        #expect(throws: GGUFError.self) { try file.optionalBool("test.uint8") }
-        #expect(throws: GGUFError.self) { try file.stringArray("test.array.nested_string") }
+        #expect(throws: FileError.self) { try file.intArray("test.array.uint64") }
+        let missing = try #require(throws: FileError.self) { try file.requiredInt("llama.block_count") }
+        #expect(missing.kind == .missingKey && missing.description.contains("key 'llama.block_count': key is missing; expected an integer"))
+        #expect(throws: FileError.self) { try file.optionalBool("test.uint8") }
+        #expect(throws: FileError.self) { try file.stringArray("test.array.nested_string") }
     }
 
     @Test("values print compactly")

@@ -3,7 +3,7 @@ import Testing
 import StrataIO
 import _StrataTestSupport
 
-/// Damaged copies of Fixtures/small.gguf: every case must end in a `GGUFError` or a successful,
+/// Damaged copies of Fixtures/small.gguf: every case must end in a `FileError` or a successful,
 /// self-consistent read; never a crash, a hang or another error.
 @Suite("GGUF fuzzing")
 struct GGUFFuzzTests {
@@ -16,13 +16,13 @@ struct GGUFFuzzTests {
         reference = try GGUFFile(path: path)
     }
 
-    /// Opens `bytes`; returns the file, or nil after a `GGUFError`. Any other error fails the test.
+    /// Opens `bytes`; returns the file, or nil after a `FileError`. Any other error fails the test.
     func open(_ bytes: [UInt8], _ label: @autoclosure () -> String) -> GGUFFile? {
         do {
             let file = try GGUFFile(bytes: bytes, source: "fuzz.gguf")
             checkConsistent(file, label())
             return file
-        } catch let error as GGUFError {
+        } catch let error as FileError {
             #expect(error.description.hasPrefix("fuzz.gguf: "), "\(label())")
             if let offset = error.offset {
                 #expect(offset >= 0 && offset <= bytes.count, "\(label()): \(error)")
@@ -68,7 +68,7 @@ struct GGUFFuzzTests {
         let budget = FuzzCases.Budget(truncations: 0, bitFlips: 600, fieldPositions: 600,
                                       fieldRegion: 0..<reference.dataOffset, rangeEdits: 200)
         let summary = FuzzRun.run("GGUF", FuzzCases(original, seed: 0x6775_6666, budget: budget),
-                                  expected: { $0 is GGUFError }) { fuzzCase in
+                                  expected: { $0 is FileError }) { fuzzCase in
             let file = try GGUFFile(bytes: fuzzCase.bytes, source: "fuzz.gguf")
             checkConsistent(file, fuzzCase.label)
         }

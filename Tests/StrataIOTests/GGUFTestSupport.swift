@@ -102,9 +102,9 @@ func smallValidGGUF(alignment: UInt32? = nil) -> [UInt8] {
     return b.bytes
 }
 
-/// Opens `bytes` and returns the `GGUFError` it must throw.
-func ggufError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> GGUFError {
-    let error = try #require(throws: GGUFError.self, sourceLocation: sourceLocation) {
+/// Opens `bytes` and returns the `FileError` it must throw.
+func ggufError(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) throws -> FileError {
+    let error = try #require(throws: FileError.self, sourceLocation: sourceLocation) {
         try GGUFFile(bytes: bytes, source: "bad.gguf")
     }
     #expect(error.description.hasPrefix("bad.gguf: "), sourceLocation: sourceLocation)

@@ -5,7 +5,7 @@ import StrataIO
 import _StrataTestSupport
 
 /// Damaged copies of a small safetensors file (five dtypes, a scalar, an empty tensor, metadata):
-/// every case must end in a `SafeTensorsError` or a read whose entries match their shapes and
+/// every case must end in a `FileError` or a read whose entries match their shapes and
 /// convert to tensors; never a crash, a hang or another error.
 @Suite("safetensors fuzzing")
 struct SafeTensorsFuzzTests {
@@ -35,7 +35,7 @@ struct SafeTensorsFuzzTests {
             .map { FuzzCase(label: "header: \($0.label)", bytes: safetensorsFile(header: $0.bytes, data: parts.data)) }
         var index = 0
         let summary = FuzzRun.run("safetensors", Array(raw) + header,
-                                  expected: { $0 is SafeTensorsError }) { fuzzCase in
+                                  expected: { $0 is FileError }) { fuzzCase in
             index += 1
             let entries: [String: SafeTensorsEntry]
             if index % 8 == 0 {
@@ -64,6 +64,6 @@ struct SafeTensorsFuzzTests {
 @Test("a BOOL tensor with a byte other than 0 or 1 is an error naming the key")
 func boolTensorWithInvalidByte() throws {
     let entry = SafeTensorsEntry(dtype: "BOOL", shape: [3], data: [1, 0, 2])
-    let error = #expect(throws: SafeTensorsError.self) { try entry.tensor(key: "mask", path: "m.safetensors") }
+    let error = #expect(throws: FileError.self) { try entry.tensor(key: "mask", path: "m.safetensors") }
     #expect(error?.kind == .invalidTensor && error?.key == "mask" && error?.description.contains("byte 2") == true)
 }

@@ -107,11 +107,13 @@ struct SafeTensorsEntryConversionTests {
 
     @Test("conversion of a wrong-sized or 8-bit float entry throws")
     func conversionErrors() {
-        #expect(throws: SafeTensorsError.self) {
+        let wrongSize = #expect(throws: FileError.self) {
             try SafeTensorsEntry(dtype: "F32", shape: [2], data: [0, 0, 0]).floatValues()
         }
-        #expect(throws: SafeTensorsError.self) {
+        #expect(wrongSize?.kind == .invalidTensor)
+        let eightBit = #expect(throws: FileError.self) {
             try SafeTensorsEntry(dtype: "F8_E4M3", shape: [1], data: [0]).floatValues()
         }
+        #expect(eightBit?.kind == .invalidTensor)
     }
 }

@@ -147,7 +147,7 @@ extension TrainingSuites {
             #expect(restoreText.contains("'weight'"), "\(restoreText)")
         }
 
-        @Test("a truncated checkpoint throws SafeTensorsError naming the file", arguments: [4, 40, 0.5, 0.99])
+        @Test("a truncated checkpoint throws a FileError naming the file", arguments: [4, 40, 0.5, 0.99])
         func truncated(keep: Double) throws {
             let folder = try ScratchFolder()
             let path = folder.file("ckpt.safetensors")
@@ -157,17 +157,17 @@ extension TrainingSuites {
             let cut = folder.file("cut.safetensors")
             try bytes.prefix(count).write(to: URL(fileURLWithPath: cut))
             let (error, text) = try #require(thrown { _ = try TrainingCheckpoint.load(path: cut) })
-            let safetensors = try #require(error as? SafeTensorsError, "\(type(of: error)): \(text)")
+            let safetensors = try #require(error as? FileError, "\(type(of: error)): \(text)")
             #expect(safetensors.path == cut)
             #expect(text.hasPrefix(cut), "\(text)")
         }
 
-        @Test("a missing checkpoint throws SafeTensorsError naming the file")
+        @Test("a missing checkpoint throws a FileError naming the file")
         func missingFile() throws {
             let folder = try ScratchFolder()
             let path = folder.file("nothing-here.safetensors")
             let (error, text) = try #require(thrown { _ = try TrainingCheckpoint.load(path: path) })
-            #expect((error as? SafeTensorsError)?.kind == .io, "\(text)")
+            #expect((error as? FileError)?.kind == .io, "\(text)")
             #expect(text.contains(path))
         }
     }
@@ -260,19 +260,19 @@ struct SafeTensorsTensorTests {
                       SafeTensorsEntry(dtype: "BF16", shape: [1], data: [0, 0, 0, 0]),
                       SafeTensorsEntry(dtype: "I16", shape: [3], data: [1])] {
             let (error, text) = try #require(thrown { _ = try entry.tensor(key: "w", path: "hand-made") })
-            let safetensors = try #require(error as? SafeTensorsError, "\(text)")
+            let safetensors = try #require(error as? FileError, "\(text)")
             #expect(safetensors.kind == .sizeMismatch)
             #expect(safetensors.key == "w" && safetensors.path == "hand-made")
         }
     }
 
-    @Test("a dtype Strata cannot hold throws SafeTensorsError naming the file and the key")
+    @Test("a dtype Strata cannot hold throws a FileError naming the file and the key")
     func unsupportedDType() throws {
         let folder = try ScratchFolder()
         let path = folder.file("u32.safetensors")
         try SafeTensors.write(["counts": SafeTensorsEntry(dtype: "U32", shape: [1], data: [1, 0, 0, 0])], to: path)
         let (error, text) = try #require(thrown { _ = try SafeTensors.load(path: path) })
-        let safetensors = try #require(error as? SafeTensorsError, "\(text)")
+        let safetensors = try #require(error as? FileError, "\(text)")
         #expect(safetensors.kind == .unknownDType)
         #expect(safetensors.path == path)
         #expect(safetensors.key == "counts")

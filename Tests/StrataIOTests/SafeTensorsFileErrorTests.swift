@@ -3,11 +3,11 @@ import Testing
 import StrataIO
 
 @Suite("SafeTensors errors")
-struct SafeTensorsErrorTests {
+struct SafeTensorsFileErrorTests {
     /// Writes `bytes` to a file, reads it, and returns the error thrown.
-    func readError(_ bytes: [UInt8], in directory: TemporaryDirectory, sourceLocation: SourceLocation = #_sourceLocation) throws -> SafeTensorsError {
+    func readError(_ bytes: [UInt8], in directory: TemporaryDirectory, sourceLocation: SourceLocation = #_sourceLocation) throws -> FileError {
         let path = try directory.write(bytes, to: "bad.safetensors")
-        let error = try #require(throws: SafeTensorsError.self, sourceLocation: sourceLocation) {
+        let error = try #require(throws: FileError.self, sourceLocation: sourceLocation) {
             try SafeTensors.read(path: path)
         }
         #expect(error.description.contains(path), "the description names the file", sourceLocation: sourceLocation)
@@ -20,7 +20,7 @@ struct SafeTensorsErrorTests {
 
     @Test("a missing file")
     func missingFile() throws {
-        let error = try #require(throws: SafeTensorsError.self) {
+        let error = try #require(throws: FileError.self) {
             try SafeTensors.read(path: "/nonexistent/dir/x.safetensors")
         }
         #expect(error.kind == .io)
@@ -85,7 +85,7 @@ struct SafeTensorsErrorTests {
         let error = try readError(bytes, in: directory)
         #expect(error.kind == .unknownDType)
         #expect(error.key == "fc.weight")
-        #expect(error.description.contains("tensor 'fc.weight'"))
+        #expect(error.description.contains("key 'fc.weight'"))
         #expect(error.description.contains("F31"))
         #expect(error.description.contains("BF16"))
     }
@@ -99,7 +99,7 @@ struct SafeTensorsErrorTests {
         let negative = try readError(safetensorsBytes(
             header: header(#""t": {"dtype": "U8", "shape": [-1], "data_offsets": [0, 1]}"#), data: [0]), in: directory)
         #expect(negative.kind == .invalidShape)
-        #expect(negative.description.contains("tensor 't'"))
+        #expect(negative.description.contains("key 't'"))
         let fractional = try readError(safetensorsBytes(
             header: header(#""t": {"dtype": "U8", "shape": [1.5], "data_offsets": [0, 1]}"#), data: [0]), in: directory)
         #expect(fractional.kind == .invalidShape)
@@ -115,7 +115,7 @@ struct SafeTensorsErrorTests {
         let error = try readError(safetensorsBytes(
             header: header(#""w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}"#), data: [0, 0, 0, 0]), in: directory)
         #expect(error.kind == .offsetsOutOfRange)
-        #expect(error.description.contains("tensor 'w'"))
+        #expect(error.description.contains("key 'w'"))
         #expect(error.description.contains("[0, 8]"))
         #expect(error.description.contains("<= 4"))
         let reversed = try readError(safetensorsBytes(
@@ -133,9 +133,10 @@ struct SafeTensorsErrorTests {
             header: header(#""a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}"#),
             data: [UInt8](repeating: 0, count: 8)), in: directory)
         #expect(error.kind == .overlappingTensors)
-        #expect(error.description.contains("tensor 'b'"))
+        #expect(error.description.contains("key 'b'"))
         #expect(error.description.contains("'a'"))
-        #expect(error.offset != nil)
+        let offset = try #require(error.offset)
+        #expect(error.key == "b" && error.description.contains("at byte \(offset): key 'b': "), "\(error)")
     }
 
     @Test("offsets that do not match shape times dtype size name the key")
@@ -145,7 +146,7 @@ struct SafeTensorsErrorTests {
             header: header(#""m": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 12]}"#),
             data: [UInt8](repeating: 0, count: 16)), in: directory)
         #expect(error.kind == .sizeMismatch)
-        #expect(error.description.contains("tensor 'm'"))
+        #expect(error.description.contains("key 'm'"))
         #expect(error.description.contains("12 bytes"))
         #expect(error.description.contains("expected 16"))
     }
@@ -155,7 +156,7 @@ struct SafeTensorsErrorTests {
         let directory = try TemporaryDirectory()
         let error = try readError(safetensorsBytes(header: #"{"__metadata__": {"epoch": 3}}"#, data: []), in: directory)
         #expect(error.kind == .invalidMetadata)
-        #expect(error.description.contains("metadata key 'epoch'"))
+        #expect(error.description.contains("key '__metadata__.epoch'"))
         #expect(error.description.contains("expected a string"))
         let notObject = try readError(safetensorsBytes(header: #"{"__metadata__": []}"#, data: []), in: directory)
         #expect(notObject.kind == .invalidMetadata)
@@ -165,17 +166,17 @@ struct SafeTensorsErrorTests {
     func writeErrors() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("out.safetensors")
-        let wrongSize = try #require(throws: SafeTensorsError.self) {
+        let wrongSize = try #require(throws: FileError.self) {
             try SafeTensors.write(["w": SafeTensorsEntry(dtype: "F32", shape: [2], data: [0, 0, 0])], to: path)
         }
         #expect(wrongSize.kind == .invalidTensor)
-        #expect(wrongSize.description.contains("tensor 'w'"))
+        #expect(wrongSize.description.contains("key 'w'"))
         #expect(wrongSize.description.contains("expected 8"))
-        let badDType = try #require(throws: SafeTensorsError.self) {
+        let badDType = try #require(throws: FileError.self) {
             try SafeTensors.write(["w": SafeTensorsEntry(dtype: "float", shape: [1], data: [0])], to: path)
         }
         #expect(badDType.description.contains("float"))
-        let reserved = try #require(throws: SafeTensorsError.self) {
+        let reserved = try #require(throws: FileError.self) {
             try SafeTensors.write(["__metadata__": SafeTensorsEntry(dtype: "U8", shape: [1], data: [0])], to: path)
         }
         #expect(reserved.kind == .invalidTensor)
@@ -184,7 +185,7 @@ struct SafeTensorsErrorTests {
 
     @Test("write into a missing directory throws an I/O error naming the path")
     func writeIntoMissingDirectory() throws {
-        let error = try #require(throws: SafeTensorsError.self) {
+        let error = try #require(throws: FileError.self) {
             try SafeTensors.write(["w": SafeTensorsEntry(dtype: "U8", shape: [1], data: [0])], to: "/nonexistent/dir/w.safetensors")
         }
         #expect(error.kind == .io)

@@ -2,10 +2,10 @@ import Foundation
 import Testing
 import StrataIO
 
-/// Hand-assembled malformed files: each must throw the right `GGUFError` kind, at the right
+/// Hand-assembled malformed files: each must throw the right `FileError` kind, at the right
 /// offset, naming the field and what was expected.
 @Suite("GGUF errors")
-struct GGUFErrorTests {
+struct GGUFFileErrorTests {
     @Test("a valid hand-made file reads, with default and custom alignment")
     func validBaseline() throws {
         let file = try GGUFFile(bytes: smallValidGGUF())
@@ -25,13 +25,13 @@ struct GGUFErrorTests {
 
     @Test("files that cannot be opened")
     func io() throws {
-        let missing = try #require(throws: GGUFError.self) { try GGUFFile(path: "/nonexistent/m.gguf") }
+        let missing = try #require(throws: FileError.self) { try GGUFFile(path: "/nonexistent/m.gguf") }
         #expect(missing.kind == .io && missing.description.hasPrefix("/nonexistent/m.gguf: cannot open file"))
         let directory = try TemporaryDirectory()
-        let notFile = try #require(throws: GGUFError.self) { try GGUFFile(path: directory.path) }
+        let notFile = try #require(throws: FileError.self) { try GGUFFile(path: directory.path) }
         #expect(notFile.kind == .io && notFile.message.contains("not a regular file"))
         let emptyPath = try directory.write([], to: "empty.gguf")
-        let empty = try #require(throws: GGUFError.self) { try GGUFFile(path: emptyPath) }
+        let empty = try #require(throws: FileError.self) { try GGUFFile(path: emptyPath) }
         #expect(empty.kind == .truncated && empty.description.contains("file is 0 bytes long"))
     }
 
@@ -40,7 +40,7 @@ struct GGUFErrorTests {
         var bytes = smallValidGGUF()
         bytes[0] = UInt8(ascii: "X")
         let magic = try ggufError(bytes)
-        #expect(magic.kind == .badMagic && magic.description == "bad.gguf: offset 0: magic: file starts with \"XGUF\"; expected \"GGUF\" (not a GGUF file)")
+        #expect(magic.kind == .badMagic && magic.description == "bad.gguf: at byte 0: key 'magic': file starts with \"XGUF\"; expected \"GGUF\" (not a GGUF file)")
         #expect(try ggufError(Array("PK\u{3}\u{4}".utf8)).kind == .badMagic)
 
         bytes = smallValidGGUF()
@@ -59,11 +59,11 @@ struct GGUFErrorTests {
     func counts() throws {
         var b = GGUFBytes.header(tensors: .max, kvs: 0)
         let tensors = try ggufError(b.bytes)
-        #expect(tensors.kind == .countOutOfRange && tensors.offset == 8 && tensors.field == "tensor_count")
+        #expect(tensors.kind == .countOutOfRange && tensors.offset == 8 && tensors.key == "tensor_count")
         #expect(tensors.message.contains("18446744073709551615 tensors cannot fit in the 0 bytes left"))
         b = GGUFBytes.header(tensors: 0, kvs: 1 << 62)
         let kvs = try ggufError(b.bytes)
-        #expect(kvs.kind == .countOutOfRange && kvs.offset == 16 && kvs.field == "metadata_kv_count")
+        #expect(kvs.kind == .countOutOfRange && kvs.offset == 16 && kvs.key == "metadata_kv_count")
         // One entry promised, 13 bytes present: not enough for the smallest entry.
         b = GGUFBytes.header(tensors: 0, kvs: 1)
         b.bytes += [UInt8](repeating: 0, count: 13)
@@ -76,7 +76,7 @@ struct GGUFErrorTests {
         b.u64(.max)
         b.bytes += [UInt8](repeating: 0x61, count: 1200)
         let key = try ggufError(b.bytes)
-        #expect(key.description == "bad.gguf: offset 24: metadata entry #0: key length 18446744073709551615 exceeds the 1200 bytes left in the file")
+        #expect(key.description == "bad.gguf: at byte 24: key 'metadata entry #0': key length 18446744073709551615 exceeds the 1200 bytes left in the file")
 
         b = GGUFBytes.header(tensors: 0, kvs: 1)
         b.kv("tokenizer.ggml.tokens", type: 9) {
@@ -87,7 +87,7 @@ struct GGUFErrorTests {
             $0.bytes += [0, 0, 0, 0, 0, 0, 0, 0]
         }
         let element = try ggufError(b.bytes)
-        #expect(element.kind == .countOutOfRange && element.field == "tokenizer.ggml.tokens[1]")
+        #expect(element.kind == .countOutOfRange && element.key == "tokenizer.ggml.tokens[1]")
         #expect(element.offset == 24 + 8 + 21 + 4 + 4 + 8 + 9)
         #expect(element.message == "string length 18446744073709551615 exceeds the 8 bytes left in the file")
 
@@ -123,19 +123,19 @@ struct GGUFErrorTests {
         b = GGUFBytes.header(tensors: 0, kvs: 1)
         b.kv("flags", type: 9) { $0.u32(7); $0.u64(2); $0.u8(1); $0.u8(2) }
         let flag = try ggufError(b.bytes)
-        #expect(flag.field == "flags[1]" && flag.message == "bool byte is 2; expected 0 (false) or 1 (true)")
+        #expect(flag.key == "flags[1]" && flag.message == "bool byte is 2; expected 0 (false) or 1 (true)")
 
         b = GGUFBytes.header(tensors: 0, kvs: 1)
         b.kv("k", type: 8) { $0.rawString([0x61, 0xC3, 0x28]) }
         let utf8 = try ggufError(b.bytes)
-        #expect(utf8.kind == .invalidString && utf8.field == "k" && utf8.message.contains("not valid UTF-8"))
+        #expect(utf8.kind == .invalidString && utf8.key == "k" && utf8.message.contains("not valid UTF-8"))
 
         // Invalid sequences whose U+FFFD repair keeps the length, overlongs and surrogates are caught too.
         for invalid: [UInt8] in [[0xF0, 0x9F, 0x98], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80]] {
             b = GGUFBytes.header(tensors: 0, kvs: 1)
             b.kv("k", type: 9) { $0.u32(8); $0.u64(2); $0.string("ok"); $0.rawString(invalid) }
             let error = try ggufError(b.bytes)
-            #expect(error.kind == .invalidString && error.field == "k[1]", "\(invalid)")
+            #expect(error.kind == .invalidString && error.key == "k[1]", "\(invalid)")
         }
 
         b = GGUFBytes.header(tensors: 0, kvs: 1)
@@ -175,7 +175,7 @@ struct GGUFErrorTests {
     func alignment() throws {
         for bad: UInt32 in [0, 3, 48, 1 << 21, .max] {
             let error = try ggufError(smallValidGGUF(alignment: bad))
-            #expect(error.kind == .invalidAlignment && error.field == "general.alignment")
+            #expect(error.kind == .invalidAlignment && error.key == "general.alignment")
             #expect(error.message.contains("alignment \(bad) is invalid; expected a power of two"))
         }
         var b = GGUFBytes.header(tensors: 0, kvs: 1)
@@ -195,13 +195,13 @@ struct GGUFErrorTests {
 
     @Test("tensor dimensions, types and sizes")
     func tensorShapes() throws {
-        func error(_ dims: [UInt64], type: UInt32 = 0) throws -> GGUFError {
+        func error(_ dims: [UInt64], type: UInt32 = 0) throws -> FileError {
             try ggufError(oneTensor { $0.tensor("w", dims: dims, type: type, offset: 0) })
         }
         #expect(try error([]).message == "dimension count 0 is invalid; expected 1 to 4")
         #expect(try error([1, 1, 1, 1, 1]).message == "dimension count 5 is invalid; expected 1 to 4")
         let zero = try error([4, 0])
-        #expect(zero.kind == .invalidTensor && zero.field == "w" && zero.message == "dimension 1 is 0; expected a positive size")
+        #expect(zero.kind == .invalidTensor && zero.key == "w" && zero.message == "dimension 1 is 0; expected a positive size")
         #expect(try error([UInt64.max]).message == "dimension 0 is -1; expected a positive size")
         #expect(try error([1 << 32, 1 << 32]).message.contains("overflow the element count"))
         #expect(try error([4], type: 4).message.hasPrefix("ggml type 4 is unknown; expected one of 0 (F32), 1 (F16)"))
@@ -238,17 +238,23 @@ struct GGUFErrorTests {
         }
         _ = try GGUFFile(bytes: two("b", offset: 64))
         let overlap = try ggufError(two("b", offset: 32))
-        #expect(overlap.kind == .overlappingTensors && overlap.field == "b")
+        #expect(overlap.kind == .overlappingTensors && overlap.key == "b")
         #expect(overlap.message.hasPrefix("data [32, 64) overlaps tensor 'a' at [0, 64)"))
         let duplicate = try ggufError(two("a", offset: 64))
         #expect(duplicate.kind == .duplicateTensor && duplicate.message.contains("first at offset 24"))
     }
 
-    @Test("GGUFError reads as text for every error API")
+    @Test("a GGUF error keeps the key and the offset, and reads as text for every error API")
     func errorText() {
-        let error = GGUFError(kind: .truncated, path: "m.gguf", offset: 24, field: "tokenizer.ggml.tokens", message: "cut short")
-        #expect(error.description == "m.gguf: offset 24: tokenizer.ggml.tokens: cut short")
+        let error = FileError(kind: .truncated, path: "m.gguf", offset: 24, key: "tokenizer.ggml.tokens", message: "cut short")
+        #expect(error.location == .keyAtOffset("tokenizer.ggml.tokens", 24))
+        #expect(error.key == "tokenizer.ggml.tokens" && error.offset == 24 && error.message == "cut short")
+        #expect(error.description == "m.gguf: at byte 24: key 'tokenizer.ggml.tokens': cut short")
         #expect(error.localizedDescription == error.description)
-        #expect(GGUFError(kind: .io, path: "m.gguf", message: "x").description == "m.gguf: x")
+        #expect(error != FileError(kind: .countOutOfRange, path: "m.gguf", offset: 24, key: "tokenizer.ggml.tokens", message: "cut short"))
+        #expect(FileError(kind: .io, path: "m.gguf", message: "x").description == "m.gguf: x")
+        #expect(FileError(path: "m.gguf", offset: 8, key: "", message: "x").location == .offset(8))
+        #expect(FileError(path: "m.gguf", key: "k", message: "x").location == .key("k"))
+        #expect(FileError(path: "m.gguf", message: "x").kind == .other)
     }
 }
