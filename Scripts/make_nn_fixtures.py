@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Reference values for StrataNN and StrataOptim, computed in float64 with numpy only.
 
-Writes Tests/StrataNNTests/Fixtures/nn_reference.json. Every formula below is written out
+Writes Tests/StrataNNTests/Fixtures/nn_reference.json (layers, losses, activations, sequence
+models) and Tests/StrataOptimTests/Fixtures/optim_reference.json (optimizers, schedules,
+gradient clipping). Every formula below is written out
 from its definition (PyTorch semantics, as documented for torch.nn and torch.optim); nothing
 calls a deep-learning framework. Inputs come from fixed numpy seeds, so running the script
 again gives the same file.
@@ -20,7 +22,8 @@ import numpy as np
 from sequence_references import sequence_cases
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "Tests", "StrataNNTests", "Fixtures", "nn_reference.json")
+NN_OUT = os.path.join(ROOT, "Tests", "StrataNNTests", "Fixtures", "nn_reference.json")
+OPTIM_OUT = os.path.join(ROOT, "Tests", "StrataOptimTests", "Fixtures", "optim_reference.json")
 
 
 def t(a):
@@ -550,9 +553,17 @@ def dumps(fixture):
     return "\n".join(lines) + "\n"
 
 
+def write(path, fixture):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(dumps(fixture))
+    print("wrote", os.path.relpath(path, ROOT))
+
+
 def main():
-    fixture = {
-        "generator": "Scripts/make_nn_fixtures.py (numpy, float64)",
+    generator = "Scripts/make_nn_fixtures.py (numpy, float64)"
+    write(NN_OUT, {
+        "generator": generator,
         "linear": linear_cases(),
         "conv2d": conv_cases(),
         "pool2d": pool_cases(),
@@ -560,15 +571,14 @@ def main():
         "layerNorm": layernorm_cases(),
         "losses": loss_cases(),
         "activations": activation_cases(),
+        "sequence": sequence_cases(t, ti),
+    })
+    write(OPTIM_OUT, {
+        "generator": generator,
         "optimizers": optimizer_cases(),
         "schedules": schedule_cases(),
         "clipGradientNorm": clip_cases(),
-        "sequence": sequence_cases(t, ti),
-    }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        f.write(dumps(fixture))
-    print("wrote", os.path.relpath(OUT, ROOT))
+    })
 
 
 if __name__ == "__main__":

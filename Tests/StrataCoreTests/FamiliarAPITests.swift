@@ -86,10 +86,11 @@ struct FamiliarAPITests {
 
     @Test("randn and rand exist under PyTorch's names")
     func familiarNames() {
-        Tensor.manualSeed(3)
-        let a = Tensor.randn([1000])
-        #expect(a.dtype == .float32 && Swift.abs(a.mean().item()) < 0.15)
-        let u = Tensor.rand([1000])
-        #expect(u.floats.allSatisfy { $0 >= 0 && $0 < 1 })
+        GlobalRandom.isolated(seed: 3) {
+            let a = Tensor.randn([1000])
+            #expect(a.dtype == .float32 && Swift.abs(a.mean().item()) < 0.15)
+            let u = Tensor.rand([1000])
+            #expect(u.floats.allSatisfy { $0 >= 0 && $0 < 1 })
+        }
     }
 }

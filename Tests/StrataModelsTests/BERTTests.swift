@@ -39,8 +39,9 @@ func tinyConfigJSON(_ overrides: [String: String] = [:]) -> String {
 func writeTinyBERT(to dir: ScratchDirectory, seed: UInt64 = 7) throws -> BERT {
     try dir.write(tinyConfigJSON(), to: "config.json")
     let bert = BERT(try BERT.Config(contentsOf: dir.path + "/config.json"))
-    Tensor.manualSeed(seed)
-    for (_, tensor) in bert.namedTensors() { tensor.assign(Tensor.normal(tensor.shape, std: 0.5)) }
+    GlobalRandom.isolated(seed: seed) {
+        for (_, tensor) in bert.namedTensors() { tensor.assign(Tensor.normal(tensor.shape, std: 0.5)) }
+    }
     var entries = bert.stateDict().mapValues { SafeTensorsEntry(tensor: $0) }
     entries["embeddings.position_ids"] = SafeTensorsEntry(tensor: Tensor((0..<16).map { Int64($0) }, shape: [1, 16]))
     try SafeTensors.write(entries, metadata: ["format": "pt"], to: dir.path + "/model.safetensors")

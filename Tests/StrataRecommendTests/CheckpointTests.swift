@@ -6,24 +6,26 @@ import StrataRecommend
 @Suite struct CheckpointTests {
     let directory = NSTemporaryDirectory() + "strata-recommend-tests-" + UUID().uuidString
 
+    /// A model of `kind` trained for 2 epochs on `table`, drawn from a generator of its own (seed 1).
     func trained(_ kind: RecommenderKind, table: RatingTable) throws -> Recommender {
-        Tensor.manualSeed(1)
-        let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 1e-2, l2: 0.01, seed: 1)
-        switch kind {
-        case .matrixFactorization:
-            let m = MatrixFactorization(.init(users: table.users.count, items: table.items.count, factors: 4), globalMean: table.meanRating)
-            try m.fit(table, options: options)
-            return m
-        case .deepFM:
-            let features = try! SideFeatures.parse("id,kind\nu1,a\nu2,b\n", ids: table.users)
-            let m = DeepFM(.init(users: table.users.count, items: table.items.count, factors: 4, hidden: [8], userFieldSizes: features.fieldSizes),
-                           globalMean: table.meanRating, userFeatures: features)
-            try m.fit(table, options: options)
-            return m
-        case .lightGCN:
-            let m = LightGCN(.init(users: table.users.count, items: table.items.count, factors: 4, layers: 2))
-            try m.fit(table, options: options)
-            return m
+        try GlobalRandom.isolated(seed: 1) { () throws -> Recommender in
+            let options = TrainingOptions(epochs: 2, batchSize: 64, learningRate: 1e-2, l2: 0.01, seed: 1)
+            switch kind {
+            case .matrixFactorization:
+                let m = MatrixFactorization(.init(users: table.users.count, items: table.items.count, factors: 4), globalMean: table.meanRating)
+                try m.fit(table, options: options)
+                return m
+            case .deepFM:
+                let features = try! SideFeatures.parse("id,kind\nu1,a\nu2,b\n", ids: table.users)
+                let m = DeepFM(.init(users: table.users.count, items: table.items.count, factors: 4, hidden: [8], userFieldSizes: features.fieldSizes),
+                               globalMean: table.meanRating, userFeatures: features)
+                try m.fit(table, options: options)
+                return m
+            case .lightGCN:
+                let m = LightGCN(.init(users: table.users.count, items: table.items.count, factors: 4, layers: 2))
+                try m.fit(table, options: options)
+                return m
+            }
         }
     }
 

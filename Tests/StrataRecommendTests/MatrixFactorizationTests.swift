@@ -35,32 +35,34 @@ import _StrataTestSupport
     /// A synthetic rank-4 rating matrix with noise 0.25 (not rounded): the held-out RMSE
     /// comes close to the noise, far below the spread of the ratings themselves.
     @Test func recoversALowRankRatingMatrix() throws {
-        let table = SyntheticRatings.lowRank(users: 300, items: 200, count: 24_000, rank: 4, signal: 1, noise: 0.25,
-                                             rounded: false, seed: 7)
-        let (train, test) = try table.split(.random(testFraction: 0.1, seed: 1))
-        Tensor.manualSeed(3)
-        let mf = MatrixFactorization(.init(users: table.users.count, items: table.items.count, factors: 8), globalMean: train.meanRating)
-        let history = try mf.fit(train, validation: test, options: TrainingOptions(epochs: 25, batchSize: 256, learningRate: 1e-2, l2: 0.01, seed: 1))
-        let baseline = RatingMetrics.errors(predicted: [Float](repeating: Float(train.meanRating), count: test.ratings.count),
-                                            actual: test.ratings.map(\.value)).rmse
-        let rmse = try #require(history["val_rmse"].last)
-        #expect(baseline > 1)
-        #expect(rmse < 0.32, "held-out RMSE \(rmse), noise 0.25, mean-only baseline \(baseline)")
+        try GlobalRandom.isolated(seed: 3) {
+            let table = SyntheticRatings.lowRank(users: 300, items: 200, count: 24_000, rank: 4, signal: 1, noise: 0.25,
+                                                 rounded: false, seed: 7)
+            let (train, test) = try table.split(.random(testFraction: 0.1, seed: 1))
+            let mf = MatrixFactorization(.init(users: table.users.count, items: table.items.count, factors: 8), globalMean: train.meanRating)
+            let history = try mf.fit(train, validation: test, options: TrainingOptions(epochs: 25, batchSize: 256, learningRate: 1e-2, l2: 0.01, seed: 1))
+            let baseline = RatingMetrics.errors(predicted: [Float](repeating: Float(train.meanRating), count: test.ratings.count),
+                                                actual: test.ratings.map(\.value)).rmse
+            let rmse = try #require(history["val_rmse"].last)
+            #expect(baseline > 1)
+            #expect(rmse < 0.32, "held-out RMSE \(rmse), noise 0.25, mean-only baseline \(baseline)")
+        }
     }
 
     /// The defaults of `strata train recommender --model mf` on MovieLens-100K-shaped synthetic
     /// data (80/20 random split): held-out RMSE below 0.93, the level a well-tuned biased MF
     /// reaches on MovieLens itself (0.904 when written; a few seconds in release).
     @Test func defaultsReachTheMovieLensBandOnMovieLensShapedData() throws {
-        let table = SyntheticRatings.movieLensShaped(seed: 1)
-        let (train, test) = try table.split(.random(testFraction: 0.2, seed: 42))
-        let (options, factors) = TrainingOptions.defaults(for: .matrixFactorization)
-        Tensor.manualSeed(42)
-        let mf = MatrixFactorization(.init(users: table.users.count, items: table.items.count, factors: factors), globalMean: train.meanRating)
-        let rmse = try #require(try mf.fit(train, validation: test, options: options)["val_rmse"].last)
-        let biasOnly = RatingMetrics.errors(predicted: [Float](repeating: Float(train.meanRating), count: test.ratings.count),
-                                            actual: test.ratings.map(\.value)).rmse
-        print("MF defaults on MovieLens-shaped data: held-out RMSE \(rmse) (mean-only \(biasOnly))")
-        #expect(rmse < 0.93, "held-out RMSE \(rmse) (mean-only \(biasOnly))")
+        try GlobalRandom.isolated(seed: 42) {
+            let table = SyntheticRatings.movieLensShaped(seed: 1)
+            let (train, test) = try table.split(.random(testFraction: 0.2, seed: 42))
+            let (options, factors) = TrainingOptions.defaults(for: .matrixFactorization)
+            let mf = MatrixFactorization(.init(users: table.users.count, items: table.items.count, factors: factors), globalMean: train.meanRating)
+            let rmse = try #require(try mf.fit(train, validation: test, options: options)["val_rmse"].last)
+            let biasOnly = RatingMetrics.errors(predicted: [Float](repeating: Float(train.meanRating), count: test.ratings.count),
+                                                actual: test.ratings.map(\.value)).rmse
+            print("MF defaults on MovieLens-shaped data: held-out RMSE \(rmse) (mean-only \(biasOnly))")
+            #expect(rmse < 0.93, "held-out RMSE \(rmse) (mean-only \(biasOnly))")
+        }
     }
 }

@@ -14,10 +14,9 @@ private func thrown(_ body: () throws -> Void) -> (error: Error, text: String)? 
     }
 }
 
-/// A trainer of a Linear(3, 2) that has done one epoch on a tiny problem.
+/// A trainer of a Linear(3, 2) (drawn from a generator seeded with 4) that has done one epoch on a tiny problem.
 private func trainedLinear() throws -> Trainer {
-    let model = Linear(3, 2)
-    reseed(model, seed: 4)
+    let model = GlobalRandom.isolated(seed: 4) { Linear(3, 2) }
     let trainer = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 0.01))
     trainer.verbose = false
     let data = TensorDataset(inputs: Tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]] as [[Float]]),
@@ -31,39 +30,39 @@ extension TrainingSuites {
     struct TrainingCheckpointTests {
         @Test("save then load keeps weights, optimizer state, progress, history, metadata and the generator state")
         func roundTrip() throws {
-            let folder = try ScratchFolder()
-            let trainer = try trainedLinear()
-            let path = folder.file("a/b/ckpt.safetensors")
-            let stream = GlobalRandom.with { $0.state }
-            try TrainingCheckpoint.save(trainer: trainer, metadata: ["model": "linear", "note": "ünïcode ✓"], to: path)
-            let checkpoint = try TrainingCheckpoint.load(path: path)
-            #expect(checkpoint.path == path)
-            #expect(checkpoint.epoch == 1)
-            #expect(checkpoint.globalStep == 2)
-            #expect(checkpoint.metadata == ["model": "linear", "note": "ünïcode ✓"])
-            #expect(checkpoint.history == trainer.history)
-            #expect(checkpoint.randomState?.count == 4)
-            _ = stream   // other tests may draw meanwhile; only the shape of the state is checked here
-            #expect(Set(checkpoint.modelState.keys) == ["weight", "bias"])
-            #expect(maxDifference(snapshot(checkpoint.modelState), snapshot(trainer.model.stateDict())) == 0)
-            #expect(maxDifference(snapshot(checkpoint.optimizerState), snapshot(trainer.optimizer.stateDict())) == 0)
+            try GlobalRandom.isolated(seed: 1) {
+                let folder = try ScratchFolder()
+                let trainer = try trainedLinear()
+                let path = folder.file("a/b/ckpt.safetensors")
+                try TrainingCheckpoint.save(trainer: trainer, metadata: ["model": "linear", "note": "ünïcode ✓"], to: path)
+                let checkpoint = try TrainingCheckpoint.load(path: path)
+                #expect(checkpoint.path == path)
+                #expect(checkpoint.epoch == 1)
+                #expect(checkpoint.globalStep == 2)
+                #expect(checkpoint.metadata == ["model": "linear", "note": "ünïcode ✓"])
+                #expect(checkpoint.history == trainer.history)
+                #expect(checkpoint.randomState == GlobalRandom.with { $0.state })   // this test's own generator
+                #expect(Set(checkpoint.modelState.keys) == ["weight", "bias"])
+                #expect(maxDifference(snapshot(checkpoint.modelState), snapshot(trainer.model.stateDict())) == 0)
+                #expect(maxDifference(snapshot(checkpoint.optimizerState), snapshot(trainer.optimizer.stateDict())) == 0)
 
-            // Restoring into a fresh trainer reproduces the state.
-            let model = Linear(3, 2)
-            let fresh = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 0.5))
-            try checkpoint.restore(into: fresh)
-            #expect(fresh.epoch == 1 && fresh.globalStep == 2)
-            #expect(fresh.optimizer.learningRate == 0.01)
-            #expect(fresh.optimizer.stepCount == trainer.optimizer.stepCount)
-            #expect(fresh.history == trainer.history)
-            #expect(maxDifference(snapshot(model.stateDict()), snapshot(trainer.model.stateDict())) == 0)
+                // Restoring into a fresh trainer reproduces the state.
+                let model = Linear(3, 2)
+                let fresh = Trainer(model: model, optimizer: Adam(model.parameters(), learningRate: 0.5))
+                try checkpoint.restore(into: fresh)
+                #expect(fresh.epoch == 1 && fresh.globalStep == 2)
+                #expect(fresh.optimizer.learningRate == 0.01)
+                #expect(fresh.optimizer.stepCount == trainer.optimizer.stepCount)
+                #expect(fresh.history == trainer.history)
+                #expect(maxDifference(snapshot(model.stateDict()), snapshot(trainer.model.stateDict())) == 0)
 
-            // saveWeights writes the bare state dict.
-            let weightsPath = folder.file("weights.safetensors")
-            try TrainingCheckpoint.saveWeights(of: trainer.model, metadata: ["k": "v"], to: weightsPath)
-            let (tensors, metadata) = try SafeTensors.load(path: weightsPath)
-            #expect(Set(tensors.keys) == ["weight", "bias"])
-            #expect(metadata == ["k": "v"])
+                // saveWeights writes the bare state dict.
+                let weightsPath = folder.file("weights.safetensors")
+                try TrainingCheckpoint.saveWeights(of: trainer.model, metadata: ["k": "v"], to: weightsPath)
+                let (tensors, metadata) = try SafeTensors.load(path: weightsPath)
+                #expect(Set(tensors.keys) == ["weight", "bias"])
+                #expect(metadata == ["k": "v"])
+            }
         }
 
         @Test("a safetensors file that is not a Strata checkpoint throws FileError naming the file")
@@ -121,30 +120,32 @@ extension TrainingSuites {
 
         @Test("loading weights of the wrong shape throws naming the key and both shapes")
         func wrongShape() throws {
-            let folder = try ScratchFolder()
-            let path = folder.file("ckpt.safetensors")
-            try TrainingCheckpoint.save(trainer: try trainedLinear(), to: path)
-            let checkpoint = try TrainingCheckpoint.load(path: path)
+            try GlobalRandom.isolated(seed: 2) {
+                let folder = try ScratchFolder()
+                let path = folder.file("ckpt.safetensors")
+                try TrainingCheckpoint.save(trainer: try trainedLinear(), to: path)
+                let checkpoint = try TrainingCheckpoint.load(path: path)
 
-            let wider = Linear(4, 2)
-            let before = snapshot(wider.stateDict())
-            let (error, text) = try #require(thrown { try checkpoint.loadWeights(into: wider) })
-            #expect((error as? FileError)?.path == path, "\(type(of: error)): \(text)")
-            #expect(text.contains("'weight'") && text.contains("[2, 3]") && text.contains("[2, 4]"), "\(text)")
-            _ = before
+                let wider = Linear(4, 2)
+                let before = snapshot(wider.stateDict())
+                let (error, text) = try #require(thrown { try checkpoint.loadWeights(into: wider) })
+                #expect((error as? FileError)?.path == path, "\(type(of: error)): \(text)")
+                #expect(text.contains("'weight'") && text.contains("[2, 3]") && text.contains("[2, 4]"), "\(text)")
+                _ = before
 
-            // A model with a tensor the checkpoint lacks: the missing key is named.
-            let noBiasInFile = folder.file("nobias.safetensors")
-            let biasless = Linear(3, 2, bias: false)
-            try TrainingCheckpoint.save(trainer: Trainer(model: biasless, optimizer: SGD(biasless.parameters(), learningRate: 0.1)),
-                                        to: noBiasInFile)
-            let (_, missingText) = try #require(thrown { try TrainingCheckpoint.load(path: noBiasInFile).loadWeights(into: Linear(3, 2)) })
-            #expect(missingText.contains("'bias'") && missingText.contains(noBiasInFile), "\(missingText)")
+                // A model with a tensor the checkpoint lacks: the missing key is named.
+                let noBiasInFile = folder.file("nobias.safetensors")
+                let biasless = Linear(3, 2, bias: false)
+                try TrainingCheckpoint.save(trainer: Trainer(model: biasless, optimizer: SGD(biasless.parameters(), learningRate: 0.1)),
+                                            to: noBiasInFile)
+                let (_, missingText) = try #require(thrown { try TrainingCheckpoint.load(path: noBiasInFile).loadWeights(into: Linear(3, 2)) })
+                #expect(missingText.contains("'bias'") && missingText.contains(noBiasInFile), "\(missingText)")
 
-            // restore(into:) reports it the same way, for the optimizer state as well.
-            let trainer = Trainer(model: Linear(4, 2), optimizer: SGD(Linear(4, 2).parameters(), learningRate: 0.1))
-            let (_, restoreText) = try #require(thrown { try checkpoint.restore(into: trainer) })
-            #expect(restoreText.contains("'weight'"), "\(restoreText)")
+                // restore(into:) reports it the same way, for the optimizer state as well.
+                let trainer = Trainer(model: Linear(4, 2), optimizer: SGD(Linear(4, 2).parameters(), learningRate: 0.1))
+                let (_, restoreText) = try #require(thrown { try checkpoint.restore(into: trainer) })
+                #expect(restoreText.contains("'weight'"), "\(restoreText)")
+            }
         }
 
         @Test("a truncated checkpoint throws a FileError naming the file", arguments: [4, 40, 0.5, 0.99])

@@ -40,76 +40,79 @@ extension TrainingSuites {
     struct LanguageModelTests {
         @Test(arguments: ["gpt", "lstm"])
         func lossFallsOnShakespeare(_ arch: String) throws {
-            let text = try shakespeare(60_000)
-            let tokenizer = CharacterTokenizer(corpus: text)
-            let corpus = try TextCorpus(text: text, tokenizer: tokenizer)
-            Tensor.manualSeed(11)
-            let model = tinyModel(arch, vocabularySize: tokenizer.vocabularySize)
-            let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: tinyConfig(steps: 150, context: 32)) { model.logits($0) }
-            let before = trainer.estimateLoss(.validation, batches: 4)
-            let last = try trainer.train()
-            // Uniform guessing over the alphabet costs ln(V) ≈ 4.1 nats; character statistics alone reach ~3.3.
-            #expect(before > 3.8, "\(arch): initial loss \(before)")
-            #expect(last.validationLoss < 2.9, "\(arch): validation loss \(last.validationLoss) after 150 steps (from \(before))")
-            #expect(last.trainLoss < before - 1, "\(arch): train loss \(last.trainLoss)")
-            #expect(trainer.validationLoss() < 2.9)
+            try GlobalRandom.isolated(seed: 11) {
+                let text = try shakespeare(60_000)
+                let tokenizer = CharacterTokenizer(corpus: text)
+                let corpus = try TextCorpus(text: text, tokenizer: tokenizer)
+                let model = tinyModel(arch, vocabularySize: tokenizer.vocabularySize)
+                let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: tinyConfig(steps: 150, context: 32)) { model.logits($0) }
+                let before = trainer.estimateLoss(.validation, batches: 4)
+                let last = try trainer.train()
+                // Uniform guessing over the alphabet costs ln(V) ≈ 4.1 nats; character statistics alone reach ~3.3.
+                #expect(before > 3.8, "\(arch): initial loss \(before)")
+                #expect(last.validationLoss < 2.9, "\(arch): validation loss \(last.validationLoss) after 150 steps (from \(before))")
+                #expect(last.trainLoss < before - 1, "\(arch): train loss \(last.trainLoss)")
+                #expect(trainer.validationLoss() < 2.9)
+            }
         }
 
         @Test(arguments: ["gpt", "lstm"])
         func generatesALearnedPattern(_ arch: String) throws {
-            let text = String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 60)
-            let tokenizer = CharacterTokenizer(corpus: text)
-            let corpus = try TextCorpus(text: text, tokenizer: tokenizer)
-            Tensor.manualSeed(5)
-            let model = tinyModel(arch, vocabularySize: tokenizer.vocabularySize)
-            let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: tinyConfig(steps: 200, context: 32)) { model.logits($0) }
-            try trainer.train()
-            model.module.train(false)
-            var sampler = TokenSampler(temperature: 0)
-            var streamed: [Int] = []
-            // 60 tokens after a prompt: the GPT's window (32) slides, so this also exercises the cache reset.
-            let ids = generate(model.decoder(), prompt: try tokenizer.encode("the quick "), maxTokens: 60, sampler: &sampler) {
-                streamed.append($0)
-                return true
+            try GlobalRandom.isolated(seed: 5) {
+                let text = String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 60)
+                let tokenizer = CharacterTokenizer(corpus: text)
+                let corpus = try TextCorpus(text: text, tokenizer: tokenizer)
+                let model = tinyModel(arch, vocabularySize: tokenizer.vocabularySize)
+                let trainer = LanguageModelTrainer(model: model.module, corpus: corpus, config: tinyConfig(steps: 200, context: 32)) { model.logits($0) }
+                try trainer.train()
+                model.module.train(false)
+                var sampler = TokenSampler(temperature: 0)
+                var streamed: [Int] = []
+                // 60 tokens after a prompt: the GPT's window (32) slides, so this also exercises the cache reset.
+                let ids = generate(model.decoder(), prompt: try tokenizer.encode("the quick "), maxTokens: 60, sampler: &sampler) {
+                    streamed.append($0)
+                    return true
+                }
+                #expect(streamed == ids)
+                let expected = String(String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 3).dropFirst(10).prefix(60))
+                let generated = try tokenizer.decode(ids)
+                #expect(generated == expected, "\(arch) generated \(generated.debugDescription)")
             }
-            #expect(streamed == ids)
-            let expected = String(String(repeating: "the quick brown fox jumps over the lazy dog. ", count: 3).dropFirst(10).prefix(60))
-            let generated = try tokenizer.decode(ids)
-            #expect(generated == expected, "\(arch) generated \(generated.debugDescription)")
         }
 
         @Test func checkpointRoundTripAndErrors() throws {
-            let folder = try ScratchFolder()
-            let tokenizer = CharacterTokenizer(corpus: "abcdefgh \n")
-            Tensor.manualSeed(3)
-            let gpt = GPT(GPT.Config(vocabularySize: tokenizer.vocabularySize, context: 8, layers: 1, heads: 2, width: 8))
-            let dir = folder.file("gpt")
-            try LanguageModelCheckpoint.save(.gpt(gpt), tokenizer: tokenizer, to: dir, metadata: ["step": "5"])
-            let (loaded, loadedTokenizer, metadata) = try LanguageModelCheckpoint.load(directory: dir)
-            #expect(metadata["step"] == "5" && metadata["kind"] == "gpt" && metadata["format_version"] == "2")
-            #expect((loadedTokenizer as? CharacterTokenizer) == tokenizer)
-            let ids = Tensor([1, 2, 3] as [Int64], shape: [1, 3])
-            #expect(maxAbsDifference(loaded.logits(ids), gpt(ids)) == 0)
+            try GlobalRandom.isolated(seed: 3) {
+                let folder = try ScratchFolder()
+                let tokenizer = CharacterTokenizer(corpus: "abcdefgh \n")
+                let gpt = GPT(GPT.Config(vocabularySize: tokenizer.vocabularySize, context: 8, layers: 1, heads: 2, width: 8))
+                let dir = folder.file("gpt")
+                try LanguageModelCheckpoint.save(.gpt(gpt), tokenizer: tokenizer, to: dir, metadata: ["step": "5"])
+                let (loaded, loadedTokenizer, metadata) = try LanguageModelCheckpoint.load(directory: dir)
+                #expect(metadata["step"] == "5" && metadata["kind"] == "gpt" && metadata["format_version"] == "2")
+                #expect((loadedTokenizer as? CharacterTokenizer) == tokenizer)
+                let ids = Tensor([1, 2, 3] as [Int64], shape: [1, 3])
+                #expect(maxAbsDifference(loaded.logits(ids), gpt(ids)) == 0)
 
-            // A prompt with a character outside the vocabulary.
-            #expect(throws: TokenizerError.unknownCharacter("z", position: 2)) { try loadedTokenizer.encode("abz") }
+                // A prompt with a character outside the vocabulary.
+                #expect(throws: TokenizerError.unknownCharacter("z", position: 2)) { try loadedTokenizer.encode("abz") }
 
-            // No tokenizer beside the weights.
-            try FileManager.default.removeItem(atPath: dir + "/tokenizer.json")
-            let noTokenizer = #expect(throws: FileError.self) { try LanguageModelCheckpoint.load(directory: dir) }
-            #expect(noTokenizer?.description.contains("no tokenizer.json") == true)
+                // No tokenizer beside the weights.
+                try FileManager.default.removeItem(atPath: dir + "/tokenizer.json")
+                let noTokenizer = #expect(throws: FileError.self) { try LanguageModelCheckpoint.load(directory: dir) }
+                #expect(noTokenizer?.description.contains("no tokenizer.json") == true)
 
-            // Not a checkpoint directory at all.
-            let empty = #expect(throws: FileError.self) { try LanguageModelCheckpoint.load(directory: folder.file("nothing")) }
-            #expect(empty?.description.contains("no model.safetensors") == true)
+                // Not a checkpoint directory at all.
+                let empty = #expect(throws: FileError.self) { try LanguageModelCheckpoint.load(directory: folder.file("nothing")) }
+                #expect(empty?.description.contains("no model.safetensors") == true)
 
-            // Truncated weights: the safetensors reader names the file.
-            try LanguageModelCheckpoint.save(.gpt(gpt), tokenizer: tokenizer, to: dir)
-            let weights = dir + "/model.safetensors"
-            let bytes = try Data(contentsOf: URL(fileURLWithPath: weights))
-            try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: weights))
-            let truncated = #expect(throws: (any Error).self) { try LanguageModelCheckpoint.load(directory: dir) }
-            #expect("\(truncated!)".contains("model.safetensors"))
+                // Truncated weights: the safetensors reader names the file.
+                try LanguageModelCheckpoint.save(.gpt(gpt), tokenizer: tokenizer, to: dir)
+                let weights = dir + "/model.safetensors"
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: weights))
+                try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: weights))
+                let truncated = #expect(throws: (any Error).self) { try LanguageModelCheckpoint.load(directory: dir) }
+                #expect("\(truncated!)".contains("model.safetensors"))
+            }
         }
 
         /// Training through `Trainer` resumes exactly: 12 steps in one run, and 6 steps, a
@@ -173,21 +176,22 @@ extension TrainingSuites {
         }
 
         @Test func lstmCheckpointKeepsTheState() throws {
-            let folder = try ScratchFolder()
-            let tokenizer = CharacterTokenizer(corpus: "xyz")
-            Tensor.manualSeed(4)
-            let lstm = LSTMLanguageModel(LSTMLanguageModel.Config(vocabularySize: 3, embedding: 4, hidden: 6, layers: 2))
-            try LanguageModelCheckpoint.save(.lstm(lstm), tokenizer: tokenizer, to: folder.path)
-            let (loaded, _, _) = try LanguageModelCheckpoint.load(directory: folder.path)
-            lstm.train(false)
-            let ids = Tensor([0, 1, 2, 1] as [Int64], shape: [1, 4])
-            #expect(maxAbsDifference(loaded.logits(ids), lstm(ids).logits) == 0)
-            // Decoding step by step equals one pass over the whole sequence.
-            let decoder = loaded.decoder()
-            let full = loaded.logits(ids)
-            for t in 0..<4 {
-                let step = decoder.nextLogits(after: [t == 0 ? 0 : [0, 1, 2, 1][t]])
-                expectFloatsClose(step, full[0, t].floats)
+            try GlobalRandom.isolated(seed: 4) {
+                let folder = try ScratchFolder()
+                let tokenizer = CharacterTokenizer(corpus: "xyz")
+                let lstm = LSTMLanguageModel(LSTMLanguageModel.Config(vocabularySize: 3, embedding: 4, hidden: 6, layers: 2))
+                try LanguageModelCheckpoint.save(.lstm(lstm), tokenizer: tokenizer, to: folder.path)
+                let (loaded, _, _) = try LanguageModelCheckpoint.load(directory: folder.path)
+                lstm.train(false)
+                let ids = Tensor([0, 1, 2, 1] as [Int64], shape: [1, 4])
+                #expect(maxAbsDifference(loaded.logits(ids), lstm(ids).logits) == 0)
+                // Decoding step by step equals one pass over the whole sequence.
+                let decoder = loaded.decoder()
+                let full = loaded.logits(ids)
+                for t in 0..<4 {
+                    let step = decoder.nextLogits(after: [t == 0 ? 0 : [0, 1, 2, 1][t]])
+                    expectFloatsClose(step, full[0, t].floats)
+                }
             }
         }
     }
