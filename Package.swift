@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "StrataOptimTests", dependencies: ["StrataOptim", "StrataCore", "_StrataTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "StrataDataTests", dependencies: ["StrataData", "StrataCore", "_StrataTestSupport"]),
+        .testTarget(name: "StrataTests", dependencies: ["Strata", "_StrataTestSupport"]),
         .testTarget(name: "StrataDistributedTests", dependencies: ["StrataDistributed", "StrataCore"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
         .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "StrataTrain", "_StrataTestSupport"]),

@@ -79,21 +79,25 @@ public enum LoadedModel {
             throw FileError(path: path, "not a GGUF file (no GGUF magic) nor a .safetensors checkpoint from 'strata train mnist'")
         }
         func has(_ name: String) -> Bool { manager.fileExists(atPath: path + "/" + name) }
-        if has(ModelDirectory.weightsFile), let header = try? ModelDirectory.header(of: path) {
+        // Pretrained folders first: they hold a model.safetensors whose header names no kind.
+        if has("modules.json") || has("sentence_bert_config.json") { return .sentenceEncoder }
+        if has(ModelDirectory.configFile),
+           let config = try? JSONDocument(path: path + "/" + ModelDirectory.configFile, maximumBytes: 1 << 20),
+           let type = try? config.root.optionalMember("model_type")?.string() {
+            switch type {
+            case "bert": return .sentenceEncoder
+            case "gpt2": return .languageModel
+            default: throw FileError(path: path + "/" + ModelDirectory.configFile, key: "model_type",
+                                     "'\(type)' is not a model type Strata loads from a folder (bert, gpt2)")
+            }
+        }
+        if has(ModelDirectory.weightsFile) {
+            let header = try ModelDirectory.header(of: path)
             switch header.kind {
             case ImageModelKind.mlp.rawValue, ImageModelKind.cnn.rawValue: return .imageClassifier
             case "gpt", "lstm": return .languageModel
             case let other where RecommenderKind(rawValue: other) != nil: return .recommender
             case let other: throw FileError(path: header.path, key: "kind", "'\(other)' is not a kind of model Strata knows")
-            }
-        }
-        if has("modules.json") || has("sentence_bert_config.json") { return .sentenceEncoder }
-        if has(ModelDirectory.configFile) {
-            let config = try JSONDocument(path: path + "/" + ModelDirectory.configFile, maximumBytes: 1 << 20)
-            switch try? config.root.optionalMember("model_type")?.string() {
-            case "bert": return .sentenceEncoder
-            case "gpt2": return .languageModel
-            default: break
             }
         }
         if has(ImageClassifierCheckpoint.formatOneFile) { return .imageClassifier }

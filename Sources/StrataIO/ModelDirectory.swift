@@ -33,7 +33,9 @@ public enum ModelDirectory {
 
     /// Writes `weights` as `directory/model.safetensors` with `metadata` plus `kind`, `config` and
     /// `format_version`, and the same metadata as `directory/config.json` (the directory is
-    /// created if needed).
+    /// created if needed). Format 1's names for the kind and config (`architecture`,
+    /// `strata_recommender`, `model`, `model_config`) are left out of `metadata`, so that a
+    /// reader never sees two kinds.
     public static func write(_ weights: [String: SafeTensorsEntry], kind: String, config: String,
                              metadata: [String: String] = [:], to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

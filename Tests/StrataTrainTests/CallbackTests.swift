@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 // Callbacks (EarlyStopping, ModelCheckpoint, MetricsLogger, TrainingCurvesWriter,
 // LearningRateScheduler), gradient accumulation and clipping in Trainer.fit.

@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 // TrainingCheckpoint: round trip and errors; SafeTensors <-> Tensor glue.
 

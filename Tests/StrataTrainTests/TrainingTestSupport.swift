@@ -16,20 +16,6 @@ import _StrataTestSupport
 @Suite("Training")
 enum TrainingSuites {}
 
-/// A fresh folder under the temporary directory, removed on release.
-final class ScratchFolder {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "strata-train-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-}
-
 /// The values of every tensor of a state dict, by key (a snapshot).
 func snapshot(_ state: [String: Tensor]) -> [String: [Double]] {
     state.mapValues(\.doubles)

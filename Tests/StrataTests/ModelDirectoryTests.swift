@@ -1,6 +1,7 @@
 import Foundation
 import Strata
 import Testing
+import _StrataTestSupport
 
 // The one layout of a saved model (ModelDirectory) and the one loader (LoadedModel): every
 // kind writes a directory whose metadata names the kind, LoadedModel tells the kind from the
