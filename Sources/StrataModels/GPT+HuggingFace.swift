@@ -21,7 +21,11 @@ extension GPT {
     /// ```
     public convenience init(huggingFaceDirectory directory: String) throws {
         let folder = try HuggingFaceFolder(directory: directory)
-        let config = try Self.huggingFaceConfig(path: folder.directory + "/config.json")
+        let configPath = folder.directory + "/config.json"
+        let config = try Self.huggingFaceConfig(path: configPath)
+        // Before anything is allocated: a config edited to ask for far more weights than the files hold.
+        try ConfigCheck(source: configPath).parameters(config.parameterEstimate,
+                                                       storedValues: folder.tensors.values.reduce(0) { $0 + $1.0.elementCount }, key: "n_embd")
         self.init(config)
         // Strata's keys are GPT-2's; the file may prefix them with "transformer.".
         var byKey: [String: String] = [:]

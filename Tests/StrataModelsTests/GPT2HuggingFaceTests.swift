@@ -114,7 +114,8 @@ struct GPT2HuggingFaceTests {
                       ("\"layer_norm_epsilon\": 1e-05", "\"layer_norm_epsilon\": 1e-06", "layer_norm_epsilon"),
                       ("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false", "tie_word_embeddings"),
                       ("\"n_head\": 4", "\"n_head\": 3", "n_embd"),
-                      ("\"n_layer\": 2", "\"n_layer\": 3", "h.2")])
+                      ("\"n_layer\": 2", "\"n_layer\": 3", "h.2"),
+                      ("\"n_embd\": 32", "\"n_embd\": 4096", "asks for about")])
     func badConfig(original: String, replacement: String, key: String) throws {
         let directory = NSTemporaryDirectory() + "strata-gpt2-bad-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
