@@ -58,9 +58,8 @@ enum CompressionSubject {
                                                normalization: checkpoint.normalization, metadata: Self.carried(metadata).merging(extra) { _, new in new },
                                                weights: weights, to: out)
         case .language(let model, let tokenizer, let metadata):
-            var header = Self.carried(metadata).merging(extra) { _, new in new }
-            header["tokenizer"] = nil
-            try LanguageModelCheckpoint.save(model, tokenizer: tokenizer, to: out, metadata: header, weights: weights)
+            try LanguageModelCheckpoint.save(model, tokenizer: tokenizer, to: out,
+                                             metadata: Self.carried(metadata).merging(extra) { _, new in new }, weights: weights)
         }
     }
 
@@ -104,12 +103,12 @@ enum CompressionSubject {
         }
     }
 
-    /// The metadata of a model that carries over to a compressed copy: what the writer does not
-    /// set itself (kind, config, format, and format 1's training progress are left out).
+    /// The metadata of a model that carries over to a compressed copy: all but format 1's training
+    /// progress. The writers set the rest themselves (`ModelDirectory.write`: kind, config, format
+    /// version, without format 1's kind keys; the savers: tokenizer, dataset, normalisation).
     static func carried(_ metadata: [String: String]) -> [String: String] {
-        let own: Set = ["kind", "config", "format_version", "format", "architecture", "model", "model_config", "epoch",
-                        "global_step", "history", "random_state", "data_state", "dataset", "normalization_mean", "normalization_std"]
-        return metadata.filter { !own.contains($0.key) }
+        let progress: Set = ["format", "epoch", "global_step", "history", "random_state", "data_state"]
+        return metadata.filter { !progress.contains($0.key) }
     }
 
     /// Reads back a checkpoint written by `write` (under `out`).

@@ -79,9 +79,18 @@ public enum ModelDirectory {
 
     /// The kind and config named by `metadata`, the header of the weights file `path`.
     public static func header(path: String, metadata: [String: String]) throws -> Header {
-        guard let (key, kind) = (["kind"] + formerKindKeys).lazy.compactMap({ k in metadata[k].map { (k, $0) } }).first else {
+        guard let (key, kind) = kindEntry(metadata) else {
             throw FileError(path: path, key: "kind", "the metadata names no model kind; not a Strata model")
         }
         return Header(path: path, kind: kind, config: metadata[formerConfigKeys[key] ?? "config"], metadata: metadata)
+    }
+
+    /// Whether `metadata` names a model kind (under format 2's key or format 1's): false for the
+    /// weights of a folder another framework wrote.
+    public static func namesKind(_ metadata: [String: String]) -> Bool { kindEntry(metadata) != nil }
+
+    /// The key that names the kind in `metadata`, and the kind.
+    private static func kindEntry(_ metadata: [String: String]) -> (key: String, kind: String)? {
+        (["kind"] + formerKindKeys).lazy.compactMap { k in metadata[k].map { (k, $0) } }.first
     }
 }

@@ -111,7 +111,7 @@ public enum LanguageModelCheckpoint {
             throw FileError(path: directory, reason: "no \(weightsFile) here; expected a directory written by 'strata train lm'")
         }
         let (entries, metadata) = try SafeTensors.read(path: weightsPath)
-        if metadata["kind"] == nil && metadata["architecture"] == nil, let gpt2 = try huggingFaceGPT2(directory: directory) { return gpt2 }
+        if !ModelDirectory.namesKind(metadata), let gpt2 = try huggingFaceGPT2(directory: directory) { return gpt2 }
         let header = try ModelDirectory.header(path: weightsPath, metadata: metadata)
         let quantization = try QuantizationSpec(metadata: metadata, path: weightsPath)
         func field(_ key: String) throws -> String {
