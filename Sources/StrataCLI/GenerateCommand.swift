@@ -61,8 +61,8 @@ extension GenerateCommand {
     /// the end-of-generation tokens (not printed).
     func runPretrained(path: String) throws {
         let pretrained = try PretrainedLlama(path: path)
-        let (model, tokenizer, file) = (pretrained.model, pretrained.tokenizer, pretrained.file)
-        let text = chat ? try ChatTemplate(gguf: file).render([ChatMessage(role: "user", content: prompt)]) : prompt
+        let (model, tokenizer) = (pretrained.model, pretrained.tokenizer)
+        let text = chat ? try pretrained.chatTemplate().render([ChatMessage(role: "user", content: prompt)]) : prompt
         let ids = try tokenizer.encode(text, allowSpecial: chat)
         guard !ids.isEmpty else { throw UserFacingError("the prompt is empty; give at least one character") }
         guard ids.count <= model.config.context else {

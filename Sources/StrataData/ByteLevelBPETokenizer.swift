@@ -28,21 +28,20 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
     // A symbol below `vocabularySize` is that vocabulary id; the symbols above it are the
     // byte spellings that the vocabulary lacks (`extraSpellings`, kept for the error).
     private let extraSpellings: [String]
-    private let merges: [UInt64: Merge]             // (left << 32 | right) -> merge
-    // Vocab id -> bytes, flat: id i's bytes are idBytes[idByteStart[i]..<idByteStart[i + 1]];
-    // an id that no token has starts at -1. One buffer instead of an array per token keeps
-    // the tokenizer of a 49k vocabulary at a fraction of a megabyte.
-    private let idBytes: [UInt8]
-    private let idByteStart: [Int32]
-    /// Spelling -> id, for `id(of:)`.
-    private let spellings: SpellingIndex
+    private let merges: MergeTable
+    /// Vocab id -> bytes, for decoding and for `id(of:)`.
+    private let tokenBytes: TokenBytes
+    /// The tokens whose spelling has a character outside ``ByteLevelAlphabet`` (added tokens
+    /// such as `<｜begin▁of▁sentence｜>`): their bytes are that spelling's UTF-8, which another
+    /// token's spelling may also stand for, so `id(of:)` finds them by spelling.
+    private let foreignSpellings: [String: Int]
     private let specialFirstScalars: Set<Unicode.Scalar>
     private let specialPatterns: [([Unicode.Scalar], Int)]    // longest first
 
-    private struct Merge { var rank: Int32; var result: Int32 }
-
     private let lock = NSLock()
     private var cache: [[UInt8]: [Int]] = [:]
+    /// Built by the first `id(of:)`; `lock` guards it.
+    private var bytesIndex: BytesIndex?
     private static let cacheLimit = 200_000
 
     /// One merge rule as read from a file: its two tokens and where it came from (for errors).
@@ -120,14 +119,23 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         }
         var idBytes: [UInt8] = []
         var idByteStart = [Int32](repeating: -1, count: maxID + 2)
+        var foreign: [String: Int] = [:]
         for (id, token) in spellingOfID.enumerated() {
             guard let token else { continue }
             idByteStart[id] = Int32(idBytes.count)
             for s in token.unicodeScalars {
-                if let b = ByteLevelAlphabet.byte(for: s) { idBytes.append(b) } else { idBytes.append(contentsOf: String(s).utf8) }
+                if let b = ByteLevelAlphabet.byte(for: s) {
+                    idBytes.append(b)
+                } else {
+                    idBytes.append(contentsOf: String(s).utf8)
+                    foreign[token] = id
+                }
             }
         }
         idByteStart[maxID + 1] = Int32(idBytes.count)
+        // An exact-size copy: the doubling while appending left up to half the buffer unused.
+        tokenBytes = TokenBytes(bytes: idBytes.withUnsafeBufferPointer { Array($0) }, start: idByteStart)
+        foreignSpellings = foreign
         var extraSpellings: [String] = []
         byteSymbol = ByteLevelAlphabet.scalars.map { scalar in
             let spelling = String(scalar)
@@ -135,8 +143,7 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
             extraSpellings.append(spelling)
             return Int32(maxID + extraSpellings.count)
         }
-        var merges: [UInt64: Merge] = [:]
-        merges.reserveCapacity(mergeCount)
+        var merges = MergeTable(capacity: mergeCount)
         for rank in 0..<mergeCount {
             let m = try mergeRule(rank)
             for part in [m.left, m.right, m.left + m.right] where idOfSpelling[part] == nil {
@@ -145,15 +152,11 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
                     reason: "\(m.label)the merge \"\(m.left) \(m.right)\" \(what) the token \(part.debugDescription), which the vocabulary lacks")
             }
             // Every part is in the vocabulary (checked above), so its symbol is its id.
-            let a = Int32(idOfSpelling[m.left]!), b = Int32(idOfSpelling[m.right]!), r = Int32(idOfSpelling[m.left + m.right]!)
-            let key = UInt64(UInt32(a)) << 32 | UInt64(UInt32(b))
-            if merges[key] == nil { merges[key] = Merge(rank: Int32(rank), result: r) }
+            merges.add(left: Int32(idOfSpelling[m.left]!), right: Int32(idOfSpelling[m.right]!),
+                       result: Int32(idOfSpelling[m.left + m.right]!))
         }
         self.merges = merges
         self.extraSpellings = extraSpellings
-        self.idBytes = idBytes
-        self.idByteStart = idByteStart
-        spellings = SpellingIndex(spellingOfID: spellingOfID)
         self.mergeCount = mergeCount
         vocabularySize = maxID + 1
         for (text, id) in specialTokens where text.isEmpty || idOfSpelling[text] != id {
@@ -166,7 +169,18 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
     }
 
     /// The id of the token spelled `token` (byte-level spelling), if the vocabulary has it.
-    public func id(of token: String) -> Int? { spellings.id(of: token) }
+    /// The first call builds the lookup table (0.25 MiB for 49,152 tokens).
+    public func id(of token: String) -> Int? {
+        var bytes: [UInt8] = []
+        for s in token.unicodeScalars {
+            guard let b = ByteLevelAlphabet.byte(for: s) else { return foreignSpellings[token] }
+            bytes.append(b)
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        if bytesIndex == nil { bytesIndex = BytesIndex(tokenBytes, excluding: Set(foreignSpellings.values)) }
+        return bytesIndex!.id(of: bytes, in: tokenBytes)
+    }
 
     /// `text` as token ids; special tokens are ordinary text.
     public func encode(_ text: String) throws -> [Int] {
@@ -238,8 +252,7 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
             var best = Merge(rank: .max, result: -1)
             var bestIndex = -1
             for i in 0..<(word.count - 1) {
-                let key = UInt64(UInt32(word[i])) << 32 | UInt64(UInt32(word[i + 1]))
-                if let m = merges[key], m.rank < best.rank { best = m; bestIndex = i }
+                if let m = merges.merge(word[i], word[i + 1]), m.rank < best.rank { best = m; bestIndex = i }
             }
             if bestIndex < 0 { break }
             let left = word[bestIndex], right = word[bestIndex + 1]
@@ -261,13 +274,6 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         }
     }
 
-    /// Where id `id`'s bytes end: the start of the next id that has a token.
-    private func byteEnd(of id: Int) -> Int32 {
-        var next = id + 1
-        while idByteStart[next] < 0 { next += 1 }
-        return idByteStart[next]
-    }
-
     /// The text of `ids`: their bytes, decoded as UTF-8 with invalid sequences replaced by U+FFFD.
     public func decode(_ ids: [Int]) throws -> String {
         String(decoding: try decodeBytes(ids), as: UTF8.self)
@@ -278,10 +284,10 @@ public class ByteLevelBPETokenizer: ByteTokenizer, @unchecked Sendable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
         for id in ids {
-            guard id >= 0, id + 1 < idByteStart.count, idByteStart[id] >= 0 else {
+            guard let range = tokenBytes.range(of: id) else {
                 throw TokenizerError.unknownTokenID(id, vocabularySize: vocabularySize)
             }
-            bytes.append(contentsOf: idBytes[Int(idByteStart[id])..<Int(byteEnd(of: id))])
+            bytes.append(contentsOf: tokenBytes.bytes[range])
         }
         return bytes
     }

@@ -137,9 +137,10 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// The raw bytes of `info`'s data, in place in the mapping (nothing is copied).
     ///
-    /// The pointer is valid only while this `GGUFFile` is alive: keep a reference to the file
-    /// (for example as the owner of a matrix built on the bytes) for as long as you use it.
-    /// `info` must be one of this file's `tensors` (a programmer error otherwise).
+    /// The pointer is valid only while this `GGUFFile`, or its ``tensorDataOwner``, is alive:
+    /// keep a reference to one of them (for example as the owner of a matrix built on the bytes)
+    /// for as long as you use it. `info` must be one of this file's `tensors` (a programmer error
+    /// otherwise).
     ///
     /// ```swift
     /// let info = file.tensor(named: "blk.0.attn_q.weight")!
@@ -153,6 +154,16 @@ public final class GGUFFile: @unchecked Sendable {
         let start = dataOffset + info.offset
         return UnsafeRawBufferPointer(rebasing: storage.buffer[start..<(start + info.byteCount)])
     }
+
+    /// What keeps the pointers of `bytes(of:)` valid: the mapping alone, without the parsed
+    /// metadata. A model whose matrices hold this, not the file, lets the metadata (a 49k-token
+    /// vocabulary's arrays, about 0.6 MiB) be freed once the `GGUFFile` itself is released.
+    ///
+    /// ```swift
+    /// let w = try QuantizedMatrix(type: info.type, rows: 576, columns: 576, bytes: file.bytes(of: info),
+    ///                             owner: file.tensorDataOwner)
+    /// ```
+    public var tensorDataOwner: AnyObject { storage }
 
     /// Calls `body` with the raw bytes of `info`'s data (see `bytes(of:)`), keeping the file alive meanwhile.
     ///

@@ -81,7 +81,7 @@ extension Llama {
         func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> LinearWeights {
             let i = try info(name, [columns, rows])
             do {
-                return try QuantizedMatrix(type: i.type, rows: rows, columns: columns, bytes: file.bytes(of: i), owner: file)
+                return try QuantizedMatrix(type: i.type, rows: rows, columns: columns, bytes: file.bytes(of: i), owner: file.tensorDataOwner)
             } catch {
                 throw FileError(path: path, key: name, "\(error)")
             }
@@ -89,7 +89,7 @@ extension Llama {
         func vector(_ name: String, _ count: Int) throws -> Tensor {
             let i = try info(name, [count])
             do {
-                return try QuantizedMatrix(type: i.type, rows: 1, columns: count, bytes: file.bytes(of: i), owner: file)
+                return try QuantizedMatrix(type: i.type, rows: 1, columns: count, bytes: file.bytes(of: i), owner: file.tensorDataOwner)
                     .dequantized().reshaped([count])
             } catch {
                 throw FileError(path: path, key: name, "\(error)")
@@ -142,8 +142,18 @@ extension ChatTemplate {
     /// The chat template of a GGUF file (`tokenizer.chat_template`); throws when it has none or
     /// when it is not one Strata recognises.
     public init(gguf file: GGUFFile) throws {
-        guard let template = try file.optionalString("tokenizer.chat_template") else {
-            throw ChatTemplateError(description: "\(file.path): the model has no chat template (tokenizer.chat_template)")
+        try self.init(template: try file.optionalString("tokenizer.chat_template"), of: file.path)
+    }
+
+    /// `template` as read from the model file at `path` (`tokenizer.chat_template`); throws
+    /// when the file has none (nil) or when it is not one Strata recognises.
+    ///
+    /// ```swift
+    /// let chat = try ChatTemplate(template: nil, of: "model.gguf")   // throws: no chat template
+    /// ```
+    public init(template: String?, of path: String) throws {
+        guard let template else {
+            throw ChatTemplateError(description: "\(path): the model has no chat template (tokenizer.chat_template)")
         }
         try self.init(template: template)
     }

@@ -2,22 +2,25 @@ import Foundation
 import StrataCore
 import StrataIO
 
-/// A Llama-family GGUF file opened for generation: the model, its tokenizer, and the file
-/// (for the chat template and other metadata). The weights stay mapped from the file.
+/// A Llama-family GGUF file opened for generation: the model, its tokenizer and its chat
+/// template. The weights stay mapped from the file; the file's other metadata (the vocabulary's
+/// arrays among it) is freed once the tokenizer and model are built.
 ///
 /// ```swift
 /// let pretrained = try PretrainedLlama(path: "Models/SmolLM2-135M-Instruct.Q4_1.gguf")
-/// let prompt = try ChatTemplate(gguf: pretrained.file).render([ChatMessage(role: "user", content: "Hi")])
+/// let prompt = try pretrained.chatTemplate().render([ChatMessage(role: "user", content: "Hi")])
 /// let ids = try pretrained.tokenizer.encode(prompt, allowSpecial: true)
 /// ```
 public struct PretrainedLlama: @unchecked Sendable {
-    // @unchecked Sendable: all three are read-only after loading.
+    // @unchecked Sendable: all of them are read-only after loading.
     /// The model, its weights mapped from the file.
     public let model: Llama
     /// The tokenizer the file's metadata describes.
     public let tokenizer: GGUFTokenizer
-    /// The opened GGUF file, for its metadata (such as the chat template).
-    public let file: GGUFFile
+    /// The file's path.
+    public let path: String
+    /// The file's `tokenizer.chat_template`, as written (nil when it has none).
+    public let chatTemplateText: String?
 
     /// Opens `path`; throws a `FileError` or `ConfigError` naming the file when it
     /// is missing or malformed, or when its tokenizer has more tokens than the model has embeddings.
@@ -25,17 +28,26 @@ public struct PretrainedLlama: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw FileError(path: path, "no such file (Scripts/fetch_models.sh fetches Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
         }
-        file = try GGUFFile(path: path)
+        self.path = path
+        let file = try GGUFFile(path: path)
+        chatTemplateText = try file.optionalString("tokenizer.chat_template")
         // The tokenizer first: its temporary tables (50k merge rules) are freed and their pages
         // returned to the system before the weights' pages are first touched, so that the two
         // never count in the resident size together.
         tokenizer = try GGUFTokenizer(gguf: file)
         ProcessMemory.releaseFreedHeap()
         file.releaseHeaderPages()
+        // The matrices keep only the mapping (`tensorDataOwner`): `file` and its metadata go here.
         model = try Llama(gguf: file)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw FileError(path: path, key: "tokenizer.ggml.tokens",
                                  "the tokenizer has \(tokenizer.vocabularySize) tokens, more than the model's \(model.config.vocabularySize) embeddings")
         }
+    }
+
+    /// The model's chat format; throws ``ChatTemplateError`` when the file has no chat template
+    /// or one that Strata does not recognise (see ``ChatTemplate``).
+    public func chatTemplate() throws -> ChatTemplate {
+        try ChatTemplate(template: chatTemplateText, of: path)
     }
 }

@@ -48,7 +48,7 @@ public final class ServedModel: @unchecked Sendable {
             return ServedModel(name: name, kind: model.kind, path: path,
                                scheduler: scheduler(LlamaBackend(model: pretrained.model), pretrained.tokenizer,
                                                     endOfGeneration: pretrained.tokenizer.endOfGeneration),
-                               tokenizer: pretrained.tokenizer, chatTemplate: try? ChatTemplate(gguf: pretrained.file),
+                               tokenizer: pretrained.tokenizer, chatTemplate: try? pretrained.chatTemplate(),
                                context: pretrained.model.config.context)
         case .languageModel(let lm, let tokenizer, _):
             return ServedModel(name: name, kind: model.kind, path: path,

@@ -53,6 +53,23 @@ struct ByteLevelBPETests {
         #expect(tok.id(of: "t3000") == nil && tok.id(of: "") == nil && tok.id(of: "t") == nil && tok.id(of: "Ġ") == nil)
     }
 
+    /// An added token spelled with a character outside the byte-level alphabet ("｜") has that
+    /// character's UTF-8 as its bytes, the same bytes as the byte-level token "ï½ľ": `id(of:)`
+    /// tells the two apart by spelling, and both decode to "｜".
+    @Test func idOfForeignSpelling() throws {
+        let byteLevel = ByteLevelAlphabet.encode(Array("｜".utf8))
+        let tok = try ByteLevelBPETokenizer(tokens: ["a", "｜", byteLevel], merges: [], preTokenizer: .gpt2)
+        #expect(tok.id(of: "｜") == 1 && tok.id(of: byteLevel) == 2 && tok.id(of: "a") == 0)
+        #expect(try tok.decode([1]) == "｜" && tok.decode([2]) == "｜")
+    }
+
+    /// When two merge rules join the same pair, the first (lower rank) is the one applied.
+    @Test func repeatedMergeKeepsTheFirstRank() throws {
+        let tok = try ByteLevelBPETokenizer(tokens: ["a", "b", "c", "ab", "bc"], merges: ["b c", "a b", "b c"], preTokenizer: .gpt2)
+        #expect(try tok.encode("abc") == [0, 4])   // "b c" (rank 0) before "a b" (rank 1)
+        #expect(try tok.encode("ab") == [3])
+    }
+
     @Test("duplicate tokens, malformed merges and merges over unknown tokens are errors")
     func errors() {
         func message(_ tokens: [String], _ merges: [String], special: [Int] = []) -> String {

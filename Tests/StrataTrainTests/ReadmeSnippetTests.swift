@@ -143,7 +143,7 @@ struct ReadmeSnippetTests {
     func generatingText() throws {
         guard present("Models/SmolLM2-135M-Instruct.Q4_1.gguf") else { return }
         let pretrained = try PretrainedLlama(path: "Models/SmolLM2-135M-Instruct.Q4_1.gguf")
-        let chat = try ChatTemplate(gguf: pretrained.file).render([ChatMessage(role: "user", content: "What is the capital of France?")])
+        let chat = try pretrained.chatTemplate().render([ChatMessage(role: "user", content: "What is the capital of France?")])
         var greedy = TokenSampler(temperature: 0)
         var stream = TokenStream(tokenizer: pretrained.tokenizer)
         var text = ""
