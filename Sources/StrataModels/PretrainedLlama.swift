@@ -29,20 +29,27 @@ public struct PretrainedLlama: @unchecked Sendable {
             throw FileError(path: path, "no such file (Scripts/fetch_models.sh fetches Models/SmolLM2-135M-Instruct.Q4_1.gguf)")
         }
         self.path = path
+        (model, tokenizer, chatTemplateText) = try Self.load(path)
+        // The file and its parsed metadata are gone now (the matrices keep only the mapping):
+        // hand their pages back too.
+        ProcessMemory.releaseFreedHeap()
+    }
+
+    private static func load(_ path: String) throws -> (Llama, GGUFTokenizer, String?) {
         let file = try GGUFFile(path: path)
-        chatTemplateText = try file.optionalString("tokenizer.chat_template")
+        let chatTemplate = try file.optionalString("tokenizer.chat_template")
         // The tokenizer first: its temporary tables (50k merge rules) are freed and their pages
         // returned to the system before the weights' pages are first touched, so that the two
         // never count in the resident size together.
-        tokenizer = try GGUFTokenizer(gguf: file)
+        let tokenizer = try GGUFTokenizer(gguf: file)
         ProcessMemory.releaseFreedHeap()
         file.releaseHeaderPages()
-        // The matrices keep only the mapping (`tensorDataOwner`): `file` and its metadata go here.
-        model = try Llama(gguf: file)
+        let model = try Llama(gguf: file)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw FileError(path: path, key: "tokenizer.ggml.tokens",
                                  "the tokenizer has \(tokenizer.vocabularySize) tokens, more than the model's \(model.config.vocabularySize) embeddings")
         }
+        return (model, tokenizer, chatTemplate)
     }
 
     /// The model's chat format; throws ``ChatTemplateError`` when the file has no chat template
