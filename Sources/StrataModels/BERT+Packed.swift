@@ -42,7 +42,7 @@ extension BERTLayer {
     func packed(_ x: Tensor, sequenceStarts starts: [Int]) -> Tensor {
         let context = Tensor.packedAttention(query: queryProjection(x), key: keyProjection(x), value: valueProjection(x),
                                              sequenceStarts: starts, heads: heads)                        // [N, C]
-        let attended = attentionNorm(x + attentionOutput(context))
-        return outputNorm(attended + output(activate(intermediate(attended))))
+        let attended = attentionNorm(attentionOutput(context, adding: x))
+        return outputNorm(output(activate(intermediate(attended)), adding: attended))
     }
 }

@@ -203,8 +203,8 @@ public final class BERTLayer: Module {
         let q = splitHeads(queryProjection(x)), k = splitHeads(keyProjection(x)), v = splitHeads(valueProjection(x))
         let context = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: mask)  // [B, H, T, D]
             .permuted([0, 2, 1, 3]).reshaped([batch, steps, width])                          // [B, T, C]
-        let attended = attentionNorm(x + attentionOutput(context))
-        return outputNorm(attended + output(activate(intermediate(attended))))
+        let attended = attentionNorm(attentionOutput(context, adding: x))
+        return outputNorm(output(activate(intermediate(attended)), adding: attended))
     }
 
     func activate(_ x: Tensor) -> Tensor {

@@ -23,18 +23,33 @@ public final class Linear: Module, PackedWeightLayer {
         self.bias = bias ? defaultBias(outputSize, fanIn: inputSize) : nil
     }
 
-    override public func callAsFunction(_ x: Tensor) -> Tensor {
+    override public func callAsFunction(_ x: Tensor) -> Tensor { apply(x, adding: nil) }
+
+    /// `residual + x·Wᵀ + b`, the skip connection added while the output is seeded (see
+    /// ``Tensor/linear(_:weight:bias:adding:)``); `residual` has the output's shape.
+    ///
+    /// ```swift
+    /// let h = proj(attended, adding: x)   // x + proj(attended), one pass fewer
+    /// ```
+    public func callAsFunction(_ x: Tensor, adding residual: Tensor) -> Tensor { apply(x, adding: residual) }
+
+    private func apply(_ x: Tensor, adding residual: Tensor?) -> Tensor {
         ensure(x.shape.last == weight.shape[1],
                      "Linear: input has \(x.shape.last ?? 0) features (shape \(x.shape)), the layer expects \(weight.shape[1])")
+        let shape = Array(x.shape.dims.dropLast()) + [weight.shape[0]]
+        ensure(residual == nil || residual!.shape.dims == shape,
+               "Linear: the residual \(residual!.shape) is not the output's shape \(shape)")
         let flat = x.rank == 2 ? x : x.reshaped([-1, weight.shape[1]])   // [N, in]
+        let skip = residual.map { x.rank == 2 ? $0 : $0.reshaped([-1, weight.shape[0]]) }
         let out: Tensor
         if let packedWeight {
             let y = packedWeight.matmul(flat, activations: packedActivations)   // [N, out]
-            out = bias.map { y + $0 } ?? y
+            let biased = bias.map { y + $0 } ?? y
+            out = skip.map { $0 + biased } ?? biased
         } else {
-            out = Tensor.linear(flat, weight: weight, bias: bias)
+            out = Tensor.linear(flat, weight: weight, bias: bias, adding: skip)
         }
-        return x.rank == 2 ? out : out.reshaped(Array(x.shape.dims.dropLast()) + [weight.shape[0]])
+        return x.rank == 2 ? out : out.reshaped(shape)
     }
 }
 

@@ -30,13 +30,18 @@ struct BackendGEMMTests {
     func linear() {
         let x = randomTensor([3, 4], seed: 3), w = randomTensor([5, 4], seed: 4), bias = randomTensor([5], seed: 5)
         let out = Tensor.empty([3, 5])
-        backend.linear(x, weight: w, bias: bias, into: out)
+        backend.linear(x, weight: w, bias: bias, residual: nil, into: out)
         #expect(out.floats == Tensor.linear(x, weight: w, bias: bias).floats)
         let product = Naive.matmul(x.doubles, w.doubles, m: 3, k: 4, n: 5, transposeB: true)
         let b = bias.doubles
         var expected: [Double] = []
         for (i, v) in product.enumerated() { expected.append(v + b[i % 5]) }
         expectClose(out.doubles, expected, tolerance: 1e-6)
+        // A residual is added to the seed (rows split across the threads).
+        let x2 = randomTensor([300, 4], seed: 8), skip = randomTensor([300, 5], seed: 9), out2 = Tensor.empty([300, 5])
+        backend.linear(x2, weight: w, bias: bias, residual: skip, into: out2)
+        let product2 = Naive.matmul(x2.doubles, w.doubles, m: 300, k: 4, n: 5, transposeB: true), s = skip.doubles
+        expectClose(out2.doubles, product2.indices.map { product2[$0] + b[$0 % 5] + s[$0] }, tolerance: 1e-6)
     }
 
     @Test("packed matrices: products and dequantised rows")

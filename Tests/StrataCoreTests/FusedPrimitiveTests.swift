@@ -24,6 +24,9 @@ let fusedCases: [GradientCase] = [
         Tensor.causalSelfAttention(packed: $0[0], heads: 2)
     },
     GradientCase(name: "linear with bias", shapes: [[5, 3], [4, 3], [4]]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) },
+    GradientCase(name: "linear with bias and residual", shapes: [[5, 3], [4, 3], [4], [5, 4]]) {
+        Tensor.linear($0[0], weight: $0[1], bias: $0[2], adding: $0[3])
+    },
     GradientCase(name: "lstm sequence", shapes: [[2, 3, 4], [2, 5], [2, 5], [20, 4], [20, 5], [20], [20]]) {
         Tensor.lstm($0[0], h0: $0[1], c0: $0[2], weightIH: $0[3], weightHH: $0[4], biasIH: $0[5], biasHH: $0[6])
     },
@@ -66,6 +69,9 @@ private func attentionWrittenOut(_ q: Tensor, _ k: Tensor, _ v: Tensor, allowed:
     @Test func linearMatchesMatmulPlusBias() {
         let x = testTensor([6, 4], seed: 1), w = testTensor([3, 4], seed: 2), b = testTensor([3], seed: 3)
         #expect(maxAbsDifference(Tensor.linear(x, weight: w, bias: b), x.matmul(w.transposed()) + b) < 1e-12)
+        let skip = testTensor([6, 3], seed: 4)
+        #expect(maxAbsDifference(Tensor.linear(x, weight: w, bias: b, adding: skip), skip + (x.matmul(w.transposed()) + b)) < 1e-12)
+        #expect(maxAbsDifference(Tensor.linear(x, weight: w, bias: nil, adding: skip), skip + x.matmul(w.transposed())) < 1e-12)
     }
 
     @Test func layerNormMatchesComposite() {

@@ -232,4 +232,13 @@ struct InitializationTests {
         model.train(false)
         #expect(model(x).doubles == x.doubles)
     }
+
+    @Test("Linear(x, adding: r) equals r + Linear(x), for [B, T, C] inputs and packed weights too")
+    func linearWithResidual() throws {
+        let layer = Linear(8, 6)
+        let x = Tensor.randn([2, 3, 8]), skip = Tensor.randn([2, 3, 6])
+        #expect(maxAbsDifference(layer(x, adding: skip), skip + layer(x)) < 1e-5)
+        layer.packedWeight = try PackedMatrix.quantize(layer.weight, scheme: .int8)
+        #expect(maxAbsDifference(layer(x, adding: skip), skip + layer(x)) < 1e-5)
+    }
 }

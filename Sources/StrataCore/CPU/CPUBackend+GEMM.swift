@@ -24,11 +24,22 @@ extension CPUBackend {
         a.dtype.dispatchFloat("matmul", float32: { run(Float.self) }, float64: { run(Double.self) })
     }
 
-    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor) {
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?, into out: Tensor) {
         let (rows, inputs, outputs) = (x.shape[0], weight.shape[1], weight.shape[0])
         func forward<T: GEMMScalar>(_: T.Type) {
-            let o = out.pointer(T.self), b = bias.pointer(T.self)
-            for r in 0..<rows { (o + r * outputs).update(from: b, count: outputs) }
+            let o = out.pointer(T.self), b = bias.pointer(T.self), r = residual?.pointer(T.self)
+            // The seed, written by all threads: bias, or bias + residual (one pass instead of two).
+            Parallel.forEachChunk(rows, grain: Swift.max(1, 16_384 / Swift.max(1, outputs))) { range in
+                for row in range {
+                    let destination = o + row * outputs
+                    if let r {
+                        let source = r + row * outputs
+                        for i in 0..<outputs { destination[i] = source[i] + b[i] }
+                    } else {
+                        destination.update(from: b, count: outputs)
+                    }
+                }
+            }
             T.gemm(transA: false, transB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: x.pointer(T.self), lda: inputs,
                    b: weight.pointer(T.self), ldb: inputs, beta: 1, c: o, ldc: outputs)
         }

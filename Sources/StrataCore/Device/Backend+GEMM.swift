@@ -9,8 +9,9 @@ public protocol GEMMBackend {
     /// a `[batchA..., m, k]` (`[..., k, m]` transposed), b `[batchB..., k, n]` (`[..., n, k]`);
     /// the batch axes broadcast to out's. a, b and out of one float dtype.
     func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, into out: Tensor)
-    /// out `[N, O]` = x `[N, I]` · weightᵀ (weight `[O, I]`) + bias `[O]`, the bias seeding the product.
-    func linear(_ x: Tensor, weight: Tensor, bias: Tensor, into out: Tensor)
+    /// out `[N, O]` = x `[N, I]` · weightᵀ (weight `[O, I]`) + bias `[O]` + residual `[N, O]`,
+    /// the bias (and the residual, when given) seeding the product.
+    func linear(_ x: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?, into out: Tensor)
     /// out `[n, rows]` = x `[n, columns]` · Wᵀ for an int8/int4 packed W (float32 x and out).
     func matmul(_ x: Tensor, packed w: PackedMatrix, activations: PackedMatrix.Activations,
                 kernels: QuantizedMatrix.Kernels, into out: Tensor)
