@@ -2,33 +2,40 @@ import ArgumentParser
 import Foundation
 import Strata
 
-/// `strata distill`: trains a smaller MNIST MLP or CNN on a teacher's softened outputs plus the
-/// labels (Hinton et al. 2015), and the same student alone (same steps and seed) to compare.
+/// `strata distill`: trains a smaller MNIST MLP or CNN, or a narrower character GPT, on a
+/// teacher's softened outputs plus the labels (Hinton et al. 2015), and the same student alone
+/// (same steps and seed) to compare.
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "distill", abstract: "Distil an MNIST teacher into a smaller MLP or CNN student.",
+        commandName: "distill", abstract: "Distil a teacher into a smaller student: MNIST (mlp, cnn) or a language model (gpt).",
         discussion: """
             The student minimises alpha T^2 KL(softmax(teacher/T) || softmax(student/T)) + (1 - alpha) CE(student, labels). \
             With --baseline, the same student (same initialisation, batches and steps) is also trained on the labels \
-            alone, and both test accuracies are printed.
+            alone, and both test accuracies (validation losses, for a language model) are printed. A language-model \
+            teacher (written by 'strata train lm') takes a gpt student: the teacher's layers and heads at half its \
+            width (or --hidden), trained on the teacher's corpus and tokenizer with its batch size and context.
             """)
 
-    @Option(help: "The teacher: a model directory written by 'strata train mnist' (mlp or cnn).") var teacher: String
-    @Option(help: "The student: mlp or cnn.") var student: ImageModelKind = .mlp
+    @Option(help: "The teacher: a model directory written by 'strata train mnist' (mlp or cnn) or 'strata train lm'.")
+    var teacher: String
+    @Option(help: "The student: mlp or cnn (MNIST teachers), gpt (language-model teachers).") var student: StudentKind = .mlp
     @Option(help: """
         Hidden sizes of the student MLP, comma-separated (default: half the teacher MLP's, or 256,128); \
-        for a cnn student, the width of its one hidden layer (default: half the teacher CNN's, or 64).
+        for a cnn student, the width of its one hidden layer (default: half the teacher CNN's, or 64); \
+        for a gpt student, its width (default: half the teacher GPT's, or 64).
         """) var hidden: String?
     @Option(help: "Channels of the cnn student's two convolutions, comma-separated (default: half the teacher CNN's, or 16,32).")
     var channels: String?
     @Option(help: "Softmax temperature T.") var temperature: Double = 4
     @Option(help: "Weight of the soft (teacher) term, in [0, 1].") var alpha: Double = 0.9
-    @Option(help: "Training epochs.") var epochs: Int = 5
+    @Option(help: "Training epochs (MNIST students).") var epochs: Int = 5
+    @Option(help: "Training steps of a gpt student (default: the teacher's).") var steps: Int?
     @Option(help: "Adam learning rate.") var lr: Double = 1e-3
     @Option(help: "Samples per batch.") var batchSize: Int = 128
     @OptionGroup var random: SeedOption
     @Flag(help: "Also train the student alone on the labels, with the same steps and seed.") var baseline = false
-    @Option(help: "Directory with the dataset's IDX files (default: as in training).") var data: String?
+    @Option(help: "Directory with the dataset's IDX files, or the text corpus of a language model (default: as in training).")
+    var data: String?
     @OptionGroup var output: OutputOption
     @OptionGroup var report: JSONOption
 
@@ -38,12 +45,26 @@ struct DistillCommand: ParsableCommand {
         try OptionCheck.int(epochs, "--epochs", in: 1...10_000)
         try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
         try OptionCheck.int(batchSize, "--batch-size", in: 1...65_536)
+        if let steps { try OptionCheck.int(steps, "--steps", in: 1...10_000_000) }
+    }
+
+    /// The students `--student` names.
+    enum StudentKind: String, ExpressibleByArgument, CaseIterable {
+        case mlp, cnn, gpt
     }
 
     func run() throws {
         let subject = try CompressionSubject.open(teacher)
-        guard case .image(let classifier, let metadata) = subject else {
-            throw UserFacingError("\(teacher): 'strata distill' handles MNIST teachers (mlp, cnn); this is a \(subject.modelName) language model")
+        let classifier: ImageClassifierCheckpoint, metadata: [String: String]
+        switch subject {
+        case .image(let c, let m):
+            guard student != .gpt else { throw UserFacingError("\(teacher): an MNIST teacher takes an mlp or cnn student, not gpt") }
+            (classifier, metadata) = (c, m)
+        case .language(let model, let tokenizer, let m):
+            guard student == .gpt else {
+                throw UserFacingError("\(teacher): a \(subject.modelName) language model takes a gpt student (--student gpt), not \(student.rawValue)")
+            }
+            return try distillLanguageModel(model, tokenizer: tokenizer, metadata: m)
         }
         let shape = try studentShape(teacher: classifier.model)
         let directory = try classifier.dataset.locate(data)
@@ -91,7 +112,7 @@ struct DistillCommand: ParsableCommand {
         header["distillation_temperature"] = String(temperature)
         header["distillation_alpha"] = String(alpha)
         let out = output.directory(default: "distill-\(student.rawValue)")
-        try ImageClassifierCheckpoint.save(distilled, kind: student, dataset: classifier.dataset,
+        try ImageClassifierCheckpoint.save(distilled, kind: student == .cnn ? .cnn : .mlp, dataset: classifier.dataset,
                                            normalization: classifier.normalization, metadata: header, to: out)
         let path = CompressionSubject.weightsPath(out: out)
         print("  wrote \(path)")
@@ -116,7 +137,7 @@ struct DistillCommand: ParsableCommand {
                 ?? (teacher as? MLP).map { $0.config.hiddenSizes.map { Swift.max(1, $0 / 2) } } ?? [256, 128]
             guard channels == nil else { throw UserFacingError("--channels applies to a cnn student") }
             return ({ MLP(MLP.Config(hiddenSizes: hiddenSizes, dropout: 0)) }, hiddenSizes.map(String.init).joined(separator: "-"))
-        case .cnn:
+        case .cnn, .gpt:   // gpt: a language-model teacher, which run() has sent elsewhere
             let cnn = teacher as? ConvNet
             let widths = try channels.map { try sizes($0, "--channels", count: 2) }
                 ?? cnn.map { $0.config.channels.map { Swift.max(1, $0 / 2) } } ?? [16, 32]

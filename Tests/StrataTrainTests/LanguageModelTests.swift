@@ -56,6 +56,36 @@ extension TrainingSuites {
             }
         }
 
+        /// Knowledge distillation (Hinton et al. 2015) at toy size: a GPT of width 16 learning
+        /// from a trained GPT of width 32 ends with a lower validation loss than the same student
+        /// (same initialisation, windows and steps) trained on the text alone.
+        @Test func distilledStudentBeatsTheStudentAlone() throws {
+            try GlobalRandom.isolated(seed: 3) {
+                let text = try shakespeare(60_000)
+                let tokenizer = CharacterTokenizer(corpus: text)
+                let corpus = try TextCorpus(text: text, tokenizer: tokenizer)
+                let teacher = tinyModel("gpt", vocabularySize: tokenizer.vocabularySize)
+                try LanguageModelTrainer(model: teacher.module, corpus: corpus, config: tinyConfig(steps: 600, context: 32)) {
+                    teacher.logits($0)
+                }.train(validate: false)
+                teacher.module.train(false)
+                func student(distilled: Bool) throws -> Double {
+                    Tensor.manualSeed(9)
+                    let model = GPT(GPT.Config(vocabularySize: tokenizer.vocabularySize, context: 32, layers: 2, heads: 2, width: 16))
+                    let lm = LanguageModelTrainer(model: model, corpus: corpus, config: tinyConfig(steps: 300, context: 32)) { model($0) }
+                    if distilled { lm.distill(from: { teacher.logits($0) }, temperature: 2, alpha: 0.5) }
+                    try lm.train(validate: false)
+                    return lm.validationLoss()
+                }
+                let teacherLoss = LanguageModelTrainer(model: teacher.module, corpus: corpus, config: tinyConfig(steps: 1, context: 32)) {
+                    teacher.logits($0)
+                }.validationLoss()
+                let (distilled, alone) = (try student(distilled: true), try student(distilled: false))
+                #expect(distilled < alone, "distilled \(distilled), alone \(alone), teacher \(teacherLoss)")
+                #expect(teacherLoss < alone, "the teacher (\(teacherLoss)) should be better than the small student alone (\(alone))")
+            }
+        }
+
         @Test(arguments: ["gpt", "lstm"])
         func generatesALearnedPattern(_ arch: String) throws {
             try GlobalRandom.isolated(seed: 5) {
