@@ -77,12 +77,7 @@ enum CompressionSubject {
             return ["test_accuracy": JSONValue(scores["accuracy"] ?? .nan), "test_loss": JSONValue(scores["loss"] ?? .nan),
                     "images_per_second": JSONValue(Double(test.count) / seconds)]
         case .language(let model, let tokenizer, let metadata):
-            guard let corpusPath = data ?? metadata["corpus"] else {
-                throw UserFacingError("the checkpoint does not name its corpus: pass --data FILE to measure the validation loss")
-            }
-            let text: String
-            do { text = try TextCorpus.read(path: corpusPath) } catch { throw UserFacingError("\(error)") }
-            let corpus = try TextCorpus(text: text, tokenizer: tokenizer, name: corpusPath)
+            let (corpus, corpusPath) = try Self.corpus(data: data, metadata: metadata, tokenizer: tokenizer)
             var config = LanguageModelTrainingConfig()
             config.context = {
                 switch model {
@@ -101,6 +96,17 @@ enum CompressionSubject {
             let tokens = ((corpus.validation.count - 1) / config.context) * config.context
             return ["val_loss": JSONValue(loss), "tokens_per_second": JSONValue(Double(tokens) / seconds)]
         }
+    }
+
+    /// A language model's text: `data`, or the corpus its checkpoint names (`corpus`), under
+    /// `tokenizer`; and the file's path.
+    static func corpus(data: String?, metadata: [String: String], tokenizer: Tokenizer) throws -> (TextCorpus, path: String) {
+        guard let path = data ?? metadata["corpus"] else {
+            throw UserFacingError("the checkpoint does not name its corpus: pass --data FILE")
+        }
+        let text: String
+        do { text = try TextCorpus.read(path: path) } catch { throw UserFacingError("\(error)") }
+        return (try TextCorpus(text: text, tokenizer: tokenizer, name: path), path)
     }
 
     /// The metadata of a model that carries over to a compressed copy: all but format 1's training

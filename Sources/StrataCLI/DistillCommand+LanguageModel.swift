@@ -8,12 +8,7 @@ extension DistillCommand {
     /// `--baseline`, the same student trained alone with the same initialisation and windows.
     /// Reports the loss over the whole validation part for the teacher and each student.
     func distillLanguageModel(_ teacherModel: LanguageModel, tokenizer: Tokenizer, metadata: [String: String]) throws {
-        guard let corpusPath = data ?? metadata["corpus"] else {
-            throw UserFacingError("\(teacher): the checkpoint does not name its corpus: pass --data FILE")
-        }
-        let text: String
-        do { text = try TextCorpus.read(path: corpusPath) } catch { throw UserFacingError("\(error)") }
-        let corpus = try TextCorpus(text: text, tokenizer: tokenizer, name: corpusPath)
+        let (corpus, corpusPath) = try CompressionSubject.corpus(data: data, metadata: metadata, tokenizer: tokenizer)
         var config = LanguageModelTrainingConfig()
         if let recorded = metadata["training"] {
             do { config = try JSONDecoder().decode(LanguageModelTrainingConfig.self, from: Data(recorded.utf8)) } catch {
