@@ -25,7 +25,7 @@ extension BenchCommand {
         let variants: [(String, QuantizationSpec)] = [
             ("infer-int8-dynamic", try QuantizationSpec(scheme: "int8", activations: .dynamicInt8)),
             ("infer-int8-weights", try QuantizationSpec(scheme: "int8")),
-            ("infer-int4-weights", try QuantizationSpec(scheme: "int4", groupSize: 16)),
+            ("infer-int4-weights", try QuantizationSpec(scheme: "int4")),
         ]
         for (name, spec) in variants {
             try ModelQuantization.apply(spec, to: model)

@@ -18,7 +18,10 @@ struct QuantizeCommand: ParsableCommand {
 
     @Option(help: "A model directory written by 'strata train mnist' or 'strata train lm'.") var checkpoint: String
     @Option(name: .customLong("to"), help: "int8 or int4.") var scheme: String
-    @Option(help: "Values per int4 scale (even; must divide every row).") var groupSize: Int?
+    @Option(help: """
+        Values per int4 scale (even; must divide every row). Default: 32 where it divides a row, \
+        else the smallest multiple of 16 from 48 to 128 that does (112 for 784 inputs), else 16.
+        """) var groupSize: Int?
     @Option(help: "float (weight-only) or dynamic-int8 (int8 activations per row, integer products; int8 only).")
     var activations: String = "float"
     @OptionGroup var output: OutputOption
@@ -42,7 +45,7 @@ struct QuantizeCommand: ParsableCommand {
             throw UserFacingError("unknown quantisation scheme '\(scheme)' for --to (expected \(QuantizationSpec.schemes.joined(separator: " or ")))")
         }
         let subject = try CompressionSubject.open(checkpoint)
-        let spec = try QuantizationSpec(scheme: scheme, groupSize: groupSize ?? defaultGroupSize(subject.module),
+        let spec = try QuantizationSpec(scheme: scheme, groupSize: groupSize,
                                         activations: PackedMatrix.Activations(rawValue: activations) ?? .float)
         let packed: ModelQuantization.Packed
         do { packed = try ModelQuantization.quantize(subject.module, spec: spec) }
@@ -59,7 +62,13 @@ struct QuantizeCommand: ParsableCommand {
         let floatFile = try SafeTensors.encode(subject.module.stateDict().mapValues { SafeTensorsEntry(tensor: $0) }).count
         let quantizedFile = fileSize(written)
         let parameters = subject.module.parameterCount
-        let layout = spec.groupSize.map { "int4, groups of \($0)" } ?? "int8 per channel"
+        // The int4 groups used, from each `K.q4` entry (two codes a byte) and its scales `K.scale`.
+        let groups = Set(packed.entries.compactMap { key, codes -> Int? in
+            guard key.hasSuffix(".q4"), let scale = packed.entries[String(key.dropLast(3)) + ".scale"],
+                  codes.shape.count == 2, scale.shape.count == 2, scale.shape[1] > 0 else { return nil }
+            return codes.shape[1] * 2 / scale.shape[1]
+        }).sorted(by: >)
+        let layout = groups.isEmpty ? "int8 per channel" : "int4, groups of " + groups.map(String.init).joined(separator: " and ")
         print("\(subject.modelName): \(parameters) parameters, \(packed.packedKeys.count) matrices packed (\(layout)), activations \(spec.activations.rawValue)")
         print(String(format: "  float32 weights %d bytes -> %d bytes on disk (%.2fx smaller); input file %d bytes",
                      floatFile, quantizedFile, Double(floatFile) / Double(max(quantizedFile, 1)), fileSize(inputWeights)))
@@ -72,7 +81,8 @@ struct QuantizeCommand: ParsableCommand {
             "input_file_bytes": JSONValue(fileSize(inputWeights)),
             "compression_ratio": JSONValue(Double(floatFile) / Double(max(quantizedFile, 1))), "output": JSONValue(written),
         ]
-        if let g = spec.groupSize { result["group_size"] = JSONValue(g) }
+        if groups.count == 1 { result["group_size"] = JSONValue(groups[0]) }
+        if !groups.isEmpty { result["group_sizes"] = .array(groups.map { JSONValue($0) }) }
         if evaluate {
             let after = try CompressionSubject.reopen(out: out, like: subject).measure(data: data)
             printComparison(before: before, after: after)
@@ -86,14 +96,6 @@ struct QuantizeCommand: ParsableCommand {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: checkpoint, isDirectory: &isDirectory)
         return isDirectory.boolValue ? checkpoint + "/" + LanguageModelCheckpoint.weightsFile : checkpoint
-    }
-
-    /// 32 when it divides every row of 32 or more values; otherwise the largest smaller power of
-    /// two that divides every row it applies to.
-    private func defaultGroupSize(_ module: Module) -> Int? {
-        guard scheme == "int4" else { return nil }
-        let widths = module.namedTensors().filter { $0.tensor.rank >= 2 }.map { $0.tensor.count / $0.tensor.shape[0] }
-        return [32, 16, 8, 4, 2].first { g in widths.allSatisfy { $0 < g || $0 % g == 0 } } ?? 2
     }
 }
 

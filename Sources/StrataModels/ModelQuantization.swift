@@ -16,18 +16,19 @@ public struct QuantizationSpec: Equatable, Sendable {
 
     /// "int8" (per output channel) or "int4" (groups with one scale each).
     public let scheme: String
-    /// Values per int4 scale (nil for int8).
+    /// Values per int4 scale, as given; nil for int8, and for int4 when each matrix's group is
+    /// chosen by ``automaticGroupSize(columns:)``.
     public let groupSize: Int?
     /// How products with int8 weights treat the activations.
     public let activations: PackedMatrix.Activations
 
     /// Checks the scheme and the group size: an int4 group is even and between 2 and 4096.
+    /// Without one, int4 picks each matrix's group (``automaticGroupSize(columns:)``).
     public init(scheme: String, groupSize: Int? = nil, activations: PackedMatrix.Activations = .float) throws {
         guard Self.schemes.contains(scheme) else {
             throw QuantizationError("unknown quantisation scheme '\(scheme)' (expected \(Self.schemes.joined(separator: " or ")))")
         }
-        if scheme == "int4" {
-            let g = groupSize ?? 32
+        if scheme == "int4", let g = groupSize {
             guard g >= 2, g <= 4096, g % 2 == 0 else {
                 throw QuantizationError("the int4 group size must be even and in 2...4096, got \(g)")
             }
@@ -41,14 +42,32 @@ public struct QuantizationSpec: Equatable, Sendable {
 
     /// The packing of a matrix `columns` wide: int4 groups, except rows shorter than one group
     /// (such as a first convolution over one channel, 9 values a filter), which keep one int8
-    /// scale per row. Throws when the group size does not divide a wider row.
+    /// scale per row. Throws when a given group size does not divide a wider row.
     public func packing(columns: Int, key: String) throws -> PackedScheme {
-        guard let g = groupSize else { return .int8 }
+        guard scheme == "int4" else { return .int8 }
+        guard let g = groupSize else {
+            return Self.automaticGroupSize(columns: columns).map { .int4(groupSize: $0) } ?? .int8
+        }
         if columns < g { return .int8 }
         guard columns % g == 0 else {
             throw QuantizationError("group size \(g) does not divide the width \(columns) of '\(key)'")
         }
         return .int4(groupSize: g)
+    }
+
+    /// The int4 group of a row of `columns` values when none was given: 32, GGUF's Q4 block,
+    /// where it divides the row; otherwise the smallest multiple of 16 from 48 to 128 that does
+    /// (112 for MNIST's 784 inputs: 4.14 bits a weight, where groups of 16 take 5), then 16; the
+    /// AVX2 kernels take any multiple of 16. Nil (keep int8 per row) for a row shorter than 32
+    /// or one that no such group divides.
+    ///
+    /// ```swift
+    /// QuantizationSpec.automaticGroupSize(columns: 784)   // 112
+    /// QuantizationSpec.automaticGroupSize(columns: 9)     // nil
+    /// ```
+    public static func automaticGroupSize(columns: Int) -> Int? {
+        guard columns >= 32 else { return nil }
+        return ([32] + Array(stride(from: 48, through: 128, by: 16)) + [16]).first { columns % $0 == 0 }
     }
 
     /// The metadata entries that describe this spec.

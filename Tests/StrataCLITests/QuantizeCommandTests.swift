@@ -67,16 +67,16 @@ import Testing
         try expectRefusal(["quantize", "--checkpoint", checkpoint, "--to", "int4", "--out", dir + "/out"], mentions: "already quantised", out: dir + "/out")
     }
 
-    /// Without --group-size, int4 on 784 inputs uses groups of 16; `strata predict` reads the result.
+    /// Without --group-size, int4 on 784 inputs uses groups of 112 (32 does not divide 784); `strata predict` reads the result.
     @Test func quantisesAnMLPCheckpoint() throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let checkpoint = try Self.mlpCheckpoint(in: dir)
         let result = try StrataBinary.run(["quantize", "--checkpoint", checkpoint, "--to", "int4", "--out", dir + "/q", "--json", dir + "/q.json"])
         #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("groups of 16"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("groups of 112"), "\(result.standardOutput)")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/q.json"))) as! [String: Any]
-        #expect(json["group_size"] as? Int == 16)
+        #expect(json["group_size"] as? Int == 112)
         #expect(json["packed_tensors"] as? Int == 2)
         let image = dir + "/digit.pgm"
         try Data("P2\n2 2\n255\n0 255 255 0\n".utf8).write(to: URL(fileURLWithPath: image))

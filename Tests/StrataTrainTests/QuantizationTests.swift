@@ -27,13 +27,13 @@ extension TrainingSuites {
 
                 let scratch = try ScratchFolder()
                 let metadata = ["model": kind.rawValue, "model_config": kind.configJSON(model), "dataset": "mnist"]
-                for (scheme, group, loss, ratio) in [("int8", nil, 0.005, 3.9), ("int4", 16, 0.01, 6.0)] as [(String, Int?, Double, Double)] {
+                for (scheme, group, loss, ratio) in [("int8", nil, 0.005, 3.9), ("int4", 16, 0.01, 6.0), ("int4", nil, 0.01, 6.9)] as [(String, Int?, Double, Double)] {
                     let spec = try QuantizationSpec(scheme: scheme, groupSize: group)
                     let packed = try ModelQuantization.quantize(model, spec: spec)
                     #expect(packed.packedKeys.count == (kind == .mlp ? 3 : 4))
                     var entries: [String: SafeTensorsEntry] = [:]
                     for (k, e) in packed.entries { entries["model." + k] = e }
-                    let path = scratch.file("\(kind)-\(scheme).safetensors")
+                    let path = scratch.file("\(kind)-\(scheme)-\(group ?? 0).safetensors")
                     try SafeTensors.write(entries, metadata: metadata.merging(spec.metadata) { a, _ in a }, to: path)
 
                     let floatBytes = try SafeTensors.encode(model.stateDict().mapValues { SafeTensorsEntry(tensor: $0) }).count
@@ -102,6 +102,12 @@ extension TrainingSuites {
             #expect(throws: QuantizationError.self) { try QuantizationSpec(scheme: "int4", groupSize: 3) }
             #expect(throws: QuantizationError.self) { try QuantizationSpec(scheme: "int4", groupSize: 32).packing(columns: 48, key: "w") }
             #expect(try QuantizationSpec(scheme: "int4", groupSize: 32).packing(columns: 9, key: "w") == .int8)
+            // Without a group size, each matrix gets 32 where it divides its rows, else a multiple of 16.
+            let automatic = try QuantizationSpec(scheme: "int4")
+            #expect(try automatic.packing(columns: 512, key: "w") == .int4(groupSize: 32))
+            #expect(try automatic.packing(columns: 784, key: "w") == .int4(groupSize: 112))
+            #expect(try automatic.packing(columns: 48, key: "w") == .int4(groupSize: 48))
+            #expect(try automatic.packing(columns: 9, key: "w") == .int8 && automatic.packing(columns: 50, key: "w") == .int8)
         }
     }
 }
