@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "StrataDistributed", dependencies: ["StrataCore"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO", "StrataDistributed"]),
         .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN", "StrataData", "StrataIO"]),
-        .target(name: "StrataRecommend", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataIO", "StrataData", "StrataTrain"]),
+        .target(name: "StrataRecommend", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataIO", "StrataData", "StrataTrain", "StrataDistributed"]),
         .target(name: "Strata", dependencies: [
             "StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataTrain", "StrataModels", "StrataIO",
             "StrataRecommend", "StrataDistributed",

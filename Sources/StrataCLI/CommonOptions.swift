@@ -26,3 +26,17 @@ struct OutputOption: ParsableArguments {
 struct JSONOption: ParsableArguments {
     @Option(help: "Also write the final figures as JSON to this path.") var json: String?
 }
+
+/// `--step-log PATH` and `--bucket-mb MB`: the options of data-parallel training (under `mpirun`),
+/// shared by the training commands.
+struct DataParallelOptions: ParsableArguments {
+    @Option(help: "Write every step's loss to this CSV file.") var stepLog: String?
+    @Option(help: "Gradient bucket size in MB for data-parallel training under mpirun.") var bucketMb: Double = 25
+
+    /// The bucket size in bytes.
+    var bucketBytes: Int { Int(bucketMb * 1_048_576) }
+
+    func validate() throws {
+        try OptionCheck.double(bucketMb, "--bucket-mb", in: 0.001...4096)
+    }
+}

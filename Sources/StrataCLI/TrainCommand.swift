@@ -36,8 +36,7 @@ struct TrainMNISTCommand: ParsableCommand {
     @OptionGroup var random: SeedOption
     @OptionGroup var report: JSONOption
     @Option(help: "Dropout (default: the model's, 0.2 for mlp and 0.25 for cnn).") var dropout: Double?
-    @Option(help: "Write every step's loss to this CSV file.") var stepLog: String?
-    @Option(help: "Gradient bucket size in MB for data-parallel training under mpirun.") var bucketMb: Double = 25
+    @OptionGroup var parallel: DataParallelOptions
 
     func validate() throws {
         try OptionCheck.int(epochs, "--epochs", in: 1...100_000)
@@ -45,7 +44,6 @@ struct TrainMNISTCommand: ParsableCommand {
         try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
         try OptionCheck.double(validationSplit, "--validation-split", in: 0...1, open: .upper)
         try OptionCheck.double(dropout, "--dropout", in: 0...1, open: .upper)
-        try OptionCheck.double(bucketMb, "--bucket-mb", in: 0.001...4096)
     }
 
     func run() throws {
@@ -71,7 +69,7 @@ struct TrainMNISTCommand: ParsableCommand {
         if rank > 0 { Tensor.manualSeed(random.seed &+ UInt64(rank)) }
         let optimizer = self.optimizer.make(network.parameters(), learningRate: lr)
         let trainer = Trainer(model: network, optimizer: optimizer, metrics: [.accuracy])
-        trainer.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
+        trainer.distribute(over: distributed.group, bucketBytes: parallel.bucketBytes)
         trainer.verbose = distributed.isMain
         let checkpointPath = "\(out)/\(ModelDirectory.trainingFile)"
         var metadata = ["model": model.rawValue, "dataset": dataset.rawValue,
@@ -102,7 +100,7 @@ struct TrainMNISTCommand: ParsableCommand {
                 MetricsLogger(path: "\(out)/metrics.csv"),
                 TrainingCurvesWriter(path: "\(out)/curves.svg", title: "\(dataset.rawValue) \(model.rawValue)"),
             ]
-            if let stepLog { callbacks.append(StepLossLogger(path: stepLog)) }
+            if let stepLog = parallel.stepLog { callbacks.append(StepLossLogger(path: stepLog)) }
         }
         let started = Date()
         try trainer.fit(loader, epochs: epochs, validation: validationLoader, callbacks: callbacks)

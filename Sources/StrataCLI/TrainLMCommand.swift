@@ -35,8 +35,7 @@ struct TrainLMCommand: ParsableCommand {
     @OptionGroup var random: SeedOption
     @OptionGroup var report: JSONOption
     @Option(help: "Characters/tokens of sample text to print at the end (0: none).") var sampleTokens: Int = 300
-    @Option(help: "Write every step's loss to this CSV file.") var stepLog: String?
-    @Option(help: "Gradient bucket size in MB for data-parallel training under mpirun.") var bucketMb: Double = 25
+    @OptionGroup var parallel: DataParallelOptions
     @Option(help: "Continue from this training checkpoint (training.safetensors, or the --out directory of a previous run with the same options).")
     var resume: String?
     @Option(help: "Stop at the first evaluation after this many steps, keeping the schedule of --steps (continue with --resume).")
@@ -56,7 +55,6 @@ struct TrainLMCommand: ParsableCommand {
         try OptionCheck.double(dropout, "--dropout", in: 0...1, open: .upper)
         try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
         try OptionCheck.double(weightDecay, "--weight-decay", in: 0...10)
-        try OptionCheck.double(bucketMb, "--bucket-mb", in: 0.001...4096)
         if arch == .gpt, let width, width % heads != 0 {
             throw ValidationError("--width \(width) must be a multiple of --heads \(heads)")
         } else if arch == .gpt, width == nil, 128 % heads != 0 {
@@ -114,7 +112,7 @@ struct TrainLMCommand: ParsableCommand {
         encoder.outputFormatting = .sortedKeys
         if let encoded = try? encoder.encode(config) { metadata["training"] = String(decoding: encoded, as: UTF8.self) }
         let lm = LanguageModelTrainer(model: model.module, corpus: corpus, config: config) { model.logits($0) }
-        lm.distribute(over: distributed.group, bucketBytes: Int(bucketMb * 1_048_576))
+        lm.distribute(over: distributed.group, bucketBytes: parallel.bucketBytes)
         lm.trainer.verbose = distributed.isMain
         if let resume {
             let checkpoint = try TrainingResume.restore(resume, file: Self.trainingFile, into: lm.trainer, matching: metadata, keys: ["arch", "training"])
@@ -127,7 +125,7 @@ struct TrainLMCommand: ParsableCommand {
         if let stopAfter { callbacks.append(StepLimit(steps: stopAfter)) }
         if distributed.isMain {
             callbacks.append(ModelCheckpoint(path: "\(out)/\(Self.trainingFile)", metadata: metadata))
-            if let stepLog { callbacks.append(StepLossLogger(path: stepLog)) }
+            if let stepLog = parallel.stepLog { callbacks.append(StepLossLogger(path: stepLog)) }
         }
         let last = try lm.train(callbacks: callbacks)
         print("Computing the loss over the whole validation part...")

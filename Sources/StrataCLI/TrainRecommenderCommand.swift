@@ -13,7 +13,9 @@ struct TrainRecommenderCommand: ParsableCommand {
         holds out part of it (--split), reports RMSE/MAE (mf, deepfm) or recall/NDCG@10 (lightgcn) \
         on the held-out part after every epoch, and writes --out/model.safetensors and --out/ids.json \
         for 'strata recommend' and 'strata predict-rating'. Trains through Trainer: --out also gets \
-        training.safetensors (after every epoch; continue with --resume), metrics.csv and curves.svg.
+        training.safetensors (after every epoch; continue with --resume), metrics.csv and curves.svg. \
+        Under 'mpirun -np N' it trains data-parallel: --batch-size stays the global batch, split over the \
+        processes, and only rank 0 prints and writes files.
         """)
 
     @Option(help: "mf, deepfm or lightgcn.") var model: RecommenderKindArgument = .mf
@@ -32,6 +34,7 @@ struct TrainRecommenderCommand: ParsableCommand {
     @OptionGroup var output: OutputOption
     @OptionGroup var random: SeedOption
     @OptionGroup var report: JSONOption
+    @OptionGroup var parallel: DataParallelOptions
     @Option(help: "deepfm: rating (MSE) or click (binary: rating >= --click-threshold).") var target: DeepFM.Target = .rating
     @Option(help: "deepfm clicks: ratings at or above this count as clicks.") var clickThreshold: Float = 4
     @Option(help: "deepfm: categorical user attributes, id first (e.g. MovieLens u.user).") var userFeatures: String?
@@ -57,9 +60,6 @@ struct TrainRecommenderCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let size = DistributedRuntime.launcherWorldSize, size > 1 {
-            throw UserFacingError("train recommender has no data-parallel mode yet: run it as one process, without mpirun (started as one of \(size))")
-        }
         try RecommenderCommandSupport.userFacing { try train() }
     }
 
@@ -68,8 +68,10 @@ struct TrainRecommenderCommand: ParsableCommand {
         let options = TrainingOptions(epochs: epochs ?? defaults.options.epochs, batchSize: batchSize ?? defaults.options.batchSize,
                                       learningRate: lr ?? defaults.options.learningRate, l2: l2 ?? defaults.options.l2,
                                       optimizer: optimizer.kind, seed: random.seed)
+        let distributed = try DistributedContext.start()
         let out = output.directory(default: "recommender-\(model.rawValue)")
         print("Strata \(strataVersion) · \(Parallel.threadCount) threads")
+        if let banner = distributed.banner { print(banner) }
         let table = try RatingTable.read(path: ratings, format: format?.format)
         reportSkipped(table.skipped)
         let (train, test) = try table.split(split.split(fraction: testFraction, seed: random.seed))
@@ -92,8 +94,10 @@ struct TrainRecommenderCommand: ParsableCommand {
         case let m as LightGCN: training = m.training(on: train, validation: test, options: options)
         default: ensureFailure("unknown model \(type(of: recommender))")
         }
-        training.trainer.verbose = true
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try training.distribute(over: distributed.group, bucketBytes: parallel.bucketBytes)
+        training.trainer.verbose = distributed.isMain
+        // Only rank 0 writes files; every rank restores a --resume checkpoint.
+        if distributed.isMain { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
         let metadata = ["model": model.rawValue, "training": try settingsJSON(factors: factors, options: options)]
         if let resume {
             let checkpoint = try TrainingResume.restore(resume, file: Self.trainingFile, into: training.trainer, matching: metadata,
@@ -101,13 +105,18 @@ struct TrainRecommenderCommand: ParsableCommand {
             print("Resumed from \(checkpoint.path) after epoch \(checkpoint.epoch)")
         }
         let started = Date()
-        try training.fit(callbacks: [
-            ModelCheckpoint(path: "\(out)/\(Self.trainingFile)", metadata: metadata),
-            MetricsLogger(path: "\(out)/metrics.csv"),
-            TrainingCurvesWriter(path: "\(out)/curves.svg", title: "\(model.rawValue) on \(URL(fileURLWithPath: ratings).lastPathComponent)"),
-        ])
+        var callbacks: [Callback] = []
+        if distributed.isMain {
+            callbacks = [
+                ModelCheckpoint(path: "\(out)/\(Self.trainingFile)", metadata: metadata),
+                MetricsLogger(path: "\(out)/metrics.csv"),
+                TrainingCurvesWriter(path: "\(out)/curves.svg", title: "\(model.rawValue) on \(URL(fileURLWithPath: ratings).lastPathComponent)"),
+            ]
+            if let stepLog = parallel.stepLog { callbacks.append(StepLossLogger(path: stepLog)) }
+        }
+        try training.fit(callbacks: callbacks)
         let seconds = Date().timeIntervalSince(started)
-        try RecommenderCheckpoint.save(recommender, data: table, to: out)
+        if distributed.isMain { try RecommenderCheckpoint.save(recommender, data: table, to: out) }
         let final = training.lastValidation
         print("Held-out: " + final.keys.sorted().map { String(format: "%@ %.4f", $0, final[$0]!) }.joined(separator: " · ")
               + String(format: " · trained in %.1f s", seconds))
@@ -117,7 +126,7 @@ struct TrainRecommenderCommand: ParsableCommand {
             print(String(format: "Most-popular baseline: recall_at_10 %.4f · ndcg_at_10 %.4f", baseline!.recall, baseline!.ndcg))
         }
         print("Saved \(out)/model.safetensors, \(out)/ids.json, \(out)/\(Self.trainingFile), \(out)/metrics.csv, \(out)/curves.svg")
-        if let json = report.json {
+        if let json = report.json, distributed.isMain {
             let history = training.trainer.history
             var result: [String: JSONValue] = [
                 "epochs": JSONValue(training.trainer.epoch), "model": JSONValue(model.rawValue), "ratings_file": JSONValue(ratings),
@@ -125,6 +134,7 @@ struct TrainRecommenderCommand: ParsableCommand {
                 "train_seconds": JSONValue(seconds), "split": JSONValue(split.rawValue), "checkpoint": JSONValue(out),
                 "factors": JSONValue(factors), "learning_rate": JSONValue(options.learningRate),
                 "l2": JSONValue(options.l2), "batch_size": JSONValue(options.batchSize), "seed": JSONValue(Int(random.seed)),
+                "world_size": JSONValue(distributed.worldSize),
                 // Every epoch's training loss and held-out figures (a resumed run's include the run it continues).
                 "history": .array((0..<history.epochs).map { e in
                     var row: [String: JSONValue] = ["epoch": JSONValue(e + 1), "loss": JSONValue(history["loss"][e])]

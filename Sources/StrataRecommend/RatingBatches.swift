@@ -20,7 +20,9 @@ public final class RatingBatches: ResumableBatchSource {
     public let batchSize: Int
     /// Interactions per epoch.
     public let count: Int
-    public var worldSize: Int { 1 }
+    /// The processes each batch is split over (see ``shard(rank:worldSize:)``).
+    public private(set) var worldSize = 1
+    private var rank = 0
     private let users: [Int32], items: [Int32], values: [Float]
     private var generator: RandomGenerator
     private var sampler: NegativeSampler?
@@ -40,29 +42,56 @@ public final class RatingBatches: ResumableBatchSource {
 
     public func stepCount(epoch: Int) -> Int { (count + batchSize - 1) / batchSize }
 
+    /// Splits every batch over `worldSize` processes, of which this is `rank` (data-parallel
+    /// training): every process draws the same permutation and negatives, and keeps rows
+    /// `rank·n/worldSize ..< (rank + 1)·n/worldSize` of each batch of n, so that the processes
+    /// together see the batches one process would. Throws when a batch, the last of an epoch
+    /// included, would leave a process without a row.
+    ///
+    /// ```swift
+    /// try batches.shard(rank: group.rank, worldSize: group.worldSize)
+    /// ```
+    public func shard(rank: Int, worldSize: Int) throws {
+        ensure(rank >= 0 && rank < worldSize, "RatingBatches.shard: rank \(rank) is not one of \(worldSize) processes")
+        let last = count % batchSize == 0 ? batchSize : count % batchSize
+        guard Swift.min(batchSize, last) >= worldSize else {
+            throw RecommenderError("a batch of \(Swift.min(batchSize, last)) ratings (the last of each epoch holds \(last) of the \(count)) "
+                                   + "cannot be split over \(worldSize) processes: choose a --batch-size that leaves each at least one")
+        }
+        (self.rank, self.worldSize) = (rank, worldSize)
+    }
+
     /// The epoch's batches: the permutation is drawn now, the negatives batch by batch.
     public func batches(epoch: Int) -> AnyIterator<Batch> {
         var order = Array(0..<count)
         order.shuffle(using: &generator)
         let (users, items, values, count, batchSize) = (users, items, values, count, batchSize)
         let columns = sampler == nil ? 2 : 3
+        let (rank, worldSize) = (rank, worldSize)
         var start = 0
         return AnyIterator {
             guard start < count else { return nil }
-            let end = Swift.min(count, start + batchSize), rows = order[start..<end]
+            let end = Swift.min(count, start + batchSize)
             defer { start = end }
+            // Every process draws the whole batch's negatives (the sampler stays in step), and
+            // keeps its rows.
+            let n = end - start, mine = (start + rank * n / worldSize)..<(start + (rank + 1) * n / worldSize)
             // Rows of (user, item[, negative]); the plain loops over buffers keep this a small part of a step.
+            let rows = order[mine]
             let ids = [Int32](unsafeUninitializedCapacity: rows.count * columns) { buffer, initialized in
                 var at = 0
-                for k in rows {
+                for position in start..<end {
+                    let k = order[position]
+                    let negative = columns == 3 ? self.sampler!.sample(forUser: users[k]) : 0
+                    guard mine.contains(position) else { continue }
                     buffer[at] = users[k]
                     buffer[at + 1] = items[k]
-                    if columns == 3 { buffer[at + 2] = self.sampler!.sample(forUser: users[k]) }
+                    if columns == 3 { buffer[at + 2] = negative }
                     at += columns
                 }
                 initialized = at
             }
-            return Batch(inputs: Tensor(ids, shape: [rows.count, columns]), targets: Tensor(rows.map { values[$0] }))   // [B, 2 or 3], [B]
+            return Batch(inputs: Tensor(ids, shape: [rows.count, columns]), targets: Tensor(rows.map { values[$0] }))   // [b, 2 or 3], [b]
         }
     }
 

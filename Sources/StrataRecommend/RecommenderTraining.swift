@@ -3,6 +3,7 @@ import StrataNN
 import StrataOptim
 import StrataData
 import StrataTrain
+import StrataDistributed
 
 /// How a recommender is trained (through ``RecommenderTrainer``, a configuration of `Trainer`).
 ///
@@ -92,6 +93,21 @@ public final class RecommenderTrainer {
     @discardableResult
     public func fit(callbacks: [Callback] = []) throws -> History {
         try trainer.fit(batches, epochs: options.epochs, callbacks: callbacks)
+    }
+
+    /// Trains data-parallel over `group` (under `mpirun`): `options.batchSize` stays the global
+    /// batch, every process computes on its rows of each batch (``RatingBatches/shard(rank:worldSize:)``)
+    /// and the gradients are summed over the processes before each update, so the steps give the
+    /// losses of one process with the same batch, to rounding (without dropout). Throws when a
+    /// batch cannot give every process a row.
+    ///
+    /// ```swift
+    /// try training.distribute(over: try DistributedRuntime.worldGroup())
+    /// try training.fit()
+    /// ```
+    public func distribute(over group: ProcessGroup, bucketBytes: Int = DistributedDataParallel.defaultBucketBytes) throws {
+        try batches.shard(rank: group.rank, worldSize: group.worldSize)
+        trainer.distribute(over: group, bucketBytes: bucketBytes)
     }
 
     /// The held-out figures of the last epoch, without the `val_` prefix (empty before the first

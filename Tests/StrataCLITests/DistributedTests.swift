@@ -167,6 +167,40 @@ struct DistributedTests {
         Self.expectEqualLosses(Array(single.suffix(20)), try Self.losses("\(dir)/resumed.csv"), count: 20)
     }
 
+    /// A ratings file of `count` lines `user,item,rating` (40 users, 60 items) with a pattern:
+    /// users and items of the same parity rate higher.
+    static func writeRatings(_ path: String, count: Int) throws {
+        var state: UInt64 = 11
+        func next(_ bound: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % bound }
+        var lines = ["user,item,rating"]
+        for _ in 0..<count {
+            let (user, item) = (next(40), next(60))
+            lines.append("u\(user),i\(item),\((user + item) % 2 == 0 ? 4 + next(2) : 1 + next(2))")
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test("train recommender: 2 processes match 1 process, step for step; a batch too small to split is refused",
+          .enabled(if: mpirun != nil))
+    func recommender() throws {
+        let dir = try Self.temporaryDirectory("ddp-recommender")
+        try Self.writeRatings("\(dir)/ratings.csv", count: 1_000)
+        // 800 training ratings at global batch 64: 13 steps an epoch, the last of 32 ratings.
+        let common = ["train", "recommender", "--model", "mf", "--ratings", "\(dir)/ratings.csv", "--factors", "8",
+                      "--batch-size", "64", "--epochs", "2", "--seed", "4"]
+        let one = try StrataBinary.run(common + ["--out", "\(dir)/one", "--step-log", "\(dir)/one.csv"])
+        try #require(one.status == 0, "\(one.standardError)")
+        let two = try Self.run(processes: 2, common + ["--out", "\(dir)/two", "--step-log", "\(dir)/two.csv", "--json", "\(dir)/two.json"])
+        try #require(two.status == 0, "\(two.standardError)")
+        Self.expectEqualLosses(try Self.losses("\(dir)/one.csv"), try Self.losses("\(dir)/two.csv"), count: 26)
+        #expect(try String(contentsOfFile: "\(dir)/two.json", encoding: .utf8).contains("\"world_size\": 2"))
+        // 800 ratings at batch 799: the last batch of each epoch holds 1 rating, which 2 processes cannot share.
+        let refused = try Self.run(processes: 2, ["train", "recommender", "--model", "mf", "--ratings", "\(dir)/ratings.csv",
+                                                  "--batch-size", "799", "--epochs", "1", "--out", "\(dir)/never"])
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("cannot be split over 2 processes"), "\(refused.standardError)")
+    }
+
     @Test("strata info says which MPI is available, or why none is")
     func info() throws {
         let result = try StrataBinary.run(["info"])
