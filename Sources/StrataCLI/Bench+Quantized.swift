@@ -4,7 +4,7 @@ import Strata
 extension BenchCommand {
     /// The mlp-mnist network (784-512(ReLU)-10) inferring 60,000 synthetic samples at batch 1000:
     /// float32 (BLAS), int8 weights with dynamic int8 activations (integer products, as
-    /// torch.ao.quantization.quantize_dynamic), int8 weight-only and int4 (groups of 16)
+    /// torch.ao.quantization.quantize_dynamic), int8 weight-only and int4 (automatic groups: 112 and 32)
     /// weight-only, measured in one run. The "reference" of each quantised figure is the float32 one.
     func mlpMNISTInt8() throws -> BenchmarkReport {
         var report = BenchmarkReport(workload: "mlp-mnist-int8")
