@@ -62,11 +62,8 @@ struct QuantizeCommand: ParsableCommand {
         let floatFile = try SafeTensors.encode(subject.module.stateDict().mapValues { SafeTensorsEntry(tensor: $0) }).count
         let quantizedFile = fileSize(written)
         let parameters = subject.module.parameterCount
-        // The int4 groups used, from each `K.q4` entry (two codes a byte) and its scales `K.scale`.
-        let groups = Set(packed.entries.compactMap { key, codes -> Int? in
-            guard key.hasSuffix(".q4"), let scale = packed.entries[String(key.dropLast(3)) + ".scale"],
-                  codes.shape.count == 2, scale.shape.count == 2, scale.shape[1] > 0 else { return nil }
-            return codes.shape[1] * 2 / scale.shape[1]
+        let groups = Set(packed.schemes.values.compactMap { scheme -> Int? in
+            if case .int4(let g) = scheme { return g } else { return nil }
         }).sorted(by: >)
         let layout = groups.isEmpty ? "int8 per channel" : "int4, groups of " + groups.map(String.init).joined(separator: " and ")
         print("\(subject.modelName): \(parameters) parameters, \(packed.packedKeys.count) matrices packed (\(layout)), activations \(spec.activations.rawValue)")

@@ -127,6 +127,9 @@ public enum ModelQuantization {
         public var entries: [String: SafeTensorsEntry]
         /// Keys of the packed tensors.
         public var packedKeys: [String]
+        /// How each packed tensor was packed (int4 groups are chosen per matrix when the spec
+        /// gives no group size).
+        public var schemes: [String: PackedScheme]
         /// Bytes of the model's tensors as float32, and of the packed entries.
         public var floatBytes: Int, packedBytes: Int
     }
@@ -135,6 +138,7 @@ public enum ModelQuantization {
     public static func quantize(_ module: Module, spec: QuantizationSpec) throws -> Packed {
         var entries: [String: SafeTensorsEntry] = [:]
         var keys: [String] = []
+        var schemes: [String: PackedScheme] = [:]
         var floatBytes = 0, packedBytes = 0
         for (key, tensor) in module.namedTensors() where entries[key] == nil && entries[key + ".scale"] == nil {   // a shared tensor once
             floatBytes += tensor.count * 4
@@ -145,14 +149,16 @@ public enum ModelQuantization {
                 continue
             }
             let columns = tensor.count / tensor.shape[0]
-            let matrix = try PackedMatrix.quantize(tensor, scheme: spec.packing(columns: columns, key: key), source: key)
+            let scheme = try spec.packing(columns: columns, key: key)
+            let matrix = try PackedMatrix.quantize(tensor, scheme: scheme, source: key)
             for (name, entry) in codeEntries(matrix, key: key) {
                 entries[name] = entry
                 packedBytes += entry.data.count
             }
             keys.append(key)
+            schemes[key] = scheme
         }
-        return Packed(entries: entries, packedKeys: keys, floatBytes: floatBytes, packedBytes: packedBytes)
+        return Packed(entries: entries, packedKeys: keys, schemes: schemes, floatBytes: floatBytes, packedBytes: packedBytes)
     }
 
     /// The checkpoint entries of one packed matrix.
