@@ -14,6 +14,7 @@ extension DistillCommand {
             do { config = try JSONDecoder().decode(LanguageModelTrainingConfig.self, from: Data(recorded.utf8)) } catch {
                 throw UserFacingError("\(teacher): the metadata key 'training' is not a training configuration: \(error)")
             }
+            try config.validate(source: "\(teacher): metadata 'training'")
         }
         let gptTeacher: GPT? = if case .gpt(let g) = teacherModel { g } else { nil }
         config.steps = steps ?? config.steps

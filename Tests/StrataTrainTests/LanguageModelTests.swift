@@ -86,6 +86,22 @@ extension TrainingSuites {
             }
         }
 
+        /// A training configuration read from a checkpoint is checked key by key before use.
+        @Test func trainingConfigFromAFileIsChecked() throws {
+            try LanguageModelTrainingConfig().validate(source: "defaults")
+            for (key, change) in [("batchSize", { (c: inout LanguageModelTrainingConfig) in c.batchSize = 0 }),
+                                  ("context", { $0.context = 1 }), ("steps", { $0.steps = -3 }),
+                                  ("learningRate", { $0.learningRate = .nan }), ("beta2", { $0.beta2 = 1 }),
+                                  ("evaluationBatches", { $0.evaluationBatches = 10_000_000 })] {
+                var config = LanguageModelTrainingConfig()
+                change(&config)
+                #expect(throws: ConfigError.self, "\(key)") { try config.validate(source: "x") }
+                do { try config.validate(source: "runs/lm: metadata 'training'") } catch {
+                    #expect("\(error)".contains(key) && "\(error)".contains("runs/lm"), "\(error)")
+                }
+            }
+        }
+
         @Test(arguments: ["gpt", "lstm"])
         func generatesALearnedPattern(_ arch: String) throws {
             try GlobalRandom.isolated(seed: 5) {
