@@ -96,34 +96,114 @@ AVX2 static inline int32_t hsum_epi32(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 
+#define INLINE static inline __attribute__((always_inline))
+
 /* 8 int8 weights at p as floats. */
-AVX2 static inline __m256 load8_i8(const int8_t *p) {
+AVX2 INLINE __m256 load8_i8(const int8_t *p) {
     return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)));
 }
 
-AVX2 static void avx2_i8_f32(const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1,
-                             const float *x, int64_t tokens, float *y, int64_t ldy) {
-    int64_t body = columns & ~(int64_t)15;
-    for (int64_t t0 = 0; t0 < tokens; t0 += TILE) {
-        int nt = (int)(tokens - t0 < TILE ? tokens - t0 : TILE);
-        for (int64_t r = r0; r < r1; r++) {
-            const int8_t *wr = w + r * columns;
-            __m256 a0[TILE], a1[TILE];
-            for (int t = 0; t < nt; t++) { a0[t] = _mm256_setzero_ps(); a1[t] = _mm256_setzero_ps(); }
-            for (int64_t k = 0; k < body; k += 16) {
-                __m256 w0 = load8_i8(wr + k), w1 = load8_i8(wr + k + 8);
-                for (int t = 0; t < nt; t++) {
-                    const float *xt = x + (t0 + t) * columns + k;
+/* Weight-only int8 rows [r0, r1) times TT tokens (TT a constant 1...TILE once inlined, so the
+ * accumulators stay in registers: with TT a run-time count they were arrays on the stack, and
+ * one token's product ran at a quarter of the speed of this loop). */
+AVX2 INLINE void i8_f32_tile(const int TT, const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1,
+                             const float *x, float *y, int64_t ldy) {
+    const int64_t body = columns & ~(int64_t)15;
+    for (int64_t r = r0; r < r1; r++) {
+        const int8_t *wr = w + r * columns;
+        __m256 a0[TILE], a1[TILE];
+        for (int t = 0; t < TT; t++) { a0[t] = _mm256_setzero_ps(); a1[t] = _mm256_setzero_ps(); }
+        for (int64_t k = 0; k < body; k += 16) {
+            const __m256 w0 = load8_i8(wr + k), w1 = load8_i8(wr + k + 8);
+            for (int t = 0; t < TT; t++) {
+                const float *xt = x + t * columns + k;
+                a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xt), a0[t]);
+                a1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xt + 8), a1[t]);
+            }
+        }
+        for (int t = 0; t < TT; t++) {
+            const float *xt = x + t * columns;
+            float s = hsum_ps(_mm256_add_ps(a0[t], a1[t]));
+            for (int64_t k = body; k < columns; k++) s += xt[k] * (float)wr[k];
+            y[t * ldy + r] = s * wscale[r];
+        }
+    }
+}
+
+/* 16 int4 weights (8 bytes at p, natural order) times their group's scale, as two vectors of floats. */
+AVX2 INLINE void load16_i4(const uint8_t *p, __m256 scale, __m256 *lo, __m256 *hi) {
+    const __m128i b = _mm_loadl_epi64((const __m128i *)p);
+    const __m128i mask = _mm_set1_epi8(0x0F);
+    const __m128i l = _mm_and_si128(b, mask), h = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
+    const __m128i v = _mm_sub_epi8(_mm_unpacklo_epi8(l, h), _mm_set1_epi8(8));   /* 16 values in order */
+    *lo = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)), scale);
+    *hi = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(v, 8))), scale);
+}
+
+/* int4 rows [r0, r1) times TT tokens. Each weight is scaled by its group's scale before the
+ * multiply-add, so one pair of accumulators per token runs through the whole row (the scale
+ * multiplies once per weight rather than once per weight and token, and no group needs its own sum). */
+AVX2 INLINE void i4_f32_tile(const int TT, const uint8_t *w, const float *scale, int64_t columns, int64_t group,
+                             int64_t r0, int64_t r1, const float *x, float *y, int64_t ldy) {
+    const int64_t groups = columns / group;
+    for (int64_t r = r0; r < r1; r++) {
+        const uint8_t *wr = w + r * (columns / 2);
+        const float *sr = scale + r * groups;
+        __m256 a0[TILE], a1[TILE];
+        for (int t = 0; t < TT; t++) { a0[t] = _mm256_setzero_ps(); a1[t] = _mm256_setzero_ps(); }
+        for (int64_t g = 0; g < groups; g++) {
+            const __m256 s = _mm256_set1_ps(sr[g]);
+            for (int64_t k = g * group; k < (g + 1) * group; k += 16) {
+                __m256 w0, w1;
+                load16_i4(wr + k / 2, s, &w0, &w1);
+                for (int t = 0; t < TT; t++) {
+                    const float *xt = x + t * columns + k;
                     a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xt), a0[t]);
                     a1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xt + 8), a1[t]);
                 }
             }
-            for (int t = 0; t < nt; t++) {
-                const float *xt = x + (t0 + t) * columns;
-                float s = hsum_ps(_mm256_add_ps(a0[t], a1[t]));
-                for (int64_t k = body; k < columns; k++) s += xt[k] * (float)wr[k];
-                y[(t0 + t) * ldy + r] = s * wscale[r];
-            }
+        }
+        for (int t = 0; t < TT; t++) y[t * ldy + r] = hsum_ps(_mm256_add_ps(a0[t], a1[t]));
+    }
+}
+
+#define TILED(NAME, TILE_FN, PARAMS, ARGS)                                                          \
+    AVX2 static void NAME##_1 PARAMS { TILE_FN(1, ARGS); }                                         \
+    AVX2 static void NAME##_2 PARAMS { TILE_FN(2, ARGS); }                                         \
+    AVX2 static void NAME##_3 PARAMS { TILE_FN(3, ARGS); }                                         \
+    AVX2 static void NAME##_4 PARAMS { TILE_FN(4, ARGS); }
+#define COMMA ,
+TILED(i8_f32, i8_f32_tile,
+      (const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1, const float *x, float *y, int64_t ldy),
+      w COMMA wscale COMMA columns COMMA r0 COMMA r1 COMMA x COMMA y COMMA ldy)
+TILED(i4_f32, i4_f32_tile,
+      (const uint8_t *w, const float *scale, int64_t columns, int64_t group, int64_t r0, int64_t r1, const float *x, float *y, int64_t ldy),
+      w COMMA scale COMMA columns COMMA group COMMA r0 COMMA r1 COMMA x COMMA y COMMA ldy)
+
+static void avx2_i8_f32(const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1,
+                        const float *x, int64_t tokens, float *y, int64_t ldy) {
+    for (int64_t t0 = 0; t0 < tokens; t0 += TILE) {
+        const float *xt = x + t0 * columns;
+        float *yt = y + t0 * ldy;
+        switch (tokens - t0 < TILE ? tokens - t0 : TILE) {
+        case 1: i8_f32_1(w, wscale, columns, r0, r1, xt, yt, ldy); break;
+        case 2: i8_f32_2(w, wscale, columns, r0, r1, xt, yt, ldy); break;
+        case 3: i8_f32_3(w, wscale, columns, r0, r1, xt, yt, ldy); break;
+        default: i8_f32_4(w, wscale, columns, r0, r1, xt, yt, ldy); break;
+        }
+    }
+}
+
+static void avx2_i4_f32(const uint8_t *w, const float *scale, int64_t columns, int64_t group, int64_t r0, int64_t r1,
+                        const float *x, int64_t tokens, float *y, int64_t ldy) {
+    for (int64_t t0 = 0; t0 < tokens; t0 += TILE) {
+        const float *xt = x + t0 * columns;
+        float *yt = y + t0 * ldy;
+        switch (tokens - t0 < TILE ? tokens - t0 : TILE) {
+        case 1: i4_f32_1(w, scale, columns, group, r0, r1, xt, yt, ldy); break;
+        case 2: i4_f32_2(w, scale, columns, group, r0, r1, xt, yt, ldy); break;
+        case 3: i4_f32_3(w, scale, columns, group, r0, r1, xt, yt, ldy); break;
+        default: i4_f32_4(w, scale, columns, group, r0, r1, xt, yt, ldy); break;
         }
     }
 }
@@ -158,45 +238,6 @@ AVX2 static void avx2_i8_i8(const int8_t *w, const float *wscale, int64_t column
     }
 }
 
-/* 16 int4 weights (8 bytes at p, natural order) as two vectors of floats, nibble - 8. */
-AVX2 static inline void load16_i4(const uint8_t *p, __m256 *lo, __m256 *hi) {
-    __m128i b = _mm_loadl_epi64((const __m128i *)p);
-    __m128i mask = _mm_set1_epi8(0x0F);
-    __m128i l = _mm_and_si128(b, mask), h = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
-    __m128i v = _mm_sub_epi8(_mm_unpacklo_epi8(l, h), _mm_set1_epi8(8));   /* 16 values in order */
-    *lo = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
-    *hi = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(v, 8)));
-}
-
-AVX2 static void avx2_i4_f32(const uint8_t *w, const float *scale, int64_t columns, int64_t group, int64_t r0, int64_t r1,
-                             const float *x, int64_t tokens, float *y, int64_t ldy) {
-    int64_t groups = columns / group;
-    for (int64_t t0 = 0; t0 < tokens; t0 += TILE) {
-        int nt = (int)(tokens - t0 < TILE ? tokens - t0 : TILE);
-        for (int64_t r = r0; r < r1; r++) {
-            const uint8_t *wr = w + r * (columns / 2);
-            const float *sr = scale + r * groups;
-            __m256 acc[TILE];
-            for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
-            for (int64_t g = 0; g < groups; g++) {
-                __m256 ga[TILE], gb[TILE];
-                for (int t = 0; t < nt; t++) { ga[t] = _mm256_setzero_ps(); gb[t] = _mm256_setzero_ps(); }
-                for (int64_t k = g * group; k < (g + 1) * group; k += 16) {
-                    __m256 w0, w1;
-                    load16_i4(wr + k / 2, &w0, &w1);
-                    for (int t = 0; t < nt; t++) {
-                        const float *xt = x + (t0 + t) * columns + k;
-                        ga[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xt), ga[t]);
-                        gb[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xt + 8), gb[t]);
-                    }
-                }
-                __m256 s = _mm256_set1_ps(sr[g]);
-                for (int t = 0; t < nt; t++) acc[t] = _mm256_fmadd_ps(_mm256_add_ps(ga[t], gb[t]), s, acc[t]);
-            }
-            for (int t = 0; t < nt; t++) y[(t0 + t) * ldy + r] = hsum_ps(acc[t]);
-        }
-    }
-}
 #endif
 
 /* ---------- dispatch ---------- */

@@ -21,6 +21,9 @@ enum GEMMKernels {
             matrix.scales.withUnsafeBufferPointer { s in
                 let w = raw.baseAddress!, sp = s.baseAddress!
                 switch matrix.scheme {
+                case .int8 where activations == .dynamicInt8 && columns <= PackedMatrix.maxDynamicColumns
+                                 && tokens >= vnniMinimumTokens && level == Int32(STRATA_QUANT_AVX2) && strata_i8_vnni_available() != 0:
+                    vnniDynamicMatmul(w.assumingMemoryBound(to: Int8.self), sp, rows: rows, columns: columns, xp, tokens: tokens, yp)
                 case .int8 where activations == .dynamicInt8 && columns <= PackedMatrix.maxDynamicColumns:
                     let xq = UnsafeMutablePointer<Int8>.allocate(capacity: tokens * columns)
                     let xs = UnsafeMutablePointer<Float>.allocate(capacity: tokens)
@@ -42,6 +45,31 @@ enum GEMMKernels {
                     }
                 }
             }
+        }
+    }
+
+    /// Tokens from which the dynamic int8 product repacks the weights for AVX-512 VNNI: below it
+    /// (decoding) the repacking would cost more than the product.
+    static let vnniMinimumTokens = 8
+
+    /// The dynamic int8 product with AVX-512 VNNI (`packed_int_vnni.c`): x rounded to int8 codes
+    /// (+128) once, then each thread repacks its panels of 16 weight rows and multiplies them by
+    /// every token. Same int32 sums, same results as `strata_i8_matmul_i8`.
+    static func vnniDynamicMatmul(_ w: UnsafePointer<Int8>, _ wscale: UnsafePointer<Float>, rows: Int, columns: Int,
+                                  _ xp: UnsafeMutablePointer<Float>, tokens: Int, _ yp: UnsafeMutablePointer<Float>) {
+        let groups = Int(strata_i8_vnni_column_groups(Int64(columns))), panels = Int(strata_i8_vnni_panels(Int64(rows)))
+        let ldx = 4 * groups
+        let xu = UnsafeMutablePointer<UInt8>.allocate(capacity: tokens * ldx)
+        let xs = UnsafeMutablePointer<Float>.allocate(capacity: tokens)
+        let packed = UnsafeMutablePointer<Int8>.allocate(capacity: panels * 16 * ldx)
+        let rowsum = UnsafeMutablePointer<Int32>.allocate(capacity: panels * 16)
+        defer { xu.deallocate(); xs.deallocate(); packed.deallocate(); rowsum.deallocate() }
+        strata_i8_quantize_rows_u8(xp, Int64(tokens), Int64(columns), Int64(ldx), xu, xs)
+        // Threads take pairs of panels (the kernel's tile is two panels wide).
+        Parallel.forEachChunk((panels + 1) / 2, grain: 1) { pairs in
+            let p0 = Int64(2 * pairs.lowerBound), p1 = Int64(Swift.min(2 * pairs.upperBound, panels))
+            strata_i8_vnni_pack(w, Int64(rows), Int64(columns), p0, p1, packed, rowsum)
+            strata_i8_vnni_matmul(packed, rowsum, wscale, Int64(rows), Int64(columns), p0, p1, xu, xs, Int64(tokens), yp, Int64(rows))
         }
     }
 
