@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch (CPU) peer of `strata bench NAME` for the workloads of ../shared/BENCHMARKS.md.
 
-Runs one workload (gemm, mlp-mnist, mlp-mnist-int8, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate, mf-recsys,
+Runs one workload (gemm, mlp-mnist, mlp-mnist-int8, cnn-mnist, lstm-charlm, gpt-char, gpt2-generate,
+gpt2-generate-quantized, mf-recsys,
 minilm-embed) with the
 shapes and hyper-parameters given there, on synthetic data from fixed seeds, with 2 threads; each figure is measured after a
 warm-up and repeated, and the median and best are reported together with the process's peak
@@ -448,6 +449,32 @@ def bench_gpt2_generate(args):
     ]
 
 
+def bench_gpt2_generate_quantized(args):
+    """gpt2-generate-quantized: GPT-2 small, random weights, greedy decoding of 32 tokens after a
+    16-token prompt, float32 and after torch.ao.quantization.quantize_dynamic({nn.Linear}, qint8)
+    (int8 weights per output channel, activations rounded at run time), in one run."""
+    torch.manual_seed(1)
+    model = GPT(vocabulary=50_257, context=1024, layers=12, heads=12, width=768, attention=args.attention).eval()
+    quantized = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+    prompt = torch.tensor([[(i * 997) % 50_257 for i in range(16)]])
+
+    def decode_rates(m):
+        rates = []
+        with torch.no_grad():
+            for run in range(max(1, args.runs // 2) + 1):   # run 0 warms up
+                cache = KeyValueCache()
+                logits = m(prompt, cache)[0, -1]
+                t0 = time.perf_counter()
+                for _ in range(32):
+                    logits = m(torch.tensor([[int(logits.argmax())]]), cache)[0, -1]
+                if run > 0:
+                    rates.append(32 / (time.perf_counter() - t0))
+        return rates
+
+    return [figure("decode-float32", "tokens/s", decode_rates(model)),
+            figure("decode-int8", "tokens/s", decode_rates(quantized))]
+
+
 # MARK: - mf-recsys
 
 class BiasedMF(nn.Module):
@@ -682,6 +709,7 @@ def bench_smollm2_generate(args):
 
 WORKLOADS = {"gemm": bench_gemm, "mlp-mnist": bench_mlp, "mlp-mnist-int8": bench_mlp_int8, "cnn-mnist": bench_cnn,
              "lstm-charlm": bench_lstm, "gpt-char": bench_gpt_char, "gpt2-generate": bench_gpt2_generate,
+             "gpt2-generate-quantized": bench_gpt2_generate_quantized,
              "mf-recsys": bench_mf_recsys, "minilm-embed": bench_minilm_embed,
              "smollm2-generate": bench_smollm2_generate}
 
