@@ -59,12 +59,16 @@ extension Tensor {
 
     /// Computes gradients of this tensor with respect to every leaf that requires them,
     /// adding them to the leaves' `grad`. Without `seed`, the tensor must hold one element.
+    /// `onLeafGradient` is called with each leaf as soon as its `grad` is final for this pass
+    /// (every use of it has contributed), on this thread, while the rest of backward is still
+    /// to run: as PyTorch's post-accumulate-grad hooks, it lets data-parallel training start
+    /// exchanging the gradients that are ready (``DistributedDataParallel``).
     ///
     /// ```swift
     /// let w = Tensor.normal([3], requiresGrad: true)
     /// (w * w).sum().backward()      // w.grad == 2 * w
     /// ```
-    public func backward(_ seed: Tensor? = nil) {
+    public func backward(_ seed: Tensor? = nil, onLeafGradient: ((Tensor) -> Void)? = nil) {
         ensure(requiresGrad, "backward(): the tensor does not require gradients (no input had requiresGrad, or it was computed inside withoutGradients)")
         let start: Tensor
         if let seed {
@@ -81,6 +85,7 @@ extension Tensor {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
                 guard let fn = node.gradFunction else {
                     node.grad = node.grad.map { $0 + g } ?? g
+                    onLeafGradient?(node)
                     continue
                 }
                 let inputGrads = fn.backward(g)

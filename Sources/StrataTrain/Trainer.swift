@@ -166,7 +166,10 @@ public final class Trainer {
             if dataParallel == nil {
                 (accumulationSteps > 1 ? loss / Double(accumulationSteps) : loss).backward()
             } else {
-                (loss * (Double(local.samples) / Double(stepTally.samples) / Double(accumulationSteps))).backward()
+                // The last backward before an update starts each bucket's exchange as soon as its
+                // gradients are final, overlapping the rest of backward.
+                (loss * (Double(local.samples) / Double(stepTally.samples) / Double(accumulationSteps)))
+                    .backward(onLeafGradient: update ? dataParallel?.gradientReady : nil)
             }
         }
         if update {
