@@ -6,7 +6,9 @@
  * FMA does 16. The unsigned operand is the activation code shifted by 128 (q + 128 in
  * [1, 255]); the shift is taken back with the weight row's sum:
  *     sum_k q[k] w[k] = sum_k (q[k] + 128) w[k] - 128 sum_k w[k],
- * so the int32 sums, and therefore the results, are the same as the other kernel sets'.
+ * so the int32 sums, and therefore the results, are the same as the other kernel sets'. The
+ * shifted sum can pass 2^31 for long rows (255 * 127 * 2^17), but the adds wrap (dpbusd, not the
+ * saturating dpbusds) and the true sum fits in int32 (columns <= 2^17), so the difference is exact.
  * Weights are repacked per call into panels of 16 rows: for each 4 consecutive columns, the
  * 16 rows' 4 bytes (64 bytes, one vector), so one vector meets one broadcast 4-byte group of a
  * token's codes and each lane accumulates one output row; no horizontal sums. */

@@ -101,10 +101,11 @@ struct PackedFixture: Decodable {
     /// From 8 tokens on, CPUs with AVX-512 VNNI take the repacked-panel kernel: its int32 sums are
     /// exact, so every result must equal the portable kernel's bit for bit, across panel tails
     /// (37 rows: two panels and 5 rows), column groups of 4 with a tail (301 columns) and token
-    /// tiles of 8 with a tail (19 tokens). Without VNNI this checks the AVX2 kernel the same way.
+    /// tiles of 8 with a tail (19 tokens), down to one row of one column. Without VNNI this checks
+    /// the AVX2 kernel the same way.
     @Test func dynamicInt8BatchesEqualThePortableKernelExactly() throws {
         var g = RandomGenerator(seed: 13)
-        for (rows, columns, tokens) in [(37, 301, 19), (16, 64, 8), (50, 784, 64)] {
+        for (rows, columns, tokens) in [(37, 301, 19), (16, 64, 8), (50, 784, 64), (1, 1, 8), (17, 3, 9)] {
             let w = Tensor.normal([rows, columns], generator: &g), x = Tensor.normal([tokens, columns], generator: &g)
             let m = try PackedMatrix.quantize(w, scheme: .int8)
             let portable = m.matmul(x, activations: .dynamicInt8, kernels: .scalar).floats
