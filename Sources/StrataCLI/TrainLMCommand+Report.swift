@@ -9,12 +9,15 @@ final class LanguageModelReport: Callback {
     let metadata: [String: String], title: String
     /// Only rank 0 writes files; every rank prints (the others' output goes nowhere).
     let writesFiles: Bool
+    /// Whether the model file is written at each interval (not while the blocks are sharded over
+    /// processes: the command writes it whole at the end).
+    let savesModel: Bool
     private var log: MetricsLog?
 
     init(lm: LanguageModelTrainer, out: String, tokenizer: Tokenizer, model: LanguageModel, metadata: [String: String],
-         title: String, writesFiles: Bool) {
+         title: String, writesFiles: Bool, savesModel: Bool = true) {
         self.lm = lm; self.out = out; self.tokenizer = tokenizer; self.model = model
-        self.metadata = metadata; self.title = title; self.writesFiles = writesFiles
+        self.metadata = metadata; self.title = title; self.writesFiles = writesFiles; self.savesModel = savesModel
     }
 
     override func trainingBegan(trainer: Trainer) throws {
@@ -32,7 +35,9 @@ final class LanguageModelReport: Callback {
         try log?.log([("step", .int(row.step)), ("train_loss", .double(row.trainLoss)), ("val_loss", .double(row.validationLoss)),
                       ("lr", .double(row.learningRate)), ("tokens_per_second", .double(row.tokensPerSecond)),
                       ("seconds", .double(row.elapsedSeconds))])
-        try LanguageModelCheckpoint.save(model, tokenizer: tokenizer, to: out, metadata: metadata.merging(["step": String(row.step)]) { $1 })
+        if savesModel {
+            try LanguageModelCheckpoint.save(model, tokenizer: tokenizer, to: out, metadata: metadata.merging(["step": String(row.step)]) { $1 })
+        }
         try TrainLMCommand.lossChart(rows, title: title).write(to: "\(out)/loss.svg")
     }
 

@@ -40,6 +40,10 @@ struct TrainLMCommand: ParsableCommand {
     var resume: String?
     @Option(help: "Stop at the first evaluation after this many steps, keeping the schedule of --steps (continue with --resume).")
     var stopAfter: Int?
+    @Option(help: """
+        Under mpirun, split each GPT block over this many processes (Megatron-style: attention heads and MLP units);         the rest of the processes train data-parallel copies (-np 4 with 2: 2 x 2).
+        """)
+    var tensorParallel: Int = 1
 
     func validate() throws {
         try OptionCheck.int(layers, "--layers", in: 1...256)
@@ -55,6 +59,14 @@ struct TrainLMCommand: ParsableCommand {
         try OptionCheck.double(dropout, "--dropout", in: 0...1, open: .upper)
         try OptionCheck.double(lr, "--lr", in: 0...10, open: .lower)
         try OptionCheck.double(weightDecay, "--weight-decay", in: 0...10)
+        try OptionCheck.int(tensorParallel, "--tensor-parallel", in: 1...256)
+        if tensorParallel > 1 {
+            guard arch == .gpt else { throw ValidationError("--tensor-parallel splits GPT blocks; --arch lstm trains data-parallel only") }
+            guard heads % tensorParallel == 0 else { throw ValidationError("--tensor-parallel \(tensorParallel) must divide --heads \(heads)") }
+            guard resume == nil else {
+                throw ValidationError("--resume is not supported with --tensor-parallel: a tensor-parallel run writes its whole model at the end, not a training state")
+            }
+        }
         if arch == .gpt, let width, width % heads != 0 {
             throw ValidationError("--width \(width) must be a multiple of --heads \(heads)")
         } else if arch == .gpt, width == nil, 128 % heads != 0 {
@@ -88,7 +100,17 @@ struct TrainLMCommand: ParsableCommand {
             throw UserFacingError("\(dataPath): \(corpus.train.count + corpus.validation.count) tokens are too few for windows of \(config.context) (10% go to validation)")
         }
 
-        Tensor.manualSeed(random.seed)
+        guard distributed.worldSize % tensorParallel == 0 else {
+            throw UserFacingError("--tensor-parallel \(tensorParallel) does not divide the \(distributed.worldSize) processes (mpirun -np)")
+        }
+        // Tensor parallelism: groups of consecutive ranks share one sharded copy of the blocks;
+        // the data-parallel group joins the processes holding the same shard.
+        let (tensorGroup, dataGroup): (TensorParallelGroup?, ProcessGroup) = tensorParallel > 1
+            ? { let (t, d) = TensorParallelGroup.split(distributed.group, tensorParallel: tensorParallel); return (t, d) }()
+            : (nil, distributed.group)
+        if let tensorGroup { print("Tensor parallel: each GPT block split over \(tensorGroup.size) processes, \(dataGroup.worldSize) data-parallel copies") }
+
+        Tensor.manualSeed(random.seed)   // the same initial weights on every process
         let model: LanguageModel = switch arch {
         case .gpt:
             .gpt(GPT(GPT.Config(vocabularySize: tok.vocabularySize, context: config.context, layers: layers ?? 4,
@@ -97,13 +119,14 @@ struct TrainLMCommand: ParsableCommand {
             .lstm(LSTMLanguageModel(LSTMLanguageModel.Config(vocabularySize: tok.vocabularySize, hidden: width ?? 256,
                                                              layers: layers ?? 1, dropout: dropout)))
         }
-        // Rank 0's initial weights are broadcast; the other ranks draw their own dropout masks.
-        if distributed.group.rank > 0 { Tensor.manualSeed(random.seed &+ UInt64(distributed.group.rank)) }
+        // Each data-parallel copy draws its own dropout masks; the processes that share a copy's
+        // blocks draw the same ones (their activations outside the shards are the same).
+        if dataGroup.rank > 0 { Tensor.manualSeed(random.seed &+ UInt64(dataGroup.rank)) }
         print("Corpus \(dataPath): \(corpus.train.count) training and \(corpus.validation.count) validation tokens, vocabulary \(tok.vocabularySize) (\(tokenizer.rawValue))")
         print("\(arch.rawValue): \(model.module.parameterCount) parameters · \(config.steps) steps × \(config.batchSize) × \(config.context) tokens · lr \(config.learningRate)")
 
-        guard config.batchSize >= distributed.worldSize else {
-            throw UserFacingError("--batch-size \(config.batchSize) is the global batch: it needs a window for each of the \(distributed.worldSize) processes")
+        guard config.batchSize >= dataGroup.worldSize else {
+            throw UserFacingError("--batch-size \(config.batchSize) is the global batch: it needs a window for each of the \(dataGroup.worldSize) data-parallel processes")
         }
         // Only rank 0 writes files.
         if distributed.isMain { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
@@ -111,8 +134,11 @@ struct TrainLMCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         if let encoded = try? encoder.encode(config) { metadata["training"] = String(decoding: encoded, as: UTF8.self) }
+        var sharded: [Tensor] = []
+        if let tensorGroup, case .gpt(let gpt) = model { sharded = gpt.shard(over: tensorGroup) }   // before the optimizer
         let lm = LanguageModelTrainer(model: model.module, corpus: corpus, config: config) { model.logits($0) }
-        lm.distribute(over: distributed.group, bucketBytes: parallel.bucketBytes)
+        lm.distribute(over: dataGroup, bucketBytes: parallel.bucketBytes)
+        if let tensorGroup { lm.useTensorParallel(tensorGroup, sharded: sharded) }
         lm.trainer.verbose = distributed.isMain
         if let resume {
             let checkpoint = try TrainingResume.restore(resume, file: Self.trainingFile, into: lm.trainer, matching: metadata, keys: ["arch", "training"])
@@ -121,13 +147,19 @@ struct TrainLMCommand: ParsableCommand {
 
         var callbacks: [Callback] = [LanguageModelReport(lm: lm, out: out, tokenizer: tok, model: model, metadata: metadata,
                                                          title: "\(arch.rawValue) on \(URL(fileURLWithPath: dataPath).lastPathComponent)",
-                                                         writesFiles: distributed.isMain)]
+                                                         writesFiles: distributed.isMain, savesModel: tensorGroup == nil)]
         if let stopAfter { callbacks.append(StepLimit(steps: stopAfter)) }
         if distributed.isMain {
-            callbacks.append(ModelCheckpoint(path: "\(out)/\(Self.trainingFile)", metadata: metadata))
+            if tensorGroup == nil { callbacks.append(ModelCheckpoint(path: "\(out)/\(Self.trainingFile)", metadata: metadata)) }
             if let stepLog = parallel.stepLog { callbacks.append(StepLossLogger(path: stepLog)) }
         }
         let last = try lm.train(callbacks: callbacks)
+        if tensorGroup != nil, case .gpt(let gpt) = model {
+            gpt.unshard()   // every process gathers the whole model back
+            if distributed.isMain {
+                try LanguageModelCheckpoint.save(model, tokenizer: tok, to: out, metadata: metadata.merging(["step": String(last.step)]) { $1 })
+            }
+        }
         print("Computing the loss over the whole validation part...")
         let validationLoss = lm.validationLoss()
         print(String(format: "Validation loss %.4f nats/token (%.4f on the last estimate) · final train loss %.4f · %.0f tokens/s · %@",
@@ -137,7 +169,7 @@ struct TrainLMCommand: ParsableCommand {
             print(String(format: "Gradient exchange (allreduce, waits included): %.2f s, %.0f%% of the training time", exchangeSeconds,
                          100 * exchangeSeconds * last.tokensPerSecond / Double(Swift.max(1, last.step * config.batchSize * config.context))))
         }
-        print("Saved \(out)/\(LanguageModelCheckpoint.weightsFile), tokenizer, \(Self.trainingFile), metrics.csv, loss.svg")
+        print("Saved \(out)/\(LanguageModelCheckpoint.weightsFile), tokenizer, \(tensorGroup == nil ? Self.trainingFile + ", " : "")metrics.csv, loss.svg")
 
         if sampleTokens > 0 && distributed.isMain {
             print("\nSample (temperature 0.8, top-k 40):")
@@ -159,6 +191,7 @@ struct TrainLMCommand: ParsableCommand {
                 "arch": JSONValue(arch.rawValue), "tokenizer": JSONValue(tokenizer.rawValue),
                 "parameters": JSONValue(model.module.parameterCount), "checkpoint": JSONValue(out),
                 "world_size": JSONValue(distributed.worldSize), "exchange_seconds": JSONValue(exchangeSeconds),
+                "tensor_parallel": JSONValue(tensorParallel),
                 "history": .array(lm.progress().map { ["step": JSONValue($0.step), "train_loss": JSONValue($0.trainLoss), "val_loss": JSONValue($0.validationLoss)] }),
             ], to: json)
             print("Wrote \(json)")

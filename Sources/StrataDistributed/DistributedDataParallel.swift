@@ -28,6 +28,10 @@ public final class DistributedDataParallel {
     /// Seconds the caller spent in the gradient exchange since creation: copying, and waiting
     /// for the allreduces that backward did not hide.
     public private(set) var communicationSeconds = 0.0
+    /// Whether training loops pass ``gradientReady(_:)`` to backward (default true). Tensor
+    /// parallelism turns it off: its backward runs collectives on the calling thread, and MPI
+    /// (initialised `MPI_THREAD_SERIALIZED`) allows one thread in MPI at a time.
+    public var overlapsBackward = true
     /// Buckets whose allreduce ``gradientReady(_:)`` started while backward was running, since creation.
     public private(set) var overlappedBuckets = 0
 

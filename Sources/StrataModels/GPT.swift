@@ -106,4 +106,25 @@ public final class GPT: Module {
         let logits = tokenEmbedding.tiedProjection(x.reshaped([batch * steps, config.width]))   // [B·T, V]
         return logits.reshaped([batch, steps, config.vocabularySize])
     }
+
+    /// Megatron-style tensor parallelism: every block keeps `tp.rank`'s share of its attention
+    /// heads and MLP units, so each process holds 1/size of the block matrices; embeddings and
+    /// norms stay whole. Every process must hold the same weights when it is called (the same
+    /// seed), before the optimizer is made. Training only; ``unshard()`` gathers the whole model back.
+    ///
+    /// ```swift
+    /// gpt.shard(over: TensorParallelGroup(group))   // mpirun -np 2: each process has half of each block
+    /// ```
+    /// Returns the parameters that hold shards.
+    @discardableResult
+    public func shard(over tp: TensorParallelism) -> [Tensor] {
+        ensure(config.heads % tp.size == 0, "GPT.shard: \(config.heads) heads do not split over \(tp.size) processes")
+        return blocks.flatMap { $0.shard(over: tp) }
+    }
+
+    /// Gathers every block's shards back into whole matrices (a collective: every process of the
+    /// tensor-parallel group calls it).
+    public func unshard() {
+        for block in blocks { block.unshard() }
+    }
 }

@@ -23,6 +23,15 @@ public final class Linear: Module, PackedWeightLayer {
         self.bias = bias ? defaultBias(outputSize, fanIn: inputSize) : nil
     }
 
+    /// A layer whose parameters are copies of `weight` `[out, in]` and `bias` `[out]` (a shard of
+    /// a larger layer, for instance); the copies are gradient-tracking leaves.
+    public init(weight: Tensor, bias: Tensor?) {
+        ensure(weight.rank == 2 && bias.map { $0.shape.dims == [weight.shape[0]] } ?? true,
+               "Linear(weight:bias:): weight must be [out, in] and bias [out], got \(weight.shape) and \(bias.map { "\($0.shape)" } ?? "none")")
+        self.weight = ownedLeaf(weight)
+        self.bias = bias.map(ownedLeaf)
+    }
+
     override public func callAsFunction(_ x: Tensor) -> Tensor { apply(x, adding: nil) }
 
     /// `residual + x·Wᵀ + b`, the skip connection added while the output is seeded (see

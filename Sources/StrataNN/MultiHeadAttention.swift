@@ -52,10 +52,14 @@ public final class MultiHeadAttention: Module {
     public let width: Int
     /// The number of heads; each head has width E / heads.
     public let heads: Int
-    /// The fused query, key and value projection `[3E, E]` (key `c_attn`, as GPT-2's).
-    public let inProjection: Linear
-    /// The output projection `[E, E]` (key `c_proj`, as GPT-2's).
-    public let outProjection: Linear
+    /// The fused query, key and value projection `[3E, E]` (key `c_attn`, as GPT-2's); after
+    /// ``shard(over:)``, this process's heads of each, `[3E / size, E]`.
+    public private(set) var inProjection: Linear
+    /// The output projection `[E, E]` (key `c_proj`, as GPT-2's); after ``shard(over:)``, the
+    /// columns of this process's heads, `[E, E / size]` (the bias stays whole).
+    public private(set) var outProjection: Linear
+    /// Set by ``shard(over:)``: the processes that share this layer.
+    public private(set) var tensorParallel: TensorParallelism?
 
     /// Attention of `width` E split into `heads` heads; `width` must be divisible by `heads`.
     /// `bias` adds biases to both projections.
@@ -94,6 +98,14 @@ public final class MultiHeadAttention: Module {
     public func callAsFunction(_ x: Tensor, causal: Bool = false, keyPaddingMask: Tensor? = nil,
                                cache: KeyValueCache? = nil) -> Tensor {
         let (batch, steps) = (x.shape[0], x.shape[1])
+        if let tp = tensorParallel {
+            ensure(causal && keyPaddingMask == nil && cache == nil,
+                   "MultiHeadAttention: a tensor-parallel shard runs causal self-attention without a mask or cache (training); unshard() it first")
+            // f, this process's heads, then its columns of the output projection, g, the bias once.
+            let local = Tensor.causalSelfAttention(packed: inProjection(tp.enterRegion(x)), heads: heads / tp.size)
+            let y = tp.leaveRegion(Tensor.linear(local.reshaped([-1, width / tp.size]), weight: outProjection.weight, bias: nil))
+            return (outProjection.bias.map { y + $0 } ?? y).reshaped([batch, steps, width])
+        }
         if causal && keyPaddingMask == nil && cache == nil {
             // Training's case: one primitive from the packed projection, no head split on the tape.
             return outProjection(Tensor.causalSelfAttention(packed: inProjection(x), heads: heads))
@@ -128,5 +140,32 @@ public final class MultiHeadAttention: Module {
         }
         let heads = Tensor.scaledDotProductAttention(query: q, key: k, value: v, causal: causal, mask: allowed)
         return outProjection(heads.permuted([0, 2, 1, 3]).reshaped([batch, steps, width]))
+    }
+
+    /// Keeps this process's share of the heads (Megatron's split): its rows of the query, key and
+    /// value projections (column-parallel) and its columns of the output projection (row-parallel),
+    /// so the layer holds 1/size of the matrices; the forward pass then sums the partial outputs
+    /// over the processes (``TensorParallelism``). Call it on a model with the same weights on
+    /// every process, before making the optimizer. `heads` must be a multiple of `tp.size`.
+    /// Returns the parameters that now hold a shard (their gradients' squares sum over the processes).
+    @discardableResult
+    public func shard(over tp: TensorParallelism) -> [Tensor] {
+        ensure(tensorParallel == nil, "MultiHeadAttention.shard: the layer is already sharded")
+        ensure(tp.size >= 1 && heads % tp.size == 0, "MultiHeadAttention.shard: \(heads) heads do not split over \(tp.size) processes")
+        inProjection = Linear(weight: TensorParallelSlices.rows(inProjection.weight, parts: 3, tp),
+                              bias: inProjection.bias.map { TensorParallelSlices.rows($0, parts: 3, tp) })
+        outProjection = Linear(weight: TensorParallelSlices.columns(outProjection.weight, tp), bias: outProjection.bias)
+        tensorParallel = tp
+        return [inProjection.weight] + (inProjection.bias.map { [$0] } ?? []) + [outProjection.weight]
+    }
+
+    /// Gathers every process's shard back into whole matrices (a collective: every process of
+    /// the group calls it), after which the layer runs alone again (decoding, saving).
+    public func unshard() {
+        guard let tp = tensorParallel else { return }
+        inProjection = Linear(weight: TensorParallelSlices.gatherRows(inProjection.weight, parts: 3, tp),
+                              bias: inProjection.bias.map { TensorParallelSlices.gatherRows($0, parts: 3, tp) })
+        outProjection = Linear(weight: TensorParallelSlices.gatherColumns(outProjection.weight, tp), bias: outProjection.bias)
+        tensorParallel = nil
     }
 }

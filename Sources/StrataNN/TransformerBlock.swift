@@ -7,10 +7,14 @@ import StrataCore
 /// let y = mlp(x)   // [B, T, 128] -> [B, T, 128]
 /// ```
 public final class FeedForward: Module {
-    /// The first projection `[hidden, E]`, from the width to the hidden size (key `c_fc`).
-    public let expand: Linear
-    /// The second projection `[E, hidden]`, back to the width (key `c_proj`).
-    public let project: Linear
+    /// The first projection `[hidden, E]`, from the width to the hidden size (key `c_fc`); after
+    /// ``shard(over:)``, this process's hidden units, `[hidden / size, E]`.
+    public private(set) var expand: Linear
+    /// The second projection `[E, hidden]`, back to the width (key `c_proj`); after
+    /// ``shard(over:)``, the columns of this process's hidden units (the bias stays whole).
+    public private(set) var project: Linear
+    /// Set by ``shard(over:)``: the processes that share this layer.
+    public private(set) var tensorParallel: TensorParallelism?
 
     /// An MLP on `width` features with `hidden` units (default 4·width); `bias` adds biases to both layers.
     public init(width: Int, hidden: Int? = nil, bias: Bool = true) {
@@ -32,7 +36,36 @@ public final class FeedForward: Module {
         property == "expand" || property == "project" ? [property] : []
     }
 
-    override public func callAsFunction(_ x: Tensor) -> Tensor { project(expand(x).gelu(approximate: true)) }
+    override public func callAsFunction(_ x: Tensor) -> Tensor {
+        guard let tp = tensorParallel else { return project(expand(x).gelu(approximate: true)) }
+        // f, this process's hidden units, its columns of the second projection, g, the bias once.
+        let hidden = expand(tp.enterRegion(x)).gelu(approximate: true)
+        let y = tp.leaveRegion(Tensor.linear(hidden.reshaped([-1, expand.weight.shape[0]]), weight: project.weight, bias: nil))
+        return (project.bias.map { y + $0 } ?? y).reshaped(x.shape.dims)
+    }
+
+    /// Keeps this process's share of the hidden units (Megatron's split: the first projection's
+    /// rows, column-parallel; the second's columns, row-parallel). See ``MultiHeadAttention/shard(over:)``.
+    @discardableResult
+    public func shard(over tp: TensorParallelism) -> [Tensor] {
+        ensure(tensorParallel == nil, "FeedForward.shard: the layer is already sharded")
+        ensure(tp.size >= 1 && expand.weight.shape[0] % tp.size == 0,
+               "FeedForward.shard: \(expand.weight.shape[0]) hidden units do not split over \(tp.size) processes")
+        expand = Linear(weight: TensorParallelSlices.rows(expand.weight, parts: 1, tp),
+                        bias: expand.bias.map { TensorParallelSlices.rows($0, parts: 1, tp) })
+        project = Linear(weight: TensorParallelSlices.columns(project.weight, tp), bias: project.bias)
+        tensorParallel = tp
+        return [expand.weight] + (expand.bias.map { [$0] } ?? []) + [project.weight]
+    }
+
+    /// Gathers the shards back into whole matrices (a collective).
+    public func unshard() {
+        guard let tp = tensorParallel else { return }
+        expand = Linear(weight: TensorParallelSlices.gatherRows(expand.weight, parts: 1, tp),
+                        bias: expand.bias.map { TensorParallelSlices.gatherRows($0, parts: 1, tp) })
+        project = Linear(weight: TensorParallelSlices.gatherColumns(project.weight, tp), bias: project.bias)
+        tensorParallel = nil
+    }
 }
 
 /// A pre-LayerNorm transformer block (GPT-2, Radford et al. 2019):
@@ -72,6 +105,19 @@ public final class TransformerBlock: Module {
         case "feedForward": "mlp"
         default: super.key(for: property)
         }
+    }
+
+    /// Splits the attention heads and the MLP's hidden units over `tp`'s processes (Megatron-style
+    /// tensor parallelism); the norms stay whole on every process. See ``MultiHeadAttention/shard(over:)``.
+    @discardableResult
+    public func shard(over tp: TensorParallelism) -> [Tensor] {
+        attention.shard(over: tp) + feedForward.shard(over: tp)
+    }
+
+    /// Gathers the shards back (a collective).
+    public func unshard() {
+        attention.unshard()
+        feedForward.unshard()
     }
 
     /// The block applied causally to `x` `[B, T, E]`, so that it sits in a `Sequential`.

@@ -108,18 +108,24 @@ public struct WarmupCosine: LearningRateSchedule {
 
 /// Scales all gradients so that their joint L2 norm is at most `maxNorm`; returns the norm
 /// before clipping. Gradients are replaced, never changed in place (they may be shared).
+/// Under tensor parallelism the `sharded` parameters hold a slice each: the sum of their
+/// squares is passed through `sumOverShards` (a sum over the processes), the other parameters
+/// are whole on every process and count once.
 ///
 /// ```swift
 /// loss.backward()
 /// let norm = clipGradientNorm(model.parameters(), maxNorm: 1.0)
 /// ```
 @discardableResult
-public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Double) -> Double {
-    var total = 0.0
+public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Double, sharded: Set<ObjectIdentifier> = [],
+                             sumOverShards: ((Double) -> Double)? = nil) -> Double {
+    var total = 0.0, shards = 0.0
     for p in parameters {
         guard let g = p.grad else { continue }
-        total += withoutGradients { g.cast(to: .float64).square().sum().item() }
+        let squares = withoutGradients { g.cast(to: .float64).square().sum().item() }
+        if sharded.contains(ObjectIdentifier(p)) { shards += squares } else { total += squares }
     }
+    total += sumOverShards.map { $0(shards) } ?? shards
     let norm = total.squareRoot()
     if norm > maxNorm {
         let scale = maxNorm / (norm + 1e-6)

@@ -123,14 +123,20 @@ public final class GradientClipping: Callback {
     /// The norm before clipping at the last update.
     public private(set) var lastNorm: Double?
 
-    public init(maxNorm: Double, parameters: [Tensor]? = nil) {
+    /// Parameters that hold a tensor-parallel shard, and the sum over the processes that share
+    /// them (see `clipGradientNorm`).
+    public let sharded: Set<ObjectIdentifier>, sumOverShards: ((Double) -> Double)?
+
+    public init(maxNorm: Double, parameters: [Tensor]? = nil, sharded: [Tensor] = [], sumOverShards: ((Double) -> Double)? = nil) {
         ensure(maxNorm > 0, "GradientClipping: maxNorm must be positive, got \(maxNorm)")
         self.maxNorm = maxNorm
         self.parameters = parameters
+        self.sharded = Set(sharded.map(ObjectIdentifier.init))
+        self.sumOverShards = sumOverShards
     }
 
     override public func beforeOptimizerStep(trainer: Trainer) throws {
-        lastNorm = clipGradientNorm(parameters ?? trainer.optimizer.parameters, maxNorm: maxNorm)
+        lastNorm = clipGradientNorm(parameters ?? trainer.optimizer.parameters, maxNorm: maxNorm, sharded: sharded, sumOverShards: sumOverShards)
     }
 }
 

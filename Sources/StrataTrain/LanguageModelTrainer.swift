@@ -95,7 +95,28 @@ public final class LanguageModelTrainer {
 
     /// The recipe's callbacks: the learning rate set before every step, and clipping (if on).
     public var recipe: [Callback] {
-        [LearningRateScheduler(schedule, perStep: true)] + (config.gradientClip > 0 ? [GradientClipping(maxNorm: config.gradientClip, parameters: parameters)] : [])
+        let sum = tensorParallel.map { tp in { (v: Double) in tp.group.allReduce([v], .sum)[0] } }
+        return [LearningRateScheduler(schedule, perStep: true)]
+            + (config.gradientClip > 0 ? [GradientClipping(maxNorm: config.gradientClip, parameters: parameters,
+                                                            sharded: shardedParameters, sumOverShards: sum)] : [])
+    }
+
+    /// The tensor-parallel group the model's blocks are sharded over, and the parameters that
+    /// hold shards (``useTensorParallel(_:sharded:)``).
+    public private(set) var tensorParallel: TensorParallelGroup?
+    public private(set) var shardedParameters: [Tensor] = []
+
+    /// Records that the model was sharded over `tp` before this trainer was made (for example
+    /// `gpt.shard(over: tp)`), so that gradient clipping sums the shards' norms over the group.
+    /// With data parallelism too, the exchange then waits for backward to end (see
+    /// `DistributedDataParallel.overlapsBackward`).
+    public func useTensorParallel(_ tp: TensorParallelGroup, sharded: [Tensor]) {
+        let own = Set(parameters.map(ObjectIdentifier.init))
+        ensure(sharded.allSatisfy { own.contains(ObjectIdentifier($0)) },
+               "LanguageModelTrainer.useTensorParallel: shard the model before making the trainer")
+        tensorParallel = tp.size > 1 ? tp : nil
+        shardedParameters = tp.size > 1 ? sharded : []
+        if tp.size > 1 { trainer.dataParallel?.overlapsBackward = false }
     }
 
     /// `batches` random windows of `split`, the same ones at every estimate.

@@ -169,7 +169,7 @@ public final class Trainer {
                 // The last backward before an update starts each bucket's exchange as soon as its
                 // gradients are final, overlapping the rest of backward.
                 (loss * (Double(local.samples) / Double(stepTally.samples) / Double(accumulationSteps)))
-                    .backward(onLeafGradient: update ? dataParallel?.gradientReady : nil)
+                    .backward(onLeafGradient: update && dataParallel?.overlapsBackward == true ? dataParallel?.gradientReady : nil)
             }
         }
         if update {

@@ -123,6 +123,45 @@ struct DistributedTests {
         #expect(report.contains("\"world_size\": 2"), "\(report)")
     }
 
+    @Test("train lm --tensor-parallel 2: 2 processes (2 x 1) and 4 (2 x 2) give the losses of 1 process and write the whole model",
+          .enabled(if: mpirun != nil))
+    func tensorParallel() throws {
+        let dir = try Self.temporaryDirectory("tp-lm")
+        try Self.writeCorpus("\(dir)/corpus.txt")
+        let common = ["train", "lm", "--data", "\(dir)/corpus.txt", "--steps", "20", "--eval-interval", "10", "--batch-size", "8",
+                      "--context", "32", "--width", "32", "--layers", "2", "--heads", "2", "--dropout", "0", "--warmup", "5",
+                      "--sample-tokens", "0", "--seed", "5"]
+        let one = try StrataBinary.run(common + ["--out", "\(dir)/one", "--step-log", "\(dir)/one.csv"])
+        try #require(one.status == 0, "\(one.standardError)")
+        for processes in [2, 4] {
+            let run = try Self.run(processes: processes, common + ["--tensor-parallel", "2", "--out", "\(dir)/tp\(processes)",
+                                                                    "--step-log", "\(dir)/tp\(processes).csv"])
+            try #require(run.status == 0, "\(run.standardError)")
+            #expect(run.standardOutput.contains("each GPT block split over 2 processes, \(processes / 2) data-parallel copies"))
+            Self.expectEqualLosses(try Self.losses("\(dir)/one.csv"), try Self.losses("\(dir)/tp\(processes).csv"), count: 20)
+            // The model file holds whole matrices (gathered from the shards), as a 1-process run writes them.
+            let shapes = try Self.safetensorsShapes("\(dir)/tp\(processes)/model.safetensors")
+            #expect(shapes == (try Self.safetensorsShapes("\(dir)/one/model.safetensors")))
+            #expect(shapes["h.0.attn.c_attn.weight"] == [96, 32] && shapes["h.1.mlp.c_proj.weight"] == [32, 128], "\(shapes)")
+        }
+        let odd = try Self.run(processes: 2, common + ["--tensor-parallel", "2", "--heads", "1", "--width", "32", "--out", "\(dir)/odd"])
+        #expect(odd.status != 0 && odd.standardError.contains("--tensor-parallel 2 must divide --heads 1"), "\(odd.standardError)")
+        let uneven = try Self.run(processes: 2, common + ["--tensor-parallel", "4", "--heads", "4", "--out", "\(dir)/uneven"])
+        #expect(uneven.status != 0 && uneven.standardError.contains("does not divide the 2 processes"), "\(uneven.standardError)")
+    }
+
+    /// Tensor names and shapes in a safetensors file's header.
+    static func safetensorsShapes(_ path: String) throws -> [String: [Int]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let size = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + size))) as? [String: Any] ?? [:]
+        var shapes: [String: [Int]] = [:]
+        for (key, value) in header where key != "__metadata__" {
+            shapes[key] = ((value as? [String: Any])?["shape"] as? [Any])?.compactMap { ($0 as? NSNumber)?.intValue }
+        }
+        return shapes
+    }
+
     /// A small MNIST-format dataset (IDX files) of `count` training and 50 test images whose
     /// label is the brightest of ten image bands, so that there is something to learn.
     static func writeImages(_ dir: String, count: Int) throws {
