@@ -208,36 +208,53 @@ static void avx2_i4_f32(const uint8_t *w, const float *scale, int64_t columns, i
     }
 }
 
-AVX2 static void avx2_i8_i8(const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1,
-                            const int8_t *xq, const float *xscale, int64_t tokens, float *y, int64_t ldy) {
-    int64_t body = columns & ~(int64_t)31;
+/* Dynamic int8 rows [r0, r1) times TT tokens (a constant once inlined, as above). */
+AVX2 INLINE void i8_i8_tile(const int TT, const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1,
+                            const int8_t *xq, const float *xscale, float *y, int64_t ldy) {
+    const int64_t body = columns & ~(int64_t)31;
     const __m256i ones = _mm256_set1_epi16(1);
-    for (int64_t t0 = 0; t0 < tokens; t0 += TILE) {
-        int nt = (int)(tokens - t0 < TILE ? tokens - t0 : TILE);
-        for (int64_t r = r0; r < r1; r++) {
-            const int8_t *wr = w + r * columns;
-            __m256i acc[TILE];
-            for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_si256();
-            for (int64_t k = 0; k < body; k += 32) {
-                __m256i wv = _mm256_loadu_si256((const __m256i *)(wr + k));
-                for (int t = 0; t < nt; t++) {
-                    __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + (t0 + t) * columns + k));
-                    /* maddubs multiplies unsigned by signed bytes: |x| times w with x's sign. Codes
-                     * lie in [-127, 127], so a pair sum is at most 2 * 127 * 127 (no saturation). */
-                    __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(xv, xv), _mm256_sign_epi8(wv, xv));
-                    acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(pairs, ones));
-                }
+    for (int64_t r = r0; r < r1; r++) {
+        const int8_t *wr = w + r * columns;
+        __m256i acc[TILE];
+        for (int t = 0; t < TT; t++) acc[t] = _mm256_setzero_si256();
+        for (int64_t k = 0; k < body; k += 32) {
+            const __m256i wv = _mm256_loadu_si256((const __m256i *)(wr + k));
+            for (int t = 0; t < TT; t++) {
+                const __m256i xv = _mm256_loadu_si256((const __m256i *)(xq + t * columns + k));
+                /* maddubs multiplies unsigned by signed bytes: |x| times w with x's sign. Codes
+                 * lie in [-127, 127], so a pair sum is at most 2 * 127 * 127 (no saturation). */
+                const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(xv, xv), _mm256_sign_epi8(wv, xv));
+                acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(pairs, ones));
             }
-            for (int t = 0; t < nt; t++) {
-                const int8_t *xt = xq + (t0 + t) * columns;
-                int32_t s = hsum_epi32(acc[t]);
-                for (int64_t k = body; k < columns; k++) s += (int32_t)xt[k] * (int32_t)wr[k];
-                y[(t0 + t) * ldy + r] = (float)s * xscale[t0 + t] * wscale[r];
-            }
+        }
+        for (int t = 0; t < TT; t++) {
+            const int8_t *xt = xq + t * columns;
+            int32_t s = hsum_epi32(acc[t]);
+            for (int64_t k = body; k < columns; k++) s += (int32_t)xt[k] * (int32_t)wr[k];
+            y[t * ldy + r] = (float)s * xscale[t] * wscale[r];
         }
     }
 }
 
+TILED(i8_i8, i8_i8_tile,
+      (const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1, const int8_t *xq, const float *xscale,
+       float *y, int64_t ldy),
+      w COMMA wscale COMMA columns COMMA r0 COMMA r1 COMMA xq COMMA xscale COMMA y COMMA ldy)
+
+static void avx2_i8_i8(const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1,
+                       const int8_t *xq, const float *xscale, int64_t tokens, float *y, int64_t ldy) {
+    for (int64_t t0 = 0; t0 < tokens; t0 += TILE) {
+        const int8_t *xt = xq + t0 * columns;
+        const float *st = xscale + t0;
+        float *yt = y + t0 * ldy;
+        switch (tokens - t0 < TILE ? tokens - t0 : TILE) {
+        case 1: i8_i8_1(w, wscale, columns, r0, r1, xt, st, yt, ldy); break;
+        case 2: i8_i8_2(w, wscale, columns, r0, r1, xt, st, yt, ldy); break;
+        case 3: i8_i8_3(w, wscale, columns, r0, r1, xt, st, yt, ldy); break;
+        default: i8_i8_4(w, wscale, columns, r0, r1, xt, st, yt, ldy); break;
+        }
+    }
+}
 #endif
 
 /* ---------- dispatch ---------- */
