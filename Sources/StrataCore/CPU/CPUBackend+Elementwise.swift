@@ -90,10 +90,10 @@ extension CPUBackend {
         func run<T: FloatScalar>(_: T.Type) {
             let pa = a.pointer(T.self), pb = b.pointer(T.self), po = out.pointer(T.self)
             switch op {
-            case .add: BroadcastKernels.binary(plan, pa, pb, po) { $0 + $1 }
-            case .subtract: BroadcastKernels.binary(plan, pa, pb, po) { $0 - $1 }
-            case .multiply: BroadcastKernels.binary(plan, pa, pb, po) { $0 * $1 }
-            case .divide: BroadcastKernels.binary(plan, pa, pb, po) { $0 / $1 }
+            case .add: BroadcastKernels.binary(plan, pa, pb, po, AddElements<T>())
+            case .subtract: BroadcastKernels.binary(plan, pa, pb, po, SubtractElements<T>())
+            case .multiply: BroadcastKernels.binary(plan, pa, pb, po, MultiplyElements<T>())
+            case .divide: BroadcastKernels.binary(plan, pa, pb, po, DivideElements<T>())
             case .pow: BroadcastKernels.binary(plan, pa, pb, po) { T.pow($0, $1) }
             case .maximum: BroadcastKernels.binary(plan, pa, pb, po) { $0 >= $1 ? $0 : $1 }
             case .minimum: BroadcastKernels.binary(plan, pa, pb, po) { $0 <= $1 ? $0 : $1 }
