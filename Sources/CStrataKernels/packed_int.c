@@ -167,17 +167,24 @@ AVX2 INLINE void i4_f32_tile(const int TT, const uint8_t *w, const float *scale,
     }
 }
 
+/* NAME(nt, ...) runs TILE_FN with the constant token count nt (1...TILE), one inlined copy each. */
 #define TILED(NAME, TILE_FN, PARAMS, ARGS)                                                          \
-    AVX2 static void NAME##_1 PARAMS { TILE_FN(1, ARGS); }                                         \
-    AVX2 static void NAME##_2 PARAMS { TILE_FN(2, ARGS); }                                         \
-    AVX2 static void NAME##_3 PARAMS { TILE_FN(3, ARGS); }                                         \
-    AVX2 static void NAME##_4 PARAMS { TILE_FN(4, ARGS); }
+    AVX2 static void NAME(int64_t nt, PARAMS) {                                                    \
+        switch (nt) {                                                                              \
+        case 1: TILE_FN(1, ARGS); break;                                                           \
+        case 2: TILE_FN(2, ARGS); break;                                                           \
+        case 3: TILE_FN(3, ARGS); break;                                                           \
+        default: TILE_FN(4, ARGS); break;                                                          \
+        }                                                                                          \
+    }
 #define COMMA ,
 TILED(i8_f32, i8_f32_tile,
-      (const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1, const float *x, float *y, int64_t ldy),
+      const int8_t *w COMMA const float *wscale COMMA int64_t columns COMMA int64_t r0 COMMA int64_t r1 COMMA const float *x COMMA
+      float *y COMMA int64_t ldy,
       w COMMA wscale COMMA columns COMMA r0 COMMA r1 COMMA x COMMA y COMMA ldy)
 TILED(i4_f32, i4_f32_tile,
-      (const uint8_t *w, const float *scale, int64_t columns, int64_t group, int64_t r0, int64_t r1, const float *x, float *y, int64_t ldy),
+      const uint8_t *w COMMA const float *scale COMMA int64_t columns COMMA int64_t group COMMA int64_t r0 COMMA int64_t r1 COMMA
+      const float *x COMMA float *y COMMA int64_t ldy,
       w COMMA scale COMMA columns COMMA group COMMA r0 COMMA r1 COMMA x COMMA y COMMA ldy)
 
 static void avx2_i8_f32(const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1,
@@ -185,12 +192,7 @@ static void avx2_i8_f32(const int8_t *w, const float *wscale, int64_t columns, i
     for (int64_t t0 = 0; t0 < tokens; t0 += TILE) {
         const float *xt = x + t0 * columns;
         float *yt = y + t0 * ldy;
-        switch (tokens - t0 < TILE ? tokens - t0 : TILE) {
-        case 1: i8_f32_1(w, wscale, columns, r0, r1, xt, yt, ldy); break;
-        case 2: i8_f32_2(w, wscale, columns, r0, r1, xt, yt, ldy); break;
-        case 3: i8_f32_3(w, wscale, columns, r0, r1, xt, yt, ldy); break;
-        default: i8_f32_4(w, wscale, columns, r0, r1, xt, yt, ldy); break;
-        }
+        i8_f32(tokens - t0 < TILE ? tokens - t0 : TILE, w, wscale, columns, r0, r1, xt, yt, ldy);
     }
 }
 
@@ -199,12 +201,7 @@ static void avx2_i4_f32(const uint8_t *w, const float *scale, int64_t columns, i
     for (int64_t t0 = 0; t0 < tokens; t0 += TILE) {
         const float *xt = x + t0 * columns;
         float *yt = y + t0 * ldy;
-        switch (tokens - t0 < TILE ? tokens - t0 : TILE) {
-        case 1: i4_f32_1(w, scale, columns, group, r0, r1, xt, yt, ldy); break;
-        case 2: i4_f32_2(w, scale, columns, group, r0, r1, xt, yt, ldy); break;
-        case 3: i4_f32_3(w, scale, columns, group, r0, r1, xt, yt, ldy); break;
-        default: i4_f32_4(w, scale, columns, group, r0, r1, xt, yt, ldy); break;
-        }
+        i4_f32(tokens - t0 < TILE ? tokens - t0 : TILE, w, scale, columns, group, r0, r1, xt, yt, ldy);
     }
 }
 
@@ -237,8 +234,8 @@ AVX2 INLINE void i8_i8_tile(const int TT, const int8_t *w, const float *wscale, 
 }
 
 TILED(i8_i8, i8_i8_tile,
-      (const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1, const int8_t *xq, const float *xscale,
-       float *y, int64_t ldy),
+      const int8_t *w COMMA const float *wscale COMMA int64_t columns COMMA int64_t r0 COMMA int64_t r1 COMMA const int8_t *xq COMMA
+      const float *xscale COMMA float *y COMMA int64_t ldy,
       w COMMA wscale COMMA columns COMMA r0 COMMA r1 COMMA xq COMMA xscale COMMA y COMMA ldy)
 
 static void avx2_i8_i8(const int8_t *w, const float *wscale, int64_t columns, int64_t r0, int64_t r1,
@@ -247,12 +244,7 @@ static void avx2_i8_i8(const int8_t *w, const float *wscale, int64_t columns, in
         const int8_t *xt = xq + t0 * columns;
         const float *st = xscale + t0;
         float *yt = y + t0 * ldy;
-        switch (tokens - t0 < TILE ? tokens - t0 : TILE) {
-        case 1: i8_i8_1(w, wscale, columns, r0, r1, xt, st, yt, ldy); break;
-        case 2: i8_i8_2(w, wscale, columns, r0, r1, xt, st, yt, ldy); break;
-        case 3: i8_i8_3(w, wscale, columns, r0, r1, xt, st, yt, ldy); break;
-        default: i8_i8_4(w, wscale, columns, r0, r1, xt, st, yt, ldy); break;
-        }
+        i8_i8(tokens - t0 < TILE ? tokens - t0 : TILE, w, wscale, columns, r0, r1, xt, st, yt, ldy);
     }
 }
 #endif

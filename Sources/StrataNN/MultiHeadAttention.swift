@@ -152,20 +152,16 @@ public final class MultiHeadAttention: Module {
     public func shard(over tp: TensorParallelism) -> [Tensor] {
         ensure(tensorParallel == nil, "MultiHeadAttention.shard: the layer is already sharded")
         ensure(tp.size >= 1 && heads % tp.size == 0, "MultiHeadAttention.shard: \(heads) heads do not split over \(tp.size) processes")
-        inProjection = Linear(weight: TensorParallelSlices.rows(inProjection.weight, parts: 3, tp),
-                              bias: inProjection.bias.map { TensorParallelSlices.rows($0, parts: 3, tp) })
-        outProjection = Linear(weight: TensorParallelSlices.columns(outProjection.weight, tp), bias: outProjection.bias)
+        (inProjection, outProjection) = TensorParallelSlices.shard(inProjection, parts: 3, outProjection, tp)
         tensorParallel = tp
-        return [inProjection.weight] + (inProjection.bias.map { [$0] } ?? []) + [outProjection.weight]
+        return TensorParallelSlices.shardedParameters(inProjection, outProjection)
     }
 
     /// Gathers every process's shard back into whole matrices (a collective: every process of
     /// the group calls it), after which the layer runs alone again (decoding, saving).
     public func unshard() {
         guard let tp = tensorParallel else { return }
-        inProjection = Linear(weight: TensorParallelSlices.gatherRows(inProjection.weight, parts: 3, tp),
-                              bias: inProjection.bias.map { TensorParallelSlices.gatherRows($0, parts: 3, tp) })
-        outProjection = Linear(weight: TensorParallelSlices.gatherColumns(outProjection.weight, tp), bias: outProjection.bias)
+        (inProjection, outProjection) = TensorParallelSlices.gather(inProjection, parts: 3, outProjection, tp)
         tensorParallel = nil
     }
 }

@@ -69,4 +69,23 @@ enum TensorParallelSlices {
     static func gatherColumns(_ shard: Tensor, _ tp: TensorParallelism) -> Tensor {
         withoutGradients { tp.gather(shard.transposed() * 1.0).transposed() * 1.0 }
     }
+
+    /// This process's shards of a Megatron pair: `first` split by output rows (column-parallel,
+    /// in `parts` blocks, bias split too) and `second` by input columns (row-parallel, bias whole).
+    static func shard(_ first: Linear, parts: Int, _ second: Linear, _ tp: TensorParallelism) -> (Linear, Linear) {
+        (Linear(weight: rows(first.weight, parts: parts, tp), bias: first.bias.map { rows($0, parts: parts, tp) }),
+         Linear(weight: columns(second.weight, tp), bias: second.bias))
+    }
+
+    /// The whole pair gathered from every process's shards (collective).
+    static func gather(_ first: Linear, parts: Int, _ second: Linear, _ tp: TensorParallelism) -> (Linear, Linear) {
+        (Linear(weight: gatherRows(first.weight, parts: parts, tp), bias: first.bias.map { gatherRows($0, parts: parts, tp) }),
+         Linear(weight: gatherColumns(second.weight, tp), bias: second.bias))
+    }
+
+    /// The parameters that hold shards after ``shard(_:parts:_:_:)``: the row-split weight and
+    /// bias, and the column-split weight (the second bias is whole on every process).
+    static func shardedParameters(_ first: Linear, _ second: Linear) -> [Tensor] {
+        [first.weight] + (first.bias.map { [$0] } ?? []) + [second.weight]
+    }
 }

@@ -51,19 +51,15 @@ public final class FeedForward: Module {
         ensure(tensorParallel == nil, "FeedForward.shard: the layer is already sharded")
         ensure(tp.size >= 1 && expand.weight.shape[0] % tp.size == 0,
                "FeedForward.shard: \(expand.weight.shape[0]) hidden units do not split over \(tp.size) processes")
-        expand = Linear(weight: TensorParallelSlices.rows(expand.weight, parts: 1, tp),
-                        bias: expand.bias.map { TensorParallelSlices.rows($0, parts: 1, tp) })
-        project = Linear(weight: TensorParallelSlices.columns(project.weight, tp), bias: project.bias)
+        (expand, project) = TensorParallelSlices.shard(expand, parts: 1, project, tp)
         tensorParallel = tp
-        return [expand.weight] + (expand.bias.map { [$0] } ?? []) + [project.weight]
+        return TensorParallelSlices.shardedParameters(expand, project)
     }
 
     /// Gathers the shards back into whole matrices (a collective).
     public func unshard() {
         guard let tp = tensorParallel else { return }
-        expand = Linear(weight: TensorParallelSlices.gatherRows(expand.weight, parts: 1, tp),
-                        bias: expand.bias.map { TensorParallelSlices.gatherRows($0, parts: 1, tp) })
-        project = Linear(weight: TensorParallelSlices.gatherColumns(project.weight, tp), bias: project.bias)
+        (expand, project) = TensorParallelSlices.gather(expand, parts: 1, project, tp)
         tensorParallel = nil
     }
 }

@@ -105,13 +105,18 @@ struct DistributedTests {
         try text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    /// `train lm` arguments for 20 steps of a 2-layer GPT on a small corpus written into `dir`.
+    static func smallLanguageModel(_ dir: String) throws -> [String] {
+        try writeCorpus("\(dir)/corpus.txt")
+        return ["train", "lm", "--data", "\(dir)/corpus.txt", "--steps", "20", "--eval-interval", "10", "--batch-size", "8",
+                "--context", "32", "--width", "32", "--layers", "2", "--heads", "2", "--dropout", "0", "--warmup", "5",
+                "--sample-tokens", "0", "--seed", "5"]
+    }
+
     @Test("train lm: 20 steps with 2 processes give the losses of 1 process", .enabled(if: mpirun != nil))
     func languageModel() throws {
         let dir = try Self.temporaryDirectory("ddp-lm")
-        try Self.writeCorpus("\(dir)/corpus.txt")
-        let common = ["train", "lm", "--data", "\(dir)/corpus.txt", "--steps", "20", "--eval-interval", "10", "--batch-size", "8",
-                      "--context", "32", "--width", "32", "--layers", "2", "--heads", "2", "--dropout", "0", "--warmup", "5",
-                      "--sample-tokens", "0", "--seed", "5"]
+        let common = try Self.smallLanguageModel(dir)
         let one = try StrataBinary.run(common + ["--out", "\(dir)/one", "--step-log", "\(dir)/one.csv", "--json", "\(dir)/one.json"])
         try #require(one.status == 0, "\(one.standardError)")
         let two = try Self.run(processes: 2, common + ["--out", "\(dir)/two", "--step-log", "\(dir)/two.csv", "--json", "\(dir)/two.json"])
@@ -127,10 +132,7 @@ struct DistributedTests {
           .enabled(if: mpirun != nil))
     func tensorParallel() throws {
         let dir = try Self.temporaryDirectory("tp-lm")
-        try Self.writeCorpus("\(dir)/corpus.txt")
-        let common = ["train", "lm", "--data", "\(dir)/corpus.txt", "--steps", "20", "--eval-interval", "10", "--batch-size", "8",
-                      "--context", "32", "--width", "32", "--layers", "2", "--heads", "2", "--dropout", "0", "--warmup", "5",
-                      "--sample-tokens", "0", "--seed", "5"]
+        let common = try Self.smallLanguageModel(dir)
         let one = try StrataBinary.run(common + ["--out", "\(dir)/one", "--step-log", "\(dir)/one.csv"])
         try #require(one.status == 0, "\(one.standardError)")
         for processes in [2, 4] {
