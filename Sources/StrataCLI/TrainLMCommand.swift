@@ -41,7 +41,8 @@ struct TrainLMCommand: ParsableCommand {
     @Option(help: "Stop at the first evaluation after this many steps, keeping the schedule of --steps (continue with --resume).")
     var stopAfter: Int?
     @Option(help: """
-        Under mpirun, split each GPT block over this many processes (Megatron-style: attention heads and MLP units);         the rest of the processes train data-parallel copies (-np 4 with 2: 2 x 2).
+        Under mpirun, split each GPT block over this many processes (Megatron-style: attention heads and MLP units); \
+        the rest of the processes train data-parallel copies (-np 4 with 2: 2 x 2).
         """)
     var tensorParallel: Int = 1
 

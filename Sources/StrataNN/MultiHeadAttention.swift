@@ -120,6 +120,7 @@ public final class MultiHeadAttention: Module {
     /// Attention of `query` `[B, Tq, E]` over `key` and `value` `[B, Tk, E]` (cross-attention).
     public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, causal: Bool = false,
                                keyPaddingMask: Tensor? = nil) -> Tensor {
+        ensure(tensorParallel == nil, "MultiHeadAttention: a tensor-parallel shard runs causal self-attention only; unshard() it first")
         let e = width
         let w = inProjection.weight, b = inProjection.bias
         func project(_ x: Tensor, _ part: Int) -> Tensor {
