@@ -38,7 +38,7 @@ void strata_pack_panels_f32(const float *b, int64_t ldb, int trans_b, int64_t k,
 
 /* rows (1...6) rows of A times one panel; `width` (1...16) columns of C are written. */
 AVX2 INLINE void block(int rows, int64_t k, const float *a, int64_t lda, const float *panel,
-                       float *c, int64_t ldc, int64_t width) {
+                       float *c, int64_t ldc, int64_t width, int accumulate) {
     __m256 acc[6][2];
     for (int r = 0; r < 6; r++) { acc[r][0] = _mm256_setzero_ps(); acc[r][1] = _mm256_setzero_ps(); }
     for (int64_t p = 0; p < k; p++) {
@@ -53,48 +53,56 @@ AVX2 INLINE void block(int rows, int64_t k, const float *a, int64_t lda, const f
     for (int r = 0; r < rows; r++) {
         float *out = c + r * ldc;
         if (width == STRATA_PANEL_WIDTH) {
+            if (accumulate) {
+                acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(out), acc[r][0]);
+                acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(out + 8), acc[r][1]);
+            }
             _mm256_storeu_ps(out, acc[r][0]);
             _mm256_storeu_ps(out + 8, acc[r][1]);
         } else {
             float tmp[STRATA_PANEL_WIDTH];
             _mm256_storeu_ps(tmp, acc[r][0]);
             _mm256_storeu_ps(tmp + 8, acc[r][1]);
-            memcpy(out, tmp, (size_t)width * sizeof(float));
+            if (accumulate) {
+                for (int64_t j = 0; j < width; j++) out[j] += tmp[j];
+            } else {
+                memcpy(out, tmp, (size_t)width * sizeof(float));
+            }
         }
     }
 }
 
 AVX2 static void gemm_packed_avx2(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                                  const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc) {
+                                  const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate) {
     for (int64_t jp = j0; jp < j1; jp++) {
         const float *panel = packed + jp * k * STRATA_PANEL_WIDTH;
         const int64_t col = jp * STRATA_PANEL_WIDTH;
         const int64_t width = n - col < STRATA_PANEL_WIDTH ? n - col : STRATA_PANEL_WIDTH;
         int64_t i = 0;
-        for (; i + 6 <= m; i += 6) block(6, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width);
+        for (; i + 6 <= m; i += 6) block(6, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width, accumulate);
         switch (m - i) {   /* the constant row counts let the compiler keep the accumulators in registers */
-        case 5: block(5, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width); break;
-        case 4: block(4, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width); break;
-        case 3: block(3, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width); break;
-        case 2: block(2, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width); break;
-        case 1: block(1, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width); break;
+        case 5: block(5, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width, accumulate); break;
+        case 4: block(4, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width, accumulate); break;
+        case 3: block(3, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width, accumulate); break;
+        case 2: block(2, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width, accumulate); break;
+        case 1: block(1, k, a + i * lda, lda, panel, c + i * ldc + col, ldc, width, accumulate); break;
         default: break;
         }
     }
 }
 
 int strata_gemm_packed_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                           const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc) {
+                           const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate) {
     if (strata_quant_best_level() != STRATA_QUANT_AVX2) return 0;
-    gemm_packed_avx2(m, n, k, a, lda, packed, j0, j1, c, ldc);
+    gemm_packed_avx2(m, n, k, a, lda, packed, j0, j1, c, ldc, accumulate);
     return 1;
 }
 
 #else
 
 int strata_gemm_packed_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                           const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc) {
-    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)j0; (void)j1; (void)c; (void)ldc;
+                           const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate) {
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)j0; (void)j1; (void)c; (void)ldc; (void)accumulate;
     return 0;
 }
 

@@ -33,6 +33,7 @@ extension SentenceEncoder {
         } catch let error as FileError {
             throw error
         }
+        model.prepackLinearWeights()   // an encoder only infers: its weights are packed once for the CPU kernel
         let tokenizer = try WordPieceTokenizer.load(directory: transformerDirectory)
         guard tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw FileError(path: transformerDirectory + "/config.json", key: "vocab_size",

@@ -15,6 +15,10 @@ public final class Linear: Module, PackedWeightLayer {
     public var packedWeight: PackedMatrix?
     /// How products with `packedWeight` treat the activations (dynamic int8 for int8 weights).
     public var packedActivations: PackedMatrix.Activations = .float
+    /// When set, products outside autodiff (`withoutGradients`) use this copy of `weight` packed
+    /// for the CPU kernel (``Module/prepackLinearWeights()``); it must be packed again (or
+    /// cleared) when `weight` changes.
+    public var prepackedWeight: PrepackedWeight?
 
     /// A layer from `inputSize` to `outputSize` features; the bias is drawn as in PyTorch from the
     /// fan-in `inputSize`.
@@ -55,10 +59,30 @@ public final class Linear: Module, PackedWeightLayer {
             let y = packedWeight.matmul(flat, activations: packedActivations)   // [N, out]
             let biased = bias.map { y + $0 } ?? y
             out = skip.map { $0 + biased } ?? biased
+        } else if let prepackedWeight, !GradMode.isEnabled, flat.dtype == .float32 {
+            out = Tensor.linear(flat, prepacked: prepackedWeight, bias: bias, adding: skip)
         } else {
             out = Tensor.linear(flat, weight: weight, bias: bias, adding: skip)
         }
         return x.rank == 2 ? out : out.reshaped(shape)
+    }
+}
+
+extension Module {
+    /// Packs the weight of every `Linear` under this module for inference products
+    /// (``Linear/prepackedWeight``): a model that only infers, such as a loaded sentence
+    /// encoder, then skips the BLAS packing of its weights on every call. Does nothing on CPUs
+    /// without AVX2. Call it again after the weights change (or set the property to nil).
+    ///
+    /// ```swift
+    /// bert.prepackLinearWeights()
+    /// let hidden = withoutGradients { bert(ids) }
+    /// ```
+    public func prepackLinearWeights() {
+        for (_, child) in namedChildren() {
+            if let linear = child as? Linear, linear.weight.dtype == .float32 { linear.prepackedWeight = PrepackedWeight(linear.weight) }
+            child.prepackLinearWeights()
+        }
     }
 }
 

@@ -44,6 +44,28 @@ struct BackendGEMMTests {
         expectClose(out2.doubles, product2.indices.map { product2[$0] + b[$0 % 5] + s[$0] }, tolerance: 1e-6)
     }
 
+    /// A weight packed once for the AVX2 kernel gives the BLAS product to float32 rounding, with
+    /// the bias, a residual, both or neither seeding it: rows not a multiple of the kernel's 6,
+    /// outputs not a multiple of its 16-wide panels, one row, and an empty batch.
+    @Test("linear with a prepacked weight")
+    func prepackedLinear() throws {
+        var g = RandomGenerator(seed: 17)
+        for (rows, inputs, outputs) in [(13, 37, 45), (1, 384, 64), (32, 16, 16), (0, 8, 5)] {
+            let w = Tensor.normal([outputs, inputs], generator: &g), x = Tensor.normal([rows, inputs], generator: &g)
+            let bias = Tensor.normal([outputs], generator: &g), residual = Tensor.normal([rows, outputs], generator: &g)
+            guard let packed = PrepackedWeight(w) else { return }   // no AVX2: nothing to compare
+            #expect(packed.outputs == outputs && packed.inputs == inputs)
+            for (b, r) in [(Optional(bias), Optional(residual)), (bias, nil), (nil, residual), (nil, nil)] {
+                let got = withoutGradients { Tensor.linear(x, prepacked: packed, bias: b, adding: r) }
+                var want = Tensor.matmul(x, w, transposeB: true)
+                if let b { want = want + b }
+                if let r { want = want + r }
+                #expect(got.shape == want.shape)
+                for (p, q) in zip(got.floats, want.floats) { #expect(abs(p - q) <= 1e-4 * Swift.max(1, abs(q)), "\(rows)x\(inputs)x\(outputs)") }
+            }
+        }
+    }
+
     @Test("packed matrices: products and dequantised rows")
     func packed() throws {
         let weight = randomTensor([6, 64], seed: 6), x = randomTensor([3, 64], seed: 7)

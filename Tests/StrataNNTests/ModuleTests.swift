@@ -242,3 +242,22 @@ struct InitializationTests {
         #expect(maxAbsDifference(layer(x, adding: skip), skip + layer(x)) < 1e-5)
     }
 }
+
+/// `prepackLinearWeights()`: inference through the packed weights gives the plain layer's
+/// output (float32 rounding), and autodiff still takes the plain path (gradients flow).
+@Suite struct PrepackedLinearTests {
+    @Test func packedInferenceMatchesAndTrainingIgnoresIt() {
+        Tensor.manualSeed(8)
+        let model = Sequential(Linear(20, 33), ReLU(), Linear(33, 7))
+        let x = Tensor.normal([9, 20])
+        let plain = withoutGradients { model(x) }.floats
+        model.prepackLinearWeights()
+        let layers = model.namedChildren().compactMap { $0.1 as? Linear }
+        #expect(layers.count == 2)
+        guard layers.allSatisfy({ $0.prepackedWeight != nil }) else { return }   // no AVX2: nothing packed
+        let packed = withoutGradients { model(x) }.floats
+        for (p, q) in zip(packed, plain) { #expect(abs(p - q) <= 1e-5 * max(1, abs(q))) }
+        model(x).square().mean().backward()
+        #expect(layers.allSatisfy { $0.weight.grad != nil })
+    }
+}

@@ -16,10 +16,11 @@ int64_t strata_packed_panels_count(int64_t k, int64_t n);
 /* Packs op(B) ([k, n]; B is [n, k] when trans_b is nonzero, else [k, n], row stride ldb). */
 void strata_pack_panels_f32(const float *b, int64_t ldb, int trans_b, int64_t k, int64_t n, float *packed);
 
-/* C[0..<m, 16 j0 ..< min(n, 16 j1)] = A · op(B) for the panels j0 ..< j1, with A [m, k] (row
- * stride lda) and C of row stride ldc. Returns 1 when it ran (AVX2 and FMA), 0 when this CPU
- * has no AVX2 (the caller then uses its general product). */
+/* C[0..<m, 16 j0 ..< min(n, 16 j1)] = A · op(B) (or C += A · op(B) when `accumulate` is
+ * nonzero) for the panels j0 ..< j1, with A [m, k] (row stride lda) and C of row stride ldc.
+ * Returns 1 when it ran (AVX2 and FMA), 0 when this CPU has no AVX2 (the caller then uses its
+ * general product). */
 int strata_gemm_packed_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-                           const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc);
+                           const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate);
 
 #endif

@@ -87,6 +87,7 @@ enum BroadcastKernels {
         typealias B = F.B
         typealias R = F.R
         let inner = plan.inner, rows = plan.rows
+        guard inner > 0 && rows > 0 else { return }   // an empty output (its rows would divide by zero below)
         let sa = plan.aStrides[plan.dims.count - 1], sb = plan.bStrides[plan.dims.count - 1]
         @inline(__always) func row(_ o: UnsafeMutablePointer<R>, _ pa: UnsafePointer<A>, _ pb: UnsafePointer<B>, _ n: Int) {
             if sa == 1 && sb == 1 {

@@ -27,23 +27,42 @@ extension CPUBackend {
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?, into out: Tensor) {
         let (rows, inputs, outputs) = (x.shape[0], weight.shape[1], weight.shape[0])
         func forward<T: GEMMScalar>(_: T.Type) {
-            let o = out.pointer(T.self), b = bias.pointer(T.self), r = residual?.pointer(T.self)
-            // The seed, written by all threads: bias, or bias + residual (one pass instead of two).
-            Parallel.forEachChunk(rows, grain: Swift.max(1, 16_384 / Swift.max(1, outputs))) { range in
-                for row in range {
-                    let destination = o + row * outputs
-                    if let r {
-                        let source = r + row * outputs
-                        for i in 0..<outputs { destination[i] = source[i] + b[i] }
-                    } else {
-                        destination.update(from: b, count: outputs)
-                    }
-                }
-            }
+            let o = out.pointer(T.self)
+            Self.seedLinear(o, rows: rows, outputs: outputs, bias: bias.pointer(T.self), residual: residual?.pointer(T.self))
             T.gemm(transA: false, transB: true, m: rows, n: outputs, k: inputs, alpha: 1, a: x.pointer(T.self), lda: inputs,
                    b: weight.pointer(T.self), ldb: inputs, beta: 1, c: o, ldc: outputs)
         }
         x.dtype.dispatchFloat("linear", float32: { forward(Float.self) }, float64: { forward(Double.self) })
+    }
+
+    public func linear(_ x: Tensor, prepacked w: PrepackedWeight, bias: Tensor?, residual: Tensor?, into out: Tensor) {
+        let o = out.pointer(Float.self), rows = x.shape[0]
+        let seeded = bias != nil || residual != nil
+        if seeded {
+            Self.seedLinear(o, rows: rows, outputs: w.outputs, bias: bias?.pointer(Float.self), residual: residual?.pointer(Float.self))
+        }
+        withExtendedLifetime(x) {
+            w.panels.multiply(rows: rows, a: x.pointer(Float.self), lda: w.inputs, into: o, ldc: w.outputs, accumulate: seeded)
+        }
+    }
+
+    /// The seed of a linear layer's product, written by all threads: the bias, the residual, or
+    /// their sum (one pass instead of two).
+    static func seedLinear<T: FloatScalar>(_ o: UnsafeMutablePointer<T>, rows: Int, outputs: Int,
+                                           bias b: UnsafeMutablePointer<T>?, residual r: UnsafeMutablePointer<T>?) {
+        Parallel.forEachChunk(rows, grain: Swift.max(1, 16_384 / Swift.max(1, outputs))) { range in
+            for row in range {
+                let destination = o + row * outputs
+                switch (b, r) {
+                case let (b?, r?):
+                    let source = r + row * outputs
+                    for i in 0..<outputs { destination[i] = source[i] + b[i] }
+                case let (b?, nil): destination.update(from: b, count: outputs)
+                case let (nil, r?): destination.update(from: r + row * outputs, count: outputs)
+                case (nil, nil): destination.update(repeating: 0, count: outputs)
+                }
+            }
+        }
     }
 
     public func matmul(_ x: Tensor, packed w: PackedMatrix, activations: PackedMatrix.Activations,

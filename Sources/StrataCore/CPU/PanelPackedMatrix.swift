@@ -28,14 +28,15 @@ final class PanelPackedMatrix {
 
     deinit { panels.deallocate() }
 
-    /// c = a · op(B), with `a` `[rows, k]` (row stride `lda`) and `c` `[rows, n]` (row stride
-    /// `ldc`); the panels are split across the cores.
-    func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int) {
+    /// c = a · op(B) (c += a · op(B) when `accumulate`), with `a` `[rows, k]` (row stride `lda`)
+    /// and `c` `[rows, n]` (row stride `ldc`); the panels are split across the cores.
+    func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
+                  accumulate: Bool = false) {
         let count = (n + Int(STRATA_PANEL_WIDTH) - 1) / Int(STRATA_PANEL_WIDTH)
         let grain = Swift.max(1, 65_536 / Swift.max(1, rows * k))   // about 2 MFLOP per chunk at least
         Parallel.forEachChunk(count, grain: grain) { r in
             let ran = strata_gemm_packed_f32(Int64(rows), Int64(n), Int64(k), a, Int64(lda), panels,
-                                             Int64(r.lowerBound), Int64(r.upperBound), c, Int64(ldc))
+                                             Int64(r.lowerBound), Int64(r.upperBound), c, Int64(ldc), accumulate ? 1 : 0)
             ensure(ran == 1, "PanelPackedMatrix: the AVX2 kernel did not run")
         }
     }

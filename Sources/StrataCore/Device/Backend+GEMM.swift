@@ -12,6 +12,8 @@ public protocol GEMMBackend {
     /// out `[N, O]` = x `[N, I]` · weightᵀ (weight `[O, I]`) + bias `[O]` + residual `[N, O]`,
     /// the bias (and the residual, when given) seeding the product.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?, into out: Tensor)
+    /// The same with a ``PrepackedWeight`` (float32; bias and residual optional).
+    func linear(_ x: Tensor, prepacked w: PrepackedWeight, bias: Tensor?, residual: Tensor?, into out: Tensor)
     /// out `[n, rows]` = x `[n, columns]` · Wᵀ for an int8/int4 packed W (float32 x and out).
     func matmul(_ x: Tensor, packed w: PackedMatrix, activations: PackedMatrix.Activations,
                 kernels: QuantizedMatrix.Kernels, into out: Tensor)
