@@ -106,9 +106,8 @@ struct TrainLMCommand: ParsableCommand {
         }
         // Tensor parallelism: groups of consecutive ranks share one sharded copy of the blocks;
         // the data-parallel group joins the processes holding the same shard.
-        let (tensorGroup, dataGroup): (TensorParallelGroup?, ProcessGroup) = tensorParallel > 1
-            ? { let (t, d) = TensorParallelGroup.split(distributed.group, tensorParallel: tensorParallel); return (t, d) }()
-            : (nil, distributed.group)
+        let split = tensorParallel > 1 ? TensorParallelGroup.split(distributed.group, tensorParallel: tensorParallel) : nil
+        let tensorGroup = split?.tensor, dataGroup = split?.data ?? distributed.group
         if let tensorGroup { print("Tensor parallel: each GPT block split over \(tensorGroup.size) processes, \(dataGroup.worldSize) data-parallel copies") }
 
         Tensor.manualSeed(random.seed)   // the same initial weights on every process

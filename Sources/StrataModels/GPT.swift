@@ -118,8 +118,7 @@ public final class GPT: Module {
     /// Returns the parameters that hold shards.
     @discardableResult
     public func shard(over tp: TensorParallelism) -> [Tensor] {
-        ensure(config.heads % tp.size == 0, "GPT.shard: \(config.heads) heads do not split over \(tp.size) processes")
-        return blocks.flatMap { $0.shard(over: tp) }
+        blocks.flatMap { $0.shard(over: tp) }   // each attention layer checks that its heads split
     }
 
     /// Gathers every block's shards back into whole matrices (a collective: every process of the

@@ -103,8 +103,7 @@ public final class MultiHeadAttention: Module {
                    "MultiHeadAttention: a tensor-parallel shard runs causal self-attention without a mask or cache (training); unshard() it first")
             // f, this process's heads, then its columns of the output projection, g, the bias once.
             let local = Tensor.causalSelfAttention(packed: inProjection(tp.enterRegion(x)), heads: heads / tp.size)
-            let y = tp.leaveRegion(Tensor.linear(local.reshaped([-1, width / tp.size]), weight: outProjection.weight, bias: nil))
-            return (outProjection.bias.map { y + $0 } ?? y).reshaped([batch, steps, width])
+            return TensorParallelSlices.rowParallel(outProjection, local, tp).reshaped([batch, steps, width])
         }
         if causal && keyPaddingMask == nil && cache == nil {
             // Training's case: one primitive from the packed projection, no head split on the tape.

@@ -83,6 +83,13 @@ enum TensorParallelSlices {
          Linear(weight: gatherColumns(second.weight, tp), bias: second.bias))
     }
 
+    /// The row-parallel half's output `[N, out]` for its input shard `x` (`[..., in / size]`):
+    /// the partial product summed over the processes (*g*), then the whole bias, added once.
+    static func rowParallel(_ second: Linear, _ x: Tensor, _ tp: TensorParallelism) -> Tensor {
+        let y = tp.leaveRegion(Tensor.linear(x.reshaped([-1, second.weight.shape[1]]), weight: second.weight, bias: nil))
+        return second.bias.map { y + $0 } ?? y
+    }
+
     /// The parameters that hold shards after ``shard(_:parts:_:_:)``: the row-split weight and
     /// bias, and the column-split weight (the second bias is whole on every process).
     static func shardedParameters(_ first: Linear, _ second: Linear) -> [Tensor] {

@@ -40,8 +40,7 @@ public final class FeedForward: Module {
         guard let tp = tensorParallel else { return project(expand(x).gelu(approximate: true)) }
         // f, this process's hidden units, its columns of the second projection, g, the bias once.
         let hidden = expand(tp.enterRegion(x)).gelu(approximate: true)
-        let y = tp.leaveRegion(Tensor.linear(hidden.reshaped([-1, expand.weight.shape[0]]), weight: project.weight, bias: nil))
-        return (project.bias.map { y + $0 } ?? y).reshaped(x.shape.dims)
+        return TensorParallelSlices.rowParallel(project, hidden, tp).reshaped(x.shape.dims)
     }
 
     /// Keeps this process's share of the hidden units (Megatron's split: the first projection's

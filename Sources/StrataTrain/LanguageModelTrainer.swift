@@ -114,9 +114,10 @@ public final class LanguageModelTrainer {
         let own = Set(parameters.map(ObjectIdentifier.init))
         ensure(sharded.allSatisfy { own.contains(ObjectIdentifier($0)) },
                "LanguageModelTrainer.useTensorParallel: shard the model before making the trainer")
-        tensorParallel = tp.size > 1 ? tp : nil
-        shardedParameters = tp.size > 1 ? sharded : []
-        if tp.size > 1 { trainer.dataParallel?.overlapsBackward = false }
+        guard tp.size > 1 else { return }   // one process: nothing is sharded
+        tensorParallel = tp
+        shardedParameters = sharded
+        trainer.dataParallel?.overlapsBackward = false
     }
 
     /// `batches` random windows of `split`, the same ones at every estimate.

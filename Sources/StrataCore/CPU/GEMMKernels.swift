@@ -21,10 +21,11 @@ enum GEMMKernels {
             matrix.scales.withUnsafeBufferPointer { s in
                 let w = raw.baseAddress!, sp = s.baseAddress!
                 switch matrix.scheme {
-                case .int8 where activations == .dynamicInt8 && columns <= PackedMatrix.maxDynamicColumns
-                                 && tokens >= vnniMinimumTokens && level == Int32(STRATA_QUANT_AVX2) && strata_i8_vnni_available() != 0:
-                    vnniDynamicMatmul(w.assumingMemoryBound(to: Int8.self), sp, rows: rows, columns: columns, xp, tokens: tokens, yp)
                 case .int8 where activations == .dynamicInt8 && columns <= PackedMatrix.maxDynamicColumns:
+                    if tokens >= vnniMinimumTokens && level == Int32(STRATA_QUANT_AVX2) && strata_i8_vnni_available() != 0 {
+                        vnniDynamicMatmul(w.assumingMemoryBound(to: Int8.self), sp, rows: rows, columns: columns, xp, tokens: tokens, yp)
+                        return
+                    }
                     let xq = UnsafeMutablePointer<Int8>.allocate(capacity: tokens * columns)
                     let xs = UnsafeMutablePointer<Float>.allocate(capacity: tokens)
                     defer { xq.deallocate(); xs.deallocate() }
