@@ -81,28 +81,24 @@ public enum FuzzRun {
         for fuzzCase in cases {
             summary.cases += 1
             let caseStart = Date()
-            let mark = PeakMemory.mark()
-            defer {
-                var growth = PeakMemory.growth(since: mark)
-                if growth > memoryLimitBytes {
-                    let again = PeakMemory.mark()
-                    _ = try? body(fuzzCase)
-                    growth = min(growth, PeakMemory.growth(since: again))
-                    if growth > memoryLimitBytes {
-                        summary.overMemory += 1
-                        summary.findings.append("\(fuzzCase.label): peak RSS grew by \(growth >> 20) MB (limit \(memoryLimitBytes >> 20) MB)")
-                    }
-                }
-                summary.peakGrowthBytes = max(summary.peakGrowthBytes, growth)
-            }
-            do {
-                try body(fuzzCase)
+            let (outcome, firstGrowth) = PeakMemory.measuring { Result { try body(fuzzCase) } }
+            switch outcome {
+            case .success:
                 summary.successes += 1
-            } catch let error where !(error is FuzzInconsistency) && expected(error) {
+            case .failure(let error) where !(error is FuzzInconsistency) && expected(error):
                 summary.errors += 1
-            } catch {
+            case .failure(let error):
                 summary.findings.append("\(fuzzCase.label): \(type(of: error)): \(error)")
             }
+            var growth = firstGrowth
+            if growth > memoryLimitBytes {
+                growth = min(growth, PeakMemory.measuring { _ = try? body(fuzzCase) }.1)
+                if growth > memoryLimitBytes {
+                    summary.overMemory += 1
+                    summary.findings.append("\(fuzzCase.label): peak RSS grew by \(growth >> 20) MB (limit \(memoryLimitBytes >> 20) MB)")
+                }
+            }
+            summary.peakGrowthBytes = max(summary.peakGrowthBytes, growth)
             let seconds = Date().timeIntervalSince(caseStart)
             summary.slowestSeconds = max(summary.slowestSeconds, seconds)
             if seconds > hangSeconds {

@@ -11,13 +11,23 @@ import Darwin
 /// (by writing `5` to /proc/self/clear_refs), so the growth is that of the stretch alone, plus
 /// whatever other threads allocated in the same moment. Elsewhere, or where /proc does not allow
 /// the reset, it is the growth of the lifetime peak (`getrusage`), which counts only a new high.
+/// ``measuring(_:)`` holds a lock, so that two measured stretches never reset each other's peak.
 ///
 /// ```swift
-/// let mark = PeakMemory.mark()
-/// _ = try parse(bytes)
-/// let grew = PeakMemory.growth(since: mark)   // bytes
+/// let (result, grew) = PeakMemory.measuring { Result { try parse(bytes) } }   // grew: bytes
 /// ```
 public enum PeakMemory {
+    private static let lock = NSRecursiveLock()
+
+    /// Runs `body` alone among measured stretches and returns its result and ``growth(since:)``.
+    public static func measuring<T>(_ body: () -> T) -> (T, Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let start = mark()
+        let result = body()
+        return (result, growth(since: start))
+    }
+
     /// Where the measure started: the resident set after a reset, or the lifetime peak.
     public struct Mark: Sendable {
         let bytes: Int
