@@ -46,6 +46,8 @@ public final class PackedMatrix: @unchecked Sendable {  // immutable after init
     public let codes: [UInt8]
     /// int8: `rows` scales; int4: `rows × columns / groupSize` scales, row-major.
     public let scales: [Float]
+    /// How a checkpoint stores the scales (every scale lies on the grid of a logarithmic coding).
+    public let scaleCoding: PackedScaleCoding
 
     /// The largest row width whose int32 sums of int8 products cannot overflow (127² · 2^17 < 2^31).
     public static let maxDynamicColumns = 1 << 17
@@ -56,7 +58,8 @@ public final class PackedMatrix: @unchecked Sendable {  // immutable after init
     /// ```swift
     /// let w = try PackedMatrix(scheme: .int8, rows: 2, columns: 3, codes: [1, 2, 3, 4, 5, 6], scales: [0.1, 0.2])
     /// ```
-    public init(scheme: PackedScheme, rows: Int, columns: Int, codes: [UInt8], scales: [Float], source: String = "PackedMatrix") throws {
+    public init(scheme: PackedScheme, rows: Int, columns: Int, codes: [UInt8], scales: [Float],
+                scaleCoding: PackedScaleCoding = .float, source: String = "PackedMatrix") throws {
         try Self.checkShape(scheme: scheme, rows: rows, columns: columns, source: source)
         let (codeCount, scaleCount) = Self.sizes(scheme: scheme, rows: rows, columns: columns)
         guard codes.count == codeCount else {
@@ -71,7 +74,16 @@ public final class PackedMatrix: @unchecked Sendable {  // immutable after init
         if scheme == .int8, codes.contains(0x80) {
             throw PackedMatrixError(source: source, message: "int8 code -128 is outside the symmetric range [-127, 127]")
         }
+        if scaleCoding == .logarithmic {
+            let onGrid: (Float) -> Bool = scheme == .int8
+                ? { s in ScaleCodes.int8Code(s).map(ScaleCodes.int8Scale) == s }
+                : { s in ScaleCodes.int4Code(s).map(ScaleCodes.int4Scale) == s }
+            if let bad = scales.first(where: { !onGrid($0) }) {
+                throw PackedMatrixError(source: source, message: "scale \(bad) is not on the logarithmic grid of one-byte scale codes")
+            }
+        }
         self.scheme = scheme
+        self.scaleCoding = scaleCoding
         self.rows = rows
         self.columns = columns
         self.codes = codes
@@ -101,22 +113,17 @@ public final class PackedMatrix: @unchecked Sendable {  // immutable after init
         }
     }
 
-    /// Bytes the codes and scales take in a checkpoint (int4 scales are stored as float16).
-    public var storedByteCount: Int {
-        switch scheme {
-        case .int8: return codes.count + 4 * scales.count
-        case .int4: return codes.count + 2 * scales.count
-        }
-    }
-
     /// Quantises a float matrix (rank ≥ 2: axes after the first are flattened into the row, as
-    /// for a convolution's `[out, in, kh, kw]` weight). int4 scales are rounded to float16,
-    /// as the checkpoint stores them.
+    /// for a convolution's `[out, in, kh, kw]` weight). With `.float` scale coding, int4 scales
+    /// are rounded to float16 as GGUF's Q4_0 stores them; with `.logarithmic`, every scale is
+    /// rounded up to its one-byte grid and the codes are computed against it (a matrix with a
+    /// scale beyond the grid keeps `.float`).
     ///
     /// ```swift
     /// let w = try PackedMatrix.quantize(conv.weight, scheme: .int4(groupSize: 32))   // [64, 288]
     /// ```
-    public static func quantize(_ weight: Tensor, scheme: PackedScheme, source: String = "PackedMatrix.quantize") throws -> PackedMatrix {
+    public static func quantize(_ weight: Tensor, scheme: PackedScheme, scaleCoding: PackedScaleCoding = .float,
+                                source: String = "PackedMatrix.quantize") throws -> PackedMatrix {
         guard weight.rank >= 2, weight.dtype.isFloatingPoint else {
             throw PackedMatrixError(source: source, message: "expected a float matrix, got \(weight.dtype) \(weight.shape)")
         }
@@ -136,33 +143,59 @@ public final class PackedMatrix: @unchecked Sendable {  // immutable after init
                                             q.baseAddress!.assumingMemoryBound(to: Int8.self), &scales)
                 }
             }
-            return try PackedMatrix(scheme: scheme, rows: rows, columns: columns, codes: codes, scales: scales, source: source)
-        case .int4(let g):
-            let groups = columns / g
-            var codes = [UInt8](repeating: 0, count: rows * columns / 2)
-            var scales = [Float](repeating: 0, count: rows * groups)
+            let gridCodes = scaleCoding == .logarithmic ? scales.map(ScaleCodes.int8Code) : []
+            guard scaleCoding == .logarithmic, gridCodes.allSatisfy({ $0 != nil }) else {
+                return try PackedMatrix(scheme: scheme, rows: rows, columns: columns, codes: codes, scales: scales, source: source)
+            }
+            // The codes again, against the rounded-up scales (as the C kernel rounds: rint, ties to even).
+            scales = gridCodes.map { ScaleCodes.int8Scale($0!) }
             for r in 0..<rows {
-                for j in 0..<groups {
-                    let start = r * columns + j * g
-                    // Q4_0's scale: the value of largest magnitude, with its sign, maps to -8.
-                    var peak: Float = 0
-                    for k in start..<(start + g) where abs(values[k]) > abs(peak) { peak = values[k] }
-                    // As ggml: codes from the float32 scale, the scale stored rounded to float16.
-                    let d = peak / -8
-                    let stored = Float(Float16(d))
-                    guard stored.isFinite else {
-                        throw PackedMatrixError(source: source, message: "a weight of \(peak) is beyond float16's range for its group's scale")
-                    }
-                    let inverse: Float = d != 0 ? 1 / d : 0
-                    scales[r * groups + j] = stored
-                    for k in stride(from: start, to: start + g, by: 2) {
-                        let lo = Swift.min(15, Swift.max(0, Int((values[k] * inverse + 8.5).rounded(.down))))
-                        let hi = Swift.min(15, Swift.max(0, Int((values[k + 1] * inverse + 8.5).rounded(.down))))
-                        codes[k / 2] = UInt8(lo | hi << 4)
-                    }
+                let inverse: Float = scales[r] > 0 ? 1 / scales[r] : 0
+                for k in (r * columns)..<((r + 1) * columns) {
+                    let q = Swift.min(127, Swift.max(-127, (values[k] * inverse).rounded(.toNearestOrEven)))
+                    codes[k] = UInt8(bitPattern: Int8(q))
                 }
             }
-            return try PackedMatrix(scheme: scheme, rows: rows, columns: columns, codes: codes, scales: scales, source: source)
+            return try PackedMatrix(scheme: scheme, rows: rows, columns: columns, codes: codes, scales: scales,
+                                    scaleCoding: .logarithmic, source: source)
+        case .int4(let g):
+            let groups = columns / g
+            // Q4_0's scale: the value of largest magnitude, with its sign, maps to -8.
+            var exact = [Float](repeating: 0, count: rows * groups)
+            for i in 0..<(rows * groups) {
+                let start = (i / groups) * columns + (i % groups) * g
+                var peak: Float = 0
+                for k in start..<(start + g) where abs(values[k]) > abs(peak) { peak = values[k] }
+                exact[i] = peak / -8
+            }
+            let gridCodes = scaleCoding == .logarithmic ? exact.map(ScaleCodes.int4Code) : []
+            let coding: PackedScaleCoding = scaleCoding == .logarithmic && gridCodes.allSatisfy({ $0 != nil }) ? .logarithmic : .float
+            var codes = [UInt8](repeating: 0, count: rows * columns / 2)
+            var scales = [Float](repeating: 0, count: rows * groups)
+            for i in 0..<(rows * groups) {
+                let d: Float, inverseOf: Float
+                if coding == .logarithmic {
+                    d = ScaleCodes.int4Scale(gridCodes[i]!)
+                    inverseOf = d
+                } else {
+                    // As ggml: codes from the float32 scale, the scale stored rounded to float16.
+                    d = Float(Float16(exact[i]))
+                    inverseOf = exact[i]
+                    guard d.isFinite else {
+                        throw PackedMatrixError(source: source, message: "a weight of \(-8 * exact[i]) is beyond float16's range for its group's scale")
+                    }
+                }
+                let inverse: Float = inverseOf != 0 ? 1 / inverseOf : 0
+                scales[i] = d
+                let start = (i / groups) * columns + (i % groups) * g
+                for k in stride(from: start, to: start + g, by: 2) {
+                    let lo = Swift.min(15, Swift.max(0, Int((values[k] * inverse + 8.5).rounded(.down))))
+                    let hi = Swift.min(15, Swift.max(0, Int((values[k + 1] * inverse + 8.5).rounded(.down))))
+                    codes[k / 2] = UInt8(lo | hi << 4)
+                }
+            }
+            return try PackedMatrix(scheme: scheme, rows: rows, columns: columns, codes: codes, scales: scales,
+                                    scaleCoding: coding, source: source)
         }
     }
 

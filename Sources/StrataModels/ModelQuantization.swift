@@ -106,12 +106,15 @@ public struct QuantizationError: Error, CustomStringConvertible, LocalizedError 
 /// Weight-only quantisation of a whole model, and the checkpoint layout of its packed weights.
 ///
 /// Every float tensor of rank ≥ 2 (the weights of `Linear`, `Conv2D`, `Embedding`, position
-/// embeddings, LSTM matrices) is packed; vectors (biases, norms) stay float32. A packed tensor
-/// `K` is stored as `K.q8` (I8 `[rows, columns]`) + `K.scale` (F32 `[rows]`), or `K.q4` (U8
-/// `[rows, columns / 2]`) + `K.scale` (F16 `[rows, columns / group]`); axes after the first are
-/// flattened into the row. Loading fills each float weight with the dequantised values (so code
-/// that reads `weight` directly, such as the LSTM cell, sees the quantised model) and gives the
-/// layers that can run on codes (``PackedWeightLayer``) their `packedWeight`.
+/// embeddings, LSTM matrices) is packed; vectors (biases, norms) are stored as float16 (float32
+/// when a value is beyond float16's range), and loaded back as float32. A packed tensor `K` is
+/// stored as `K.q8` (I8 `[rows, columns]`) + `K.scale` (`[rows]`), or `K.q4` (U8
+/// `[rows, columns / 2]`) + `K.scale` (`[rows, columns / group]`); axes after the first are
+/// flattened into the row. Scales are one-byte codes (U8, ``PackedScaleCoding/logarithmic``),
+/// or float (F32 for int8, F16 for int4) for a matrix whose scales fall off that grid; both
+/// load. Loading fills each float weight with the dequantised values (so code that reads
+/// `weight` directly, such as the LSTM cell, sees the quantised model) and gives the layers
+/// that can run on codes (``PackedWeightLayer``) their `packedWeight`.
 ///
 /// ```swift
 /// let packed = try ModelQuantization.quantize(model, spec: try QuantizationSpec(scheme: "int8"))
@@ -143,14 +146,14 @@ public enum ModelQuantization {
         for (key, tensor) in module.namedTensors() where entries[key] == nil && entries[key + ".scale"] == nil {   // a shared tensor once
             floatBytes += tensor.count * 4
             guard tensor.rank >= 2, tensor.dtype.isFloatingPoint else {
-                let entry = SafeTensorsEntry(tensor: tensor.dtype == .float64 ? tensor.cast(to: .float32) : tensor)
+                let entry = SafeTensorsEntry(tensor: vectorForStorage(tensor))
                 entries[key] = entry
                 packedBytes += entry.data.count
                 continue
             }
             let columns = tensor.count / tensor.shape[0]
             let scheme = try spec.packing(columns: columns, key: key)
-            let matrix = try PackedMatrix.quantize(tensor, scheme: scheme, source: key)
+            let matrix = try PackedMatrix.quantize(tensor, scheme: scheme, scaleCoding: .logarithmic, source: key)
             for (name, entry) in codeEntries(matrix, key: key) {
                 entries[name] = entry
                 packedBytes += entry.data.count
@@ -161,17 +164,24 @@ public enum ModelQuantization {
         return Packed(entries: entries, packedKeys: keys, schemes: schemes, floatBytes: floatBytes, packedBytes: packedBytes)
     }
 
+    /// A float vector (or any tensor that is not packed) as a checkpoint stores it: float
+    /// tensors as float16 when every value stays finite, others as they are.
+    static func vectorForStorage(_ tensor: Tensor) -> Tensor {
+        guard tensor.dtype.isFloatingPoint else { return tensor }
+        let half = tensor.cast(to: .float16)
+        return half.floats.allSatisfy(\.isFinite) || !tensor.floats.allSatisfy(\.isFinite) ? half : tensor.cast(to: .float32)
+    }
+
     /// The checkpoint entries of one packed matrix.
     static func codeEntries(_ m: PackedMatrix, key: String) -> [(String, SafeTensorsEntry)] {
+        let (dtype, scales) = m.storedScales
         switch m.scheme {
         case .int8:
-            let scales = m.scales.withUnsafeBytes { Array($0) }
             return [(key + ".q8", SafeTensorsEntry(dtype: "I8", shape: [m.rows, m.columns], data: m.codes)),
-                    (key + ".scale", SafeTensorsEntry(dtype: "F32", shape: [m.rows], data: scales))]
+                    (key + ".scale", SafeTensorsEntry(dtype: dtype, shape: [m.rows], data: scales))]
         case .int4(let g):
-            let halves = m.scales.map { Float16($0) }.withUnsafeBytes { Array($0) }
             return [(key + ".q4", SafeTensorsEntry(dtype: "U8", shape: [m.rows, m.columns / 2], data: m.codes)),
-                    (key + ".scale", SafeTensorsEntry(dtype: "F16", shape: [m.rows, m.columns / g], data: halves))]
+                    (key + ".scale", SafeTensorsEntry(dtype: dtype, shape: [m.rows, m.columns / g], data: scales))]
         }
     }
 
@@ -183,25 +193,24 @@ public enum ModelQuantization {
         guard let scale = entries[key + ".scale"] else { return nil }
         if let q8 = entries[key + ".q8"] {
             guard q8.dtype == "I8", q8.shape == [rows, columns] else { throw fail("codes are \(q8.dtype) \(q8.shape), expected I8 [\(rows), \(columns)]") }
-            guard scale.dtype == "F32", scale.shape == [rows], scale.data.count == 4 * rows else {
-                throw fail("scales are \(scale.dtype) \(scale.shape), expected F32 [\(rows)]")
+            guard scale.shape == [rows], let (scales, coding) = PackedMatrix.decodeScales(dtype: scale.dtype, bytes: scale.data, count: rows, scheme: .int8) else {
+                throw fail("scales are \(scale.dtype) \(scale.shape), expected U8 codes, F32 or F16 [\(rows)]")
             }
-            let scales = scale.data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-            do { return try PackedMatrix(scheme: .int8, rows: rows, columns: columns, codes: q8.data, scales: scales, source: "\(path): '\(key)'") }
+            do { return try PackedMatrix(scheme: .int8, rows: rows, columns: columns, codes: q8.data, scales: scales, scaleCoding: coding, source: "\(path): '\(key)'") }
             catch let error as PackedMatrixError { throw QuantizationError(error.description) }
         }
         if let q4 = entries[key + ".q4"] {
             guard columns % 2 == 0, q4.dtype == "U8", q4.shape == [rows, columns / 2] else {
                 throw fail("codes are \(q4.dtype) \(q4.shape), expected U8 [\(rows), \(columns / 2)] of two 4-bit codes a byte")
             }
-            guard scale.dtype == "F16", scale.shape.count == 2, scale.shape[0] == rows, scale.shape[1] > 0,
-                  columns % scale.shape[1] == 0, (columns / scale.shape[1]) % 2 == 0, scale.data.count == 2 * rows * scale.shape[1] else {
-                throw fail("scales are \(scale.dtype) \(scale.shape), expected F16 [\(rows), groups] with an even group size dividing \(columns)")
+            let groups = scale.shape.count == 2 ? scale.shape[1] : 0
+            guard scale.shape.count == 2, scale.shape[0] == rows, groups > 0, columns % groups == 0, (columns / groups) % 2 == 0,
+                  let (scales, coding) = PackedMatrix.decodeScales(dtype: scale.dtype, bytes: scale.data, count: rows * groups, scheme: .int4(groupSize: columns / groups)) else {
+                throw fail("scales are \(scale.dtype) \(scale.shape), expected U8 codes, F16 or F32 [\(rows), groups] with an even group size dividing \(columns)")
             }
-            let scales = scale.data.withUnsafeBytes { $0.bindMemory(to: Float16.self).map { Float($0) } }
             do {
-                return try PackedMatrix(scheme: .int4(groupSize: columns / scale.shape[1]), rows: rows, columns: columns,
-                                        codes: q4.data, scales: scales, source: "\(path): '\(key)'")
+                return try PackedMatrix(scheme: .int4(groupSize: columns / groups), rows: rows, columns: columns,
+                                        codes: q4.data, scales: scales, scaleCoding: coding, source: "\(path): '\(key)'")
             } catch let error as PackedMatrixError { throw QuantizationError(error.description) }
         }
         throw fail("has scales but no .q8 or .q4 codes")

@@ -10,6 +10,9 @@ struct PackedFixture: Decodable {
     let w: [Float], x: [Float]
     let int8: Int8Part
     let int4_g16: Int4Part
+    struct LogPart: Decodable { let scale_codes: [Int]; let scales: [Float]; let codes: [Int] }
+    let int8_log: LogPart
+    let int4_g16_log: LogPart
 
     static let shared: PackedFixture = {
         guard let url = Bundle.module.url(forResource: "packed_reference", withExtension: "json", subdirectory: "Fixtures"),
@@ -38,6 +41,53 @@ struct PackedFixture: Decodable {
         let m = try PackedMatrix.quantize(f.weight, scheme: .int4(groupSize: f.int4_g16.group))
         #expect(m.codes.map(Int.init) == f.int4_g16.codes)
         #expect(m.scales == f.int4_g16.scales)
+    }
+
+    @Test func logarithmicScaleCodesMatchNumpy() throws {
+        let m8 = try PackedMatrix.quantize(f.weight, scheme: .int8, scaleCoding: .logarithmic)
+        #expect(m8.scaleCoding == .logarithmic)
+        #expect(m8.scales == f.int8_log.scales)
+        #expect(m8.codes.map { Int(Int8(bitPattern: $0)) } == f.int8_log.codes)
+        #expect(m8.storedScales.dtype == "U8" && m8.storedScales.bytes.map(Int.init) == f.int8_log.scale_codes)
+        let m4 = try PackedMatrix.quantize(f.weight, scheme: .int4(groupSize: f.int4_g16.group), scaleCoding: .logarithmic)
+        #expect(m4.scaleCoding == .logarithmic)
+        #expect(m4.scales == f.int4_g16_log.scales)
+        #expect(m4.codes.map(Int.init) == f.int4_g16_log.codes)
+        #expect(m4.storedScales.bytes.map(Int.init) == f.int4_g16_log.scale_codes)
+    }
+
+    /// Every code decodes to a value that encodes back to it; any scale in range rounds up to the
+    /// grid by less than one step (2^(1/8)); a scale beyond the grid has no code.
+    @Test func logarithmicScaleCodesRoundTrip() {
+        typealias Codes = PackedMatrix.ScaleCodes
+        for c in 0...255 {
+            let code = UInt8(c)
+            #expect(Codes.int8Code(Codes.int8Scale(code)) == code)
+            if code != 0x80 { #expect(Codes.int4Code(Codes.int4Scale(code)) == code) }   // 0x80 is -0: code 0
+        }
+        let step = Float(exp2(1.0 / 8))
+        var g = RandomGenerator(seed: 3)
+        for _ in 0..<2000 {
+            let s = Float(exp2(g.nextUniform() * 28 - 23))   // 2^-23 ... 2^5
+            let up = Codes.int8Scale(Codes.int8Code(s)!)
+            #expect(up >= s && up < s * step, "\(s) -> \(up)")
+            if s >= 2e-4, s <= 10 {
+                let down = Codes.int4Scale(Codes.int4Code(-s)!)
+                #expect(down <= -s && down > -s * step, "\(-s) -> \(down)")
+            }
+        }
+        #expect(Codes.int8Code(300) == nil && Codes.int4Code(11) == nil && Codes.int8Code(-1) == nil)
+        #expect(Codes.int8Scale(255) == Float(exp2(63.0 / 8)) && Codes.int4Scale(100) == 1 && Codes.int4Scale(0x80 | 92) == -0.5)
+    }
+
+    /// A matrix whose weights need a scale beyond the grid keeps float scales.
+    @Test func scalesBeyondTheGridStayFloat() throws {
+        let w = Tensor([100_000, 1, -2, 3] as [Float], shape: [2, 2])
+        #expect(try PackedMatrix.quantize(w, scheme: .int8, scaleCoding: .logarithmic).scaleCoding == .float)
+        #expect(try PackedMatrix.quantize(w, scheme: .int4(groupSize: 2), scaleCoding: .logarithmic).scaleCoding == .float)
+        #expect(throws: PackedMatrixError.self) {
+            try PackedMatrix(scheme: .int8, rows: 1, columns: 1, codes: [1], scales: [0.3], scaleCoding: .logarithmic)
+        }
     }
 
     /// Groups of 32 are Q4_0 blocks: the values must be ggml's, bit for bit.

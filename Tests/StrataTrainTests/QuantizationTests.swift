@@ -85,12 +85,76 @@ extension TrainingSuites {
             }
         }
 
+        /// The size targets on the character GPT of the Shakespeare recipe (4 layers,
+        /// width 128, 84 characters): model.safetensors int8 >= 3.9x smaller than float32,
+        /// int4 with the default groups >= 7x. One-byte scale codes and float16 vectors get it there.
+        @Test func recipeGPTCheckpointsMeetTheSizeTargets() throws {
+            let gpt = GPT(GPT.Config(vocabularySize: 84, context: 128, layers: 4, heads: 4, width: 128))
+            let tokenizer = CharacterTokenizer(corpus: "abcdefghijklmnopqrstuvwxyz .,;:!?ABCDEFGH")
+            let scratch = try ScratchFolder()
+            func fileSize(_ directory: String) throws -> Double {
+                Double(try FileManager.default.attributesOfItem(atPath: directory + "/model.safetensors")[.size] as! Int)
+            }
+            try LanguageModelCheckpoint.save(.gpt(gpt), tokenizer: tokenizer, to: scratch.file("float"))
+            let float = try fileSize(scratch.file("float"))
+            for (scheme, target) in [("int8", 3.9), ("int4", 7.0)] {
+                let spec = try QuantizationSpec(scheme: scheme)
+                let packed = try ModelQuantization.quantize(gpt, spec: spec)
+                try LanguageModelCheckpoint.save(.gpt(gpt), tokenizer: tokenizer, to: scratch.file(scheme), metadata: spec.metadata, weights: packed.entries)
+                let ratio = float / (try fileSize(scratch.file(scheme)))
+                #expect(ratio >= target, "\(scheme): \(ratio)x smaller")
+            }
+        }
+
+        /// Checkpoints from before one-byte scale codes (float32 int8 scales, float16 int4 scales,
+        /// float32 vectors) still load, into the same model.
+        @Test func checkpointsWithFloatScalesStillLoad() throws {
+            let model = MLP(MLP.Config(inputSize: 64, hiddenSizes: [32], outputSize: 4))
+            var g = RandomGenerator(seed: 5)
+            let x = Tensor.normal([3, 64], generator: &g)
+            for (scheme, group) in [("int8", nil), ("int4", 32)] as [(String, Int?)] {
+                let spec = try QuantizationSpec(scheme: scheme, groupSize: group)
+                let packed = try ModelQuantization.quantize(model, spec: spec)
+                var old = packed.entries
+                for (key, entry) in packed.entries {
+                    if key.hasSuffix(".scale") {
+                        #expect(entry.dtype == "U8")
+                        let rows = entry.shape.reduce(1, *)
+                        let decoded = PackedMatrix.decodeScales(dtype: "U8", bytes: entry.data, count: rows,
+                                                                scheme: scheme == "int8" ? .int8 : .int4(groupSize: 32))!.scales
+                        old[key] = scheme == "int8"
+                            ? SafeTensorsEntry(dtype: "F32", shape: entry.shape, data: decoded.withUnsafeBytes { Array($0) })
+                            : SafeTensorsEntry(dtype: "F16", shape: entry.shape, data: decoded.map { Float16($0) }.withUnsafeBytes { Array($0) })
+                    } else if entry.dtype == "F16" {
+                        old[key] = SafeTensorsEntry(tensor: try entry.tensor().cast(to: .float32))
+                    }
+                }
+                let current = MLP(MLP.Config(inputSize: 64, hiddenSizes: [32], outputSize: 4))
+                let former = MLP(MLP.Config(inputSize: 64, hiddenSizes: [32], outputSize: 4))
+                try ModelQuantization.load(packed.entries, spec: spec, into: current, path: "new")
+                try ModelQuantization.load(old, spec: spec, into: former, path: "old")
+                current.train(false)
+                former.train(false)
+                let (now, before) = (withoutGradients { current(x) }.floats, withoutGradients { former(x) }.floats)
+                if scheme == "int8" {
+                    #expect(now == before)   // float32 holds every grid scale exactly
+                } else {   // float16 rounds the grid's scales (by at most 2^-11)
+                    let worst = zip(now, before).map { abs($0 - $1) }.max()!
+                    #expect(worst <= 2e-3 * now.map(abs).max()!, "int4: \(worst)")
+                }
+            }
+        }
+
         @Test func malformedQuantisedCheckpointsAreRejected() throws {
             let model = MLP(MLP.Config(inputSize: 8, hiddenSizes: [4], outputSize: 2))
             let spec = try QuantizationSpec(scheme: "int8")
             let packed = try ModelQuantization.quantize(model, spec: spec)
             var broken = packed.entries
             broken["layers.0.weight.scale"] = SafeTensorsEntry(dtype: "F32", shape: [3], data: [UInt8](repeating: 0, count: 12))
+            #expect(throws: QuantizationError.self) { try ModelQuantization.load(broken, spec: spec, into: model, path: "x") }
+            broken["layers.0.weight.scale"] = SafeTensorsEntry(dtype: "U8", shape: [4], data: [1, 2, 3])
+            #expect(throws: QuantizationError.self) { try ModelQuantization.load(broken, spec: spec, into: model, path: "x") }
+            broken["layers.0.weight.scale"] = SafeTensorsEntry(dtype: "I32", shape: [4], data: [UInt8](repeating: 0, count: 16))
             #expect(throws: QuantizationError.self) { try ModelQuantization.load(broken, spec: spec, into: model, path: "x") }
             var missing = packed.entries
             missing["layers.1.weight.q8"] = nil
