@@ -38,7 +38,15 @@ let package = Package(
         .target(name: "StrataCLI", dependencies: [
             "Strata", "StrataServe", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "strata", dependencies: ["StrataCLI"]),
+        // The Swift runtime and Foundation are linked into `strata`, as `--static-swift-stdlib`
+        // does (the static Foundation needs its four support libraries named): the binary runs
+        // without a Swift toolchain and maps less of shared libraries at run time (SmolLM2
+        // generation peaks at 1.26x the GGUF file instead of 1.31x). No test target depends on
+        // `strata`, so that these flags stay out of the test bundle; `swift test` builds it anyway.
+        .executableTarget(name: "strata", dependencies: ["StrataCLI"],
+                          linkerSettings: [.unsafeFlags(["-static-stdlib", "-lCoreFoundation", "-l_FoundationICU",
+                                                         "-l_FoundationCollections", "-l_FoundationCShims"],
+                                                        .when(platforms: [.linux]))]),
         .target(name: "_StrataTestSupport", dependencies: ["StrataCore", "StrataIO"]),
 
         // MARK: - Tests
@@ -54,7 +62,7 @@ let package = Package(
         .testTarget(name: "StrataDistributedTests", dependencies: ["StrataDistributed", "StrataCore", "StrataNN", "StrataModels"]),
         .testTarget(name: "StrataTrainTests", dependencies: ["Strata", "_StrataTestSupport"]),
         .testTarget(name: "StrataRecommendTests", dependencies: ["StrataRecommend", "StrataTrain", "_StrataTestSupport"]),
-        .testTarget(name: "StrataCLITests", dependencies: ["strata"]),
+        .testTarget(name: "StrataCLITests"),
         .testTarget(name: "StrataServeTests", dependencies: [
             "StrataServe", "Strata", .product(name: "Hummingbird", package: "hummingbird"),
         ]),
