@@ -179,3 +179,7 @@ enum StrataAPI {
         let models: [String]
     }
 }
+
+// Streamed chunks cross into the response writer's task.
+extension OpenAI.Choice: Sendable where Content: Sendable {}
+extension OpenAI.Envelope: Sendable where Content: Sendable {}

@@ -202,7 +202,7 @@ extension StrataServer {
     /// Server-sent events: `data: <chunk>` per event, `data: [DONE]` last. A timeout or shutdown
     /// sends an error object before [DONE]. A client that goes away ends the iteration, which
     /// cancels the sequence.
-    func streamingResponse<Chunk: Encodable>(_ generation: AsyncStream<GenerationEvent>, first: Chunk? = nil,
+    func streamingResponse<Chunk: Encodable & Sendable>(_ generation: AsyncStream<GenerationEvent>, first: Chunk? = nil,
                                              chunk: @escaping @Sendable (GenerationEvent) -> Chunk) -> Response {
         let timeout = options.timeout
         let firstData = first.map(JSONOutput.data)
