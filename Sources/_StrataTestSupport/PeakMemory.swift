@@ -31,7 +31,8 @@ public enum PeakMemory {
     /// Where the measure started: the resident set after a reset, or the lifetime peak.
     public struct Mark: Sendable {
         let bytes: Int
-        let reset: Bool
+        /// Whether the kernel's peak was reset (the measure is the stretch's own).
+        public let reset: Bool
     }
 
     /// Resets the peak where the system allows it and returns the starting point.
@@ -42,6 +43,15 @@ public enum PeakMemory {
         }
         #endif
         return Mark(bytes: lifetimePeak(), reset: false)
+    }
+
+    /// Whether this system lets the process reset its peak (/proc/self/clear_refs is writable).
+    public static var canResetPeak: Bool {
+        #if os(Linux)
+        return resetPeak()
+        #else
+        return false
+        #endif
     }
 
     /// The rise of the peak resident set since `mark`, in bytes (0 when it did not rise).
@@ -76,7 +86,7 @@ public enum PeakMemory {
     private static func statusField(_ name: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
-              let kilobytes = Int(line.dropFirst(name.count).split(separator: " ").first ?? "")
+              let kilobytes = Int(line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         else { return nil }
         return kilobytes * 1024
     }
