@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "StrataData", dependencies: ["StrataCore", "StrataIO", "CZlib"]),
         .target(name: "StrataDistributed", dependencies: ["StrataCore", "StrataNN"]),
         .target(name: "StrataTrain", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataIO", "StrataDistributed"]),
-        .target(name: "StrataModels", dependencies: ["StrataCore", "StrataNN", "StrataData", "StrataIO"]),
+        .target(name: "StrataModels", dependencies: ["CStrataKernels", "StrataCore", "StrataNN", "StrataData", "StrataIO"]),
         .target(name: "StrataRecommend", dependencies: ["StrataCore", "StrataNN", "StrataOptim", "StrataIO", "StrataData", "StrataTrain", "StrataDistributed"]),
         .target(name: "Strata", dependencies: [
             "StrataCore", "StrataNN", "StrataOptim", "StrataData", "StrataTrain", "StrataModels", "StrataIO",

@@ -177,7 +177,40 @@ UNARY_MAP(gelu_erf, vgelu_erf)
 DERIVATIVE_MAP(gelu_tanh_backward, vgelu_derivative)
 DERIVATIVE_MAP(gelu_erf_backward, vgelu_erf_derivative)
 
+AVX2 static double exp_sum_below_avx2(const float *x, int64_t n, float peak, float inverse_t, float cutoff) {
+    const __m256 vpeak = _mm256_set1_ps(peak), vscale = _mm256_set1_ps(inverse_t), vcut = _mm256_set1_ps(cutoff);
+    __m256 acc = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        const __m256 e = vexp(_mm256_mul_ps(_mm256_sub_ps(v, vpeak), vscale));
+        acc = _mm256_add_ps(acc, _mm256_and_ps(e, _mm256_cmp_ps(v, vcut, _CMP_LT_OQ)));
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, acc);
+    double total = 0;
+    for (int l = 0; l < 8; l++) total += lanes[l];
+    for (; i < n; i++) {
+        if (x[i] < cutoff) {
+            float one[8] = { (x[i] - peak) * inverse_t };
+            float e[8];
+            _mm256_storeu_ps(e, vexp(_mm256_loadu_ps(one)));
+            total += e[0];
+        }
+    }
+    return total;
+}
+
+double strata_exp_sum_below_f32(const float *x, int64_t n, float peak, float inverse_t, float cutoff) {
+    if (!has_avx2()) return -1;
+    return exp_sum_below_avx2(x, n, peak, inverse_t, cutoff);
+}
+
 #else
+
+double strata_exp_sum_below_f32(const float *x, int64_t n, float peak, float inverse_t, float cutoff) {
+    (void)x; (void)n; (void)peak; (void)inverse_t; (void)cutoff; return -1;
+}
 
 int strata_sigmoid_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }
 int strata_tanh_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }

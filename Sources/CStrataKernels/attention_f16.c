@@ -40,21 +40,54 @@ static void attend_row_scalar(const float *q, const uint16_t *k, const uint16_t 
 
 AVX2 static __m256 load_f16x8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 
-/* d is a multiple of 8. */
+AVX2 static float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* d is a multiple of 8. Each score and each output value is summed in the same order as the
+ * portable version (over i, then over j); four keys at a time and eight output vectors at a
+ * time keep independent multiply-add chains in flight. */
 AVX2 static void attend_row_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t visible,
                                  int64_t d, float scale, float *scores, float *out) {
-    for (int64_t j = 0; j < visible; j++) {
+    int64_t j = 0;
+    for (; j + 4 <= visible; j += 4) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        const uint16_t *kj = k + j * d;
+        for (int64_t i = 0; i < d; i += 8) {
+            const __m256 qi = _mm256_loadu_ps(q + i);
+            a0 = _mm256_fmadd_ps(qi, load_f16x8(kj + i), a0);
+            a1 = _mm256_fmadd_ps(qi, load_f16x8(kj + d + i), a1);
+            a2 = _mm256_fmadd_ps(qi, load_f16x8(kj + 2 * d + i), a2);
+            a3 = _mm256_fmadd_ps(qi, load_f16x8(kj + 3 * d + i), a3);
+        }
+        scores[j] = hsum8(a0) * scale;
+        scores[j + 1] = hsum8(a1) * scale;
+        scores[j + 2] = hsum8(a2) * scale;
+        scores[j + 3] = hsum8(a3) * scale;
+    }
+    for (; j < visible; j++) {
         __m256 acc = _mm256_setzero_ps();
         for (int64_t i = 0; i < d; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_f16x8(k + j * d + i), acc);
-        __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        s = _mm_add_ss(s, _mm_movehdup_ps(s));
-        scores[j] = _mm_cvtss_f32(s) * scale;
+        scores[j] = hsum8(acc) * scale;
     }
     const float inverse = softmax_unnormalised(scores, visible);
-    for (int64_t i = 0; i < d; i += 8) {
+    int64_t i = 0;
+    for (; i + 64 <= d; i += 64) {
+        __m256 acc[8];
+        for (int u = 0; u < 8; u++) acc[u] = _mm256_setzero_ps();
+        for (int64_t jj = 0; jj < visible; jj++) {
+            const __m256 w = _mm256_set1_ps(scores[jj] * inverse);
+            const uint16_t *vj = v + jj * d + i;
+            for (int u = 0; u < 8; u++) acc[u] = _mm256_fmadd_ps(w, load_f16x8(vj + 8 * u), acc[u]);
+        }
+        for (int u = 0; u < 8; u++) _mm256_storeu_ps(out + i + 8 * u, acc[u]);
+    }
+    for (; i < d; i += 8) {
         __m256 acc = _mm256_setzero_ps();
-        for (int64_t j = 0; j < visible; j++) acc = _mm256_fmadd_ps(_mm256_set1_ps(scores[j] * inverse), load_f16x8(v + j * d + i), acc);
+        for (int64_t jj = 0; jj < visible; jj++) acc = _mm256_fmadd_ps(_mm256_set1_ps(scores[jj] * inverse), load_f16x8(v + jj * d + i), acc);
         _mm256_storeu_ps(out + i, acc);
     }
 }

@@ -84,6 +84,10 @@ void strata_avx2_matmul(uint32_t type, const uint8_t *w, size_t row_bytes, int64
                         int64_t tokens, float *y, int64_t ldy);
 /* Returns 0 when it has no AVX2 version of `type` (the caller then uses the scalar one). */
 int strata_avx2_dequantize_row(uint32_t type, const uint8_t *row, float *out, int64_t columns);
+/* Panel products (quant_panels_simd.c): AVX-512 VNNI when the CPU has it (and the environment
+ * does not set STRATA_NO_AVX512), else AVX2. */
+void strata_simd_panels_matmul(uint32_t type, const uint8_t *panels, int64_t rows, int64_t columns, int64_t panel_begin,
+                               int64_t panel_end, const void *codes, int64_t tokens, float *y, int64_t ldy);
 #endif
 
 /* Whether a kernel asked for `level` runs its AVX2 version: the level asks for it and the CPU

@@ -20,9 +20,11 @@ extension BenchCommand {
             let weight = Tensor.normal([rows, columns], std: 0.05, generator: &rng)
             guard let q = try? QuantizedMatrix.quantize(weight, to: type) else { fatalError("qmatmul: cannot quantise to \(type)") }
             let encoded = q.withUnsafeBytes { [UInt8]($0) }
-            let quantized = (0..<copyCount(bytes: q.byteCount)).compactMap { _ in
+            // In panels of 16 rows, as models load them (`rows` figures: ggml's layout).
+            let inRows = (0..<copyCount(bytes: q.byteCount)).compactMap { _ in
                 try? QuantizedMatrix(type: type, rows: rows, columns: columns, data: encoded)
             }
+            let quantized = inRows.map { $0.panelPacked() }
             let floats = (0..<copyCount(bytes: rows * columns * 4)).map { _ in weight.copy() }
             for tokens in [1, 16] {
                 let x = Tensor.normal([tokens, columns], generator: &rng)
@@ -35,7 +37,12 @@ extension BenchCommand {
                 let theirs = rates(flops: flops, bytes: Double(rows * columns * 4)) {
                     _ = Tensor.matmul(x, floats[j % floats.count], transposeB: true); j += 1
                 }
+                var r = 0
+                let rowLayout = rates(flops: flops, bytes: Double(q.byteCount)) {
+                    _ = inRows[r % inRows.count].matmul(x); r += 1
+                }
                 report.results.append(BenchmarkFigure(name: name, unit: "GFLOP/s", values: ours.gflops))
+                report.results.append(BenchmarkFigure(name: name + " rows", unit: "GFLOP/s", values: rowLayout.gflops))
                 report.results.append(BenchmarkFigure(name: name + " bw", unit: "GB/s", values: ours.gbps))
                 reference.append(BenchmarkFigure(name: name, unit: "GFLOP/s", values: theirs.gflops))
                 reference.append(BenchmarkFigure(name: name + " bw", unit: "GB/s", values: theirs.gbps))
@@ -61,7 +68,7 @@ extension BenchCommand {
         func matrix(_ type: GGMLType, _ rows: Int, _ columns: Int) -> QuantizedMatrix {
             let w = Tensor.normal([rows, columns], std: 0.05, generator: &rng)
             guard let q = try? QuantizedMatrix.quantize(w, to: type) else { fatalError("qmatmul: cannot quantise to \(type)") }
-            return q
+            return q.panelPacked()
         }
         let layers = (0..<30).map { _ in
             [(576, 576), (192, 576), (192, 576), (576, 576), (1536, 576), (1536, 576), (576, 1536)].map { matrix(.q4_1, $0.0, $0.1) }

@@ -22,7 +22,15 @@ extension QuantizedMatrix {
     /// ```
     public func dequantizeRow(_ r: Int, into: UnsafeMutablePointer<Float>, kernels: Kernels = .default) {
         guard r >= 0, r < rows else { fatalError("QuantizedMatrix.dequantizeRow: row \(r) is outside 0..<\(rows)") }
-        strata_quant_dequantize_row(kernels.rawValue, type.rawValue, rowPointer(r), into, Int64(columns))
+        switch layout {
+        case .rows:
+            strata_quant_dequantize_row(kernels.rawValue, type.rawValue, rowPointer(r), into, Int64(columns))
+        case .panels:
+            let row = UnsafeMutableRawPointer.allocate(byteCount: rowBytes, alignment: 64)
+            defer { row.deallocate() }
+            copyRow(r, into: row)
+            strata_quant_dequantize_row(kernels.rawValue, type.rawValue, row, into, Int64(columns))
+        }
     }
 
     /// Encodes a float [rows, columns] tensor in `type` with ggml's reference round-to-nearest

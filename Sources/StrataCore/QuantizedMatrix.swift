@@ -21,12 +21,14 @@ public final class QuantizedMatrix: @unchecked Sendable {  // immutable after in
     public let rows: Int
     /// Input features: values per stored row.
     public let columns: Int
-    /// Bytes of one stored row.
+    /// Bytes of one row in the type's encoding (in ``Layout-swift.enum/panels`` as well).
     public let rowBytes: Int
+    /// How the stored blocks are arranged.
+    public let layout: Layout
     /// First byte of row 0.
     let base: UnsafeRawPointer
     /// Keeps `base` alive: the caller's owner (a mapped file) or the copy this matrix made.
-    private let owner: AnyObject?
+    let owner: AnyObject?
 
     /// The element encodings with kernels here.
     public static let supportedTypes: [GGMLType] = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0, .q4_K, .q6_K]
@@ -48,6 +50,7 @@ public final class QuantizedMatrix: @unchecked Sendable {  // immutable after in
         self.columns = columns
         self.base = start
         self.owner = owner
+        self.layout = .rows
     }
 
     /// A matrix that owns a copy of `data` (`rows` × `columns` values of `type`).
@@ -63,32 +66,57 @@ public final class QuantizedMatrix: @unchecked Sendable {  // immutable after in
         self.columns = columns
         self.base = UnsafeRawPointer(bytes.start)
         self.owner = bytes
+        self.layout = .rows
     }
 
-    /// A matrix over `bytes`, which the caller filled with checked contents.
-    init(type: GGMLType, rows: Int, columns: Int, owned bytes: OwnedBytes) {
+    /// A matrix over `bytes`, which the caller filled with checked contents in `layout`.
+    init(type: GGMLType, rows: Int, columns: Int, owned bytes: OwnedBytes, layout: Layout = .rows) {
         self.type = type
         self.rows = rows
         self.columns = columns
         self.rowBytes = type.byteCount(elements: columns)!
         self.base = UnsafeRawPointer(bytes.start)
         self.owner = bytes
+        self.layout = layout
     }
 
-    /// Bytes the stored values occupy.
+    /// Bytes the values occupy in the type's encoding, row after row.
     public var byteCount: Int { rows * rowBytes }
 
-    /// Gives read-only access to the stored bytes (rows × rowBytes), e.g. to write them to a file.
+    /// Gives read-only access to the values in ggml's encoding, row after row (rows × rowBytes),
+    /// e.g. to write them to a file. A matrix in panels rebuilds its rows in a temporary copy.
     ///
     /// ```swift
     /// let data = w.withUnsafeBytes { Data($0) }
     /// ```
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withExtendedLifetime(owner) { try body(UnsafeRawBufferPointer(start: base, count: byteCount)) }
+        switch layout {
+        case .rows:
+            return try withExtendedLifetime(owner) { try body(UnsafeRawBufferPointer(start: base, count: byteCount)) }
+        case .panels:
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
+            defer { copy.deallocate() }
+            for r in 0..<rows { copyRow(r, into: copy.baseAddress! + r * rowBytes) }
+            return try body(UnsafeRawBufferPointer(copy))
+        }
     }
 
-    /// The stored bytes of row `r` (read-only; valid while the matrix lives).
-    func rowPointer(_ r: Int) -> UnsafeRawPointer { base + r * rowBytes }
+    /// Writes the `rowBytes` stored bytes of row `r`, in ggml's encoding, to `into`.
+    func copyRow(_ r: Int, into: UnsafeMutableRawPointer) {
+        withExtendedLifetime(owner) {
+            switch layout {
+            case .rows: into.copyMemory(from: base + r * rowBytes, byteCount: rowBytes)
+            case .panels: strata_quant_panels_row(type.rawValue, base.assumingMemoryBound(to: UInt8.self), Int64(columns), Int64(r),
+                                                  into.assumingMemoryBound(to: UInt8.self))
+            }
+        }
+    }
+
+    /// The stored bytes of row `r` in ``Layout-swift.enum/rows`` (read-only; valid while the matrix lives).
+    func rowPointer(_ r: Int) -> UnsafeRawPointer {
+        ensure(layout == .rows, "QuantizedMatrix.rowPointer: a matrix in panels has no stored rows")
+        return base + r * rowBytes
+    }
 
     /// Checks the description of a matrix; returns the bytes per row.
     private static func validate(type: GGMLType, rows: Int, columns: Int, byteCount: Int) throws -> Int {

@@ -80,6 +80,18 @@ public final class GGUFFile: @unchecked Sendable {
         storage.releasePages(before: dataOffset)
     }
 
+    /// Drops the mapped pages that lie wholly inside `info`'s data from the resident memory, as
+    /// when the tensor has been copied into another layout; a later read maps them again.
+    ///
+    /// ```swift
+    /// let packed = try QuantizedMatrix(type: info.type, rows: r, columns: c, bytes: file.bytes(of: info), owner: file.tensorDataOwner).panelPacked()
+    /// file.releasePages(of: info)
+    /// ```
+    public func releasePages(of info: GGUFTensorInfo) {
+        let start = dataOffset + info.offset
+        storage.releasePages(in: start..<(start + info.byteCount))
+    }
+
     /// Maps and validates the GGUF file at `path`.
     ///
     /// ```swift

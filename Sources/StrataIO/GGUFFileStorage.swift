@@ -63,11 +63,17 @@ final class GGUFFileStorage: @unchecked Sendable {
     /// needed now (madvise `MADV_DONTNEED`): they leave the resident set, and a later read maps
     /// them again from the file. Does nothing for heap copies.
     func releasePages(before count: Int) {
+        releasePages(in: 0..<count)
+    }
+
+    /// The same for the pages wholly inside `range` (byte offsets; clamped to the file).
+    func releasePages(in range: Range<Int>) {
         guard isMapped, let base else { return }
         let page = Swift.max(sysconf(Int32(_SC_PAGESIZE)), 1)
-        let length = Swift.min(count, self.count) / page * page
-        guard length > 0 else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base), length, MADV_DONTNEED)
+        let start = (Swift.max(range.lowerBound, 0) + page - 1) / page * page
+        let end = Swift.min(range.upperBound, self.count) / page * page
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
     deinit {

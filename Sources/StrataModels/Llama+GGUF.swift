@@ -81,7 +81,12 @@ extension Llama {
         func matrix(_ name: String, _ rows: Int, _ columns: Int) throws -> LinearWeights {
             let i = try info(name, [columns, rows])
             do {
-                return try QuantizedMatrix(type: i.type, rows: rows, columns: columns, bytes: file.bytes(of: i), owner: file.tensorDataOwner)
+                // Q4_0, Q4_1 and Q8_0 go into panels of 16 rows (a batch of sequences then costs
+                // little more than one); the file's pages they came from leave memory.
+                let mapped = try QuantizedMatrix(type: i.type, rows: rows, columns: columns, bytes: file.bytes(of: i), owner: file.tensorDataOwner)
+                let packed = mapped.panelPacked()
+                if packed !== mapped { file.releasePages(of: i) }
+                return packed
             } catch {
                 throw FileError(path: path, key: name, "\(error)")
             }

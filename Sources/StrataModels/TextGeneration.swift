@@ -1,3 +1,4 @@
+import CStrataKernels
 import Foundation
 import StrataCore
 import StrataNN
@@ -44,9 +45,16 @@ public struct TokenSampler {
         }
         let u = generator.nextUniform()
         let best = logits.max()!, cutoff = best - Float(20 * temperature)
-        var near: [Int] = [], tail = 0.0
-        for (i, l) in logits.enumerated() {
-            if l >= cutoff { near.append(i) } else { tail += Foundation.exp((Double(l) - Double(best)) / temperature) }
+        var near: [Int] = []
+        for (i, l) in logits.enumerated() where l >= cutoff { near.append(i) }
+        // The tail's weight, each term below e⁻²⁰ of the best: float32 exponentials (8 lanes with
+        // AVX2) are exact enough for a sum that is itself below 1e-4 of the total.
+        var tail = logits.withUnsafeBufferPointer {
+            strata_exp_sum_below_f32($0.baseAddress!, Int64($0.count), best, Float(1 / temperature), cutoff)
+        }
+        if tail < 0 {
+            tail = 0
+            for l in logits where l < cutoff { tail += Foundation.exp((Double(l) - Double(best)) / temperature) }
         }
         let complete = near.count == logits.count
         return draw(u, logits, near.sorted { logits[$0] > logits[$1] }, tail: tail, complete: complete)

@@ -227,15 +227,35 @@ final class GenerationScheduler: @unchecked Sendable {
         }
         metrics.observeBatch(model: name, size: batch.count)
         let logits = backend.step(segments, states: batch.map(\.state))
-        for (s, (segment, row)) in zip(batch, zip(segments, logits)) {
+        let tokens = draw(batch, segments: segments, logits: logits)
+        for (i, (s, segment)) in zip(batch, segments).enumerated() {
             s.length += segment.count
             if !s.pending.isEmpty {
                 s.pending = s.pending.dropFirst(segment.count)
                 if !s.pending.isEmpty { continue }
             }
-            accept(s, token: s.sampler.sample(row))
+            accept(s, token: tokens[i])
         }
         retire()
+    }
+
+    /// The next token of every sequence in `batch` that draws one this step (it decodes, or its
+    /// segment ends its prompt); -1 for the others. The draws run in parallel: each sequence's
+    /// sampler is its own, and a draw over a whole vocabulary (49,152 logits for SmolLM2) is the
+    /// largest piece of a step outside the model.
+    private func draw(_ batch: [ActiveSequence], segments: [[Int]], logits: [[Float]]) -> [Int] {
+        let drawing = batch.indices.filter { batch[$0].pending.count <= segments[$0].count }
+        var tokens = [Int](repeating: -1, count: batch.count)
+        tokens.withUnsafeMutableBufferPointer { out in
+            let out = out
+            Parallel.forEachChunk(drawing.count, grain: 1) { range in
+                for k in range {
+                    let i = drawing[k]
+                    out[i] = batch[i].sampler.sample(logits[i])
+                }
+            }
+        }
+        return tokens
     }
 
     /// What a newly drawn token does to its sequence: the end of generation, text, or the limit.

@@ -23,5 +23,8 @@ int strata_gelu_tanh_backward_f32(const float *g, const float *x, float *dx, int
 int strata_gelu_erf_f32(const float *x, float *y, int64_t n);
 /* dx = g * d/dx gelu_erf(x) */
 int strata_gelu_erf_backward_f32(const float *g, const float *x, float *dx, int64_t n);
+/* The sum of exp((x[i] - peak) * inverse_t) over the x[i] < cutoff (the tail of a sampler's
+ * softmax), each term within 2 ulp, added in float lanes then in double; -1 without AVX2. */
+double strata_exp_sum_below_f32(const float *x, int64_t n, float peak, float inverse_t, float cutoff);
 
 #endif

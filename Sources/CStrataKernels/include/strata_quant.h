@@ -78,6 +78,38 @@ void strata_quant_dequantize_row(int level, uint32_t type, const void *row, floa
  * produce. */
 int strata_quant_quantize_row(uint32_t type, const float *x, void *out, int64_t columns);
 
+/* MARK: Panels
+ * Q4_0, Q4_1 and Q8_0 matrices rearranged in panels of 16 rows (layout: quant_panels.c), so
+ * that one vector instruction multiplies a block of 16 rows by a token's activation codes and a
+ * panel block is unpacked once for a tile of up to 8 tokens. Same bytes per row and block as
+ * the source type; rows are padded with zeros to a multiple of 16. */
+
+/* 1 for Q4_0, Q4_1 and Q8_0. */
+int strata_quant_panels_support(uint32_t type);
+
+/* Bytes of one panel block (16 rows x 32 columns), 0 for other types. */
+size_t strata_quant_panel_block_bytes(uint32_t type);
+
+/* Bytes of a whole matrix in panels: ceil(rows / 16) * (columns / 32) panel blocks. */
+size_t strata_quant_panels_bytes(uint32_t type, int64_t rows, int64_t columns);
+
+/* Packs panels [panel_begin, panel_end) of the ggml-encoded matrix `w` (rows `row_bytes`
+ * apart) into `out` (the whole matrix's panel buffer). Returns 0, or -1 for another type or a
+ * Q4_0 scale whose -8 d is not exact in f16 (the matrix then stays in rows). */
+int strata_quant_panels_pack(uint32_t type, const uint8_t *w, size_t row_bytes, int64_t rows, int64_t columns,
+                             int64_t panel_begin, int64_t panel_end, uint8_t *out);
+
+/* Writes row r of a panel matrix in ggml's encoding (the row's original bytes) to `row`. */
+void strata_quant_panels_row(uint32_t type, const uint8_t *panels, int64_t columns, int64_t r, uint8_t *row);
+
+/* y[t * ldy + r] = sum_k x[t, k] * W[r, k] for the rows r of panels [panel_begin, panel_end)
+ * (r < rows), t in [0, tokens), from the activation codes of strata_quant_make_codes. From
+ * the same codes every level and CPU gives the same bits, and a token's result does not depend
+ * on the others. */
+void strata_quant_panels_matmul(int level, uint32_t type, const uint8_t *panels, int64_t rows, int64_t columns,
+                                int64_t panel_begin, int64_t panel_end, const void *codes, int64_t tokens,
+                                float *y, int64_t ldy);
+
 /* IEEE half <-> float conversions (round to nearest even), exposed for tests. */
 float strata_f16_to_f32(uint16_t h);
 uint16_t strata_f32_to_f16(float f);

@@ -88,6 +88,14 @@ enum GEMMKernels {
         }
         defer { codes?.deallocate() }
         let codesPointer = UnsafeRawPointer(codes)
+        if matrix.layout == .panels {
+            let panels = (rows + 15) / 16
+            Parallel.forEachChunk(panels, grain: Swift.max(1, rowGrain(rowBytes: rowBytes, tokens: tokens) / 16)) { range in
+                strata_quant_panels_matmul(level, ggmlType, base.assumingMemoryBound(to: UInt8.self), Int64(rows), Int64(columns),
+                                           Int64(range.lowerBound), Int64(range.upperBound), codesPointer, Int64(tokens), yp, Int64(rows))
+            }
+            return
+        }
         Parallel.forEachChunk(rows, grain: rowGrain(rowBytes: rowBytes, tokens: tokens)) { range in
             strata_quant_matmul(level, ggmlType, base, rowBytes, Int64(columns),
                                 Int64(range.lowerBound), Int64(range.upperBound),

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import StrataCore
+
+/// Matrices in panels of 16 rows (`QuantizedMatrix.panelPacked()`, `quant_panels.c`): the same
+/// values as the ggml rows they came from, products against the float64 references of
+/// Fixtures/quant_reference.json, and a token's result independent of the batch around it.
+@Suite struct QuantizedMatrixPanelsTests {
+    static let panelTypes: [GGMLType] = [.q4_0, .q4_1, .q8_0]
+
+    @Test(arguments: QuantFixture.allCases.filter { panelTypes.contains($0.ggmlType) })
+    func panelsKeepTheValuesAndMatchTheReferenceProduct(_ c: QuantFixture.Case) throws {
+        guard QuantizedMatrix.panelsSupported(c.ggmlType) else { print("skipped: no AVX2 on this CPU, matrices stay in rows"); return }
+        let rows = try c.matrix()
+        let m = rows.panelPacked()
+        #expect(m.layout == .panels && rows.layout == .rows)
+        #expect(m.panelPacked() === m)
+        // The rows it rebuilds are the file's bytes; dequantisation gives gguf-py's bits.
+        #expect(m.withUnsafeBytes { Array($0) } == c.encoded, "\(c.type)")
+        let expected = c.dequantizedValues.map(\.bitPattern)
+        for kernels in quantKernelSets {
+            #expect(m.dequantized(kernels: kernels).floats.map(\.bitPattern) == expected, "\(c.type) \(kernels)")
+        }
+        let w = c.dequantizedValues
+        for tokens in [1, 3, 17] {
+            let x = QuantFixture.shared.xValues(tokens: tokens)
+            let input = Tensor(x, shape: [tokens, c.columns])
+            let results = quantKernelSets.map { m.matmul(input, kernels: $0).floats }
+            let inRows = rows.matmul(input).floats
+            for t in 0..<tokens {
+                for r in 0..<c.rows {
+                    let xs = x[t * c.columns..<(t + 1) * c.columns], ws = w[r * c.columns..<(r + 1) * c.columns]
+                    let bound = productTolerance(x: xs, w: ws, usesCodes: true)
+                    for (kernels, y) in zip(quantKernelSets, results) {
+                        #expect(abs(Double(y[t * c.rows + r]) - c.product[t * c.rows + r]) <= bound, "\(c.type) \(kernels) tokens=\(tokens) y[\(t), \(r)]")
+                    }
+                    // Panels and rows differ only in the order of float additions, except Q4_0's
+                    // offset: rows take -8·d times the codes' sum, panels times the float sum of x.
+                    let scale = zip(xs, ws).reduce(0.0) { $0 + Double(abs($1.0 * $1.1)) }
+                    let apart = c.ggmlType == .q4_0 ? 2 * bound : 1e-6 * scale + 1e-30
+                    #expect(abs(Double(results.last![t * c.rows + r]) - Double(inRows[t * c.rows + r])) <= apart,
+                            "\(c.type) tokens=\(tokens) y[\(t), \(r)] panels vs rows")
+                }
+            }
+        }
+    }
+
+    /// 37 rows (a partial last panel), 320 columns, 19 tokens (two full tiles of 8 and a partial
+    /// one): each token's row of the result has the same bits as that token multiplied alone,
+    /// and stays within the int16-code tolerance of the float64 product.
+    @Test(arguments: panelTypes)
+    func aTokenGetsTheSameBitsAloneAsInABatch(_ type: GGMLType) throws {
+        guard QuantizedMatrix.panelsSupported(type) else { print("skipped: no AVX2 on this CPU"); return }
+        var rng = RandomGenerator(seed: 23)
+        let rows = 37, columns = 320, tokens = 19
+        let m = try QuantizedMatrix.quantize(Tensor.normal([rows, columns], std: 0.3, generator: &rng), to: type).panelPacked()
+        #expect(m.layout == .panels)
+        let w = m.dequantized().floats
+        let x = Tensor.normal([tokens, columns], generator: &rng)
+        let xs = x.floats
+        for kernels in quantKernelSets {
+            let batch = m.matmul(x, kernels: kernels).floats
+            for t in 0..<tokens {
+                let xr = Array(xs[t * columns..<(t + 1) * columns])
+                let alone = m.matmul(Tensor(xr, shape: [1, columns]), kernels: kernels).floats
+                #expect(alone.map(\.bitPattern) == batch[t * rows..<(t + 1) * rows].map(\.bitPattern), "\(type) \(kernels) token \(t)")
+                for r in 0..<rows {
+                    let wr = w[r * columns..<(r + 1) * columns]
+                    let want = zip(xr, wr).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                    #expect(abs(Double(batch[t * rows + r]) - want) <= productTolerance(x: xr[...], w: wr, usesCodes: true),
+                            "\(type) \(kernels) y[\(t), \(r)]")
+                }
+            }
+        }
+    }
+
+    /// Types without panel kernels stay as they are.
+    @Test func otherTypesStayInRows() throws {
+        let m = try QuantizedMatrix.quantize(Tensor.ones([3, 64]), to: .f16)
+        #expect(m.panelPacked() === m)
+    }
+}
