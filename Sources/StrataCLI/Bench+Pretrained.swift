@@ -32,13 +32,35 @@ extension BenchCommand {
             decode.append(Double(newTokens) / (Double(t2 - t1) / 1e9))
             total.append(Double(newTokens) / (Double(t2 - t0) / 1e9))
         }
+        let batch = batchedDecode(model, prompt: prompt, sequences: 16, newTokens: 64)
         var report = BenchmarkReport(workload: "smollm2-generate")
         report.results = [
             BenchmarkFigure(name: "generate", unit: "tokens/s", values: total),
             BenchmarkFigure(name: "decode", unit: "tokens/s", values: decode),
+            BenchmarkFigure(name: "decode batch 16", unit: "tokens/s", values: batch),
             BenchmarkFigure(name: "prefill", unit: "ms", values: prefill, higherIsBetter: false),
             BenchmarkFigure(name: "load", unit: "ms", values: [loadMS], higherIsBetter: false),
         ]
         return report
+    }
+
+    /// Aggregate decoding rate of `sequences` sequences stepped together (continuous batching's
+    /// decode step, `Llama.decodeStep`) after a batched prefill of the same prompt, greedy.
+    private func batchedDecode(_ model: Llama, prompt: [Int], sequences: Int, newTokens: Int) -> [Double] {
+        var rates: [Double] = []
+        for run in 0...Swift.max(1, runs / 2) {
+            let caches = (0..<sequences).map { _ in Llama.Cache(model.config) }
+            for c in caches { c.reserve(prompt.count + newTokens) }
+            var logits = model.nextLogits(Array(repeating: prompt, count: sequences), caches: caches)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<newTokens {
+                let rows = logits.floats, v = logits.shape[1]
+                let next = (0..<sequences).map { b in (0..<v).max { rows[b * v + $0] < rows[b * v + $1] }! }
+                logits = model.decodeStep(next, caches: caches)
+            }
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            if run > 0 { rates.append(Double(sequences * newTokens) / (Double(t1 - t0) / 1e9)) }
+        }
+        return rates
     }
 }
