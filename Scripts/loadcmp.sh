@@ -8,12 +8,14 @@
 #
 #   swift build -c release && Scripts/loadcmp.sh
 #   MAXTOK=32 CLIENTS="1 4 16" LLAMA_PYTHON=/opt/torchenv/bin/python Scripts/loadcmp.sh
+#   REQUESTS=4 MAXTOK=128 Scripts/loadcmp.sh     (each client sends 4 requests in a row: a full batch)
 #
 # Results: /tmp/lt-strata.json and /tmp/lt-llama.json (and the tables on stdout).
 set -u
 cd "$(dirname "$0")/.."
 M=${MODEL:-Models/SmolLM2-135M-Instruct.Q4_1.gguf}
 MAXTOK=${MAXTOK:-64}
+REQUESTS=${REQUESTS:-1}
 CLIENTS=${CLIENTS:-"1 4 16 64"}
 LLAMA_PYTHON=${LLAMA_PYTHON:-/opt/torchenv/bin/python}
 
@@ -23,7 +25,7 @@ measure() {
         --max-tokens 8 > /dev/null
     echo "== $3"
     python3 Scripts/loadtest.py --base-url "http://127.0.0.1:$1/v1" --model smol --clients $CLIENTS \
-        --requests-per-client 1 --max-tokens "$MAXTOK" --max-seconds 600 --server-pid "$2" --json "/tmp/lt-$3.json"
+        --requests-per-client "$REQUESTS" --max-tokens "$MAXTOK" --max-seconds 600 --server-pid "$2" --json "/tmp/lt-$3.json"
 }
 
 .build/release/strata serve --model "smol=$M" --port 8091 > /tmp/loadcmp-strata.log 2>&1 &

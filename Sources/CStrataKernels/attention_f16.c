@@ -37,6 +37,7 @@ static void attend_row_scalar(const float *q, const uint16_t *k, const uint16_t 
 #include <immintrin.h>
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
+#include "simd_exp.h"
 
 AVX2 static __m256 load_f16x8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 
@@ -47,8 +48,29 @@ AVX2 static float hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+/* softmax_unnormalised with the 8-lane exp (within 2 ulp of expf). */
+AVX2 static float softmax_avx2(float *scores, int64_t visible) {
+    float peak = -INFINITY;
+    for (int64_t j = 0; j < visible; j++) peak = scores[j] > peak ? scores[j] : peak;
+    const __m256 vpeak = _mm256_set1_ps(peak);
+    __m256 acc = _mm256_setzero_ps();
+    int64_t j = 0;
+    for (; j + 8 <= visible; j += 8) {
+        const __m256 e = vexp(_mm256_sub_ps(_mm256_loadu_ps(scores + j), vpeak));
+        _mm256_storeu_ps(scores + j, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    float total = hsum8(acc);
+    for (; j < visible; j++) {
+        const float e = expf(scores[j] - peak);
+        scores[j] = e;
+        total += e;
+    }
+    return 1 / total;
+}
+
 /* d is a multiple of 8. Each score and each output value is summed in the same order as the
- * portable version (over i, then over j); four keys at a time and eight output vectors at a
+ * portable version (over i, then over j), the exponentials by the 8-lane exp; four keys at a time and eight output vectors at a
  * time keep independent multiply-add chains in flight. */
 AVX2 static void attend_row_avx2(const float *q, const uint16_t *k, const uint16_t *v, int64_t visible,
                                  int64_t d, float scale, float *scores, float *out) {
@@ -73,7 +95,7 @@ AVX2 static void attend_row_avx2(const float *q, const uint16_t *k, const uint16
         for (int64_t i = 0; i < d; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), load_f16x8(k + j * d + i), acc);
         scores[j] = hsum8(acc) * scale;
     }
-    const float inverse = softmax_unnormalised(scores, visible);
+    const float inverse = softmax_avx2(scores, visible);
     int64_t i = 0;
     for (; i + 64 <= d; i += 64) {
         __m256 acc[8];
