@@ -49,4 +49,23 @@ extension QuantizedMatrix {
         if (0..<panels).contains(where: { failed[$0] != 0 }) { return self }
         return QuantizedMatrix(type: type, rows: rows, columns: columns, owned: bytes, layout: .panels)
     }
+
+    /// x · Wᵢᵀ for several matrices that share their columns, as `matrices.map { $0.matmul(x) }`
+    /// but, for matrices in panels, with x rounded once and one parallel pass over all of them
+    /// (the same values as one by one).
+    ///
+    /// ```swift
+    /// let qkv = QuantizedMatrix.matmul(n, [query, key, value])   // [T, 576], [T, 192], [T, 192]
+    /// ```
+    public static func matmul(_ x: Tensor, _ matrices: [QuantizedMatrix], kernels: Kernels = .default) -> [Tensor] {
+        guard let first = matrices.first else { return [] }
+        guard x.dtype == .float32, x.rank >= 1, matrices.allSatisfy({ $0.columns == first.columns && x.shape[x.rank - 1] == $0.columns }) else {
+            fatalError("QuantizedMatrix.matmul: x must be float32 [..., columns] for matrices of the same columns, got \(x.dtype) \(x.shape) and \(matrices.map(\.columns))")
+        }
+        let lead = Array(x.shape.dims.dropLast())
+        let outs = matrices.map { Tensor(uninitialized: Shape(lead + [$0.rows]), dtype: .float32, device: x.device) }
+        if x.count == 0 { return outs }
+        x.backend.matmul(x, quantized: matrices, kernels: kernels, into: outs)
+        return outs
+    }
 }

@@ -38,9 +38,8 @@ extension Llama {
             var x = embedding.gatherRows(sequences.flatMap { $0 })                   // [ΣT, C]
             for (layer, b) in blocks.enumerated() {
                 let n = LlamaKernels.rmsNorm(x, weight: b.attentionNorm, epsilon: config.rmsEpsilon)   // [ΣT, C]
-                let q = b.query(n)                                                 // [ΣT, H·D]
-                let k = b.key(n)                                                   // [ΣT, Hkv·D]
-                let v = b.value(n)                                                 // [ΣT, Hkv·D]
+                let qkv = products(n, [b.query, b.key, b.value])
+                let (q, k, v) = (qkv[0], qkv[1], qkv[2])                          // [ΣT, H·D], [ΣT, Hkv·D] x2
                 rotary.apply(q, heads: config.heads, angles: angles)
                 rotary.apply(k, heads: config.kvHeads, angles: angles)
                 var first = 0
@@ -52,11 +51,19 @@ extension Llama {
                                                       heads: config.heads)         // [ΣT, H·D]
                 let h = x + b.output(attended)                                     // [ΣT, C]
                 let m = LlamaKernels.rmsNorm(h, weight: b.feedForwardNorm, epsilon: config.rmsEpsilon)
-                x = h + b.down(LlamaKernels.swiGLU(gate: b.gate(m), up: b.up(m)))  // [ΣT, F] -> [ΣT, C]
+                let gateUp = products(m, [b.gate, b.up])                          // [ΣT, F] x2
+                x = h + b.down(LlamaKernels.swiGLU(gate: gateUp[0], up: gateUp[1]))  // [ΣT, F] -> [ΣT, C]
             }
             for (cache, (start, count)) in zip(caches, zip(starts, counts)) { cache.length = start + count }
             return LlamaKernels.rmsNorm(x, weight: finalNorm, epsilon: config.rmsEpsilon)
         }
+    }
+
+    /// x · Wᵀ for each of `weights` (one layer's matrices that read the same input): one pass
+    /// over all of them when they are quantised matrices, else one product each.
+    private func products(_ x: Tensor, _ weights: [LinearWeights]) -> [Tensor] {
+        let quantized = weights.compactMap { $0 as? QuantizedMatrix }
+        return quantized.count == weights.count ? QuantizedMatrix.matmul(x, quantized) : weights.map { $0(x) }
     }
 
     /// The next-token logits after the last token of each of several sequences, read in one

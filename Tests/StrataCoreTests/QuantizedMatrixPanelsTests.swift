@@ -74,6 +74,22 @@ import StrataCore
         }
     }
 
+    /// Several matrices of the same columns in one pass (a layer's query, key and value) give
+    /// the bits of one product each, in panels and in rows.
+    @Test func matricesSharingColumnsInOnePass() throws {
+        var rng = RandomGenerator(seed: 31)
+        let shapes: [(GGMLType, Int)] = [(.q4_1, 48), (.q4_0, 21), (.q8_0, 37)]
+        let rows = try shapes.map { try QuantizedMatrix.quantize(Tensor.normal([$0.1, 96], std: 0.3, generator: &rng), to: $0.0) }
+        let x = Tensor.normal([5, 96], generator: &rng)
+        for matrices in [rows, rows.map { $0.panelPacked() }] {
+            let together = QuantizedMatrix.matmul(x, matrices)
+            #expect(together.map(\.shape) == matrices.map { Shape([5, $0.rows]) })
+            for (m, y) in zip(matrices, together) {
+                #expect(y.floats.map(\.bitPattern) == m.matmul(x).floats.map(\.bitPattern), "\(m)")
+            }
+        }
+    }
+
     /// Types without panel kernels stay as they are.
     @Test func otherTypesStayInRows() throws {
         let m = try QuantizedMatrix.quantize(Tensor.ones([3, 64]), to: .f16)

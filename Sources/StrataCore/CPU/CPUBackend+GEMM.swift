@@ -80,6 +80,17 @@ extension CPUBackend {
         }
     }
 
+    public func matmul(_ x: Tensor, quantized ws: [QuantizedMatrix], kernels: QuantizedMatrix.Kernels, into outs: [Tensor]) {
+        guard ws.count > 1, ws.allSatisfy({ $0.layout == .panels && $0.columns == ws[0].columns }) else {
+            for (w, out) in zip(ws, outs) { matmul(x, quantized: w, kernels: kernels, into: out) }
+            return
+        }
+        withExtendedLifetime(x) {
+            GEMMKernels.panelMatmul(ws, x.pointer(Float.self), tokens: x.count / ws[0].columns, outs.map { $0.pointer(Float.self) },
+                                    level: kernels.rawValue)
+        }
+    }
+
     public func dequantize(_ w: PackedMatrix, rows ids: [Int], into out: Tensor) {
         let p = out.pointer(Float.self), columns = w.columns
         for (i, id) in ids.enumerated() { w.dequantizeRow(id, into: p + i * columns) }

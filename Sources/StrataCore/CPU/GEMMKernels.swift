@@ -81,6 +81,7 @@ enum GEMMKernels {
         let ggmlType = matrix.type.rawValue
         let rowBytes = matrix.rowBytes, columns = matrix.columns, rows = matrix.rows, base = matrix.base
 
+        if matrix.layout == .panels { return panelMatmul([matrix], xp, tokens: tokens, [yp], level: level) }
         var codes: UnsafeMutableRawPointer?
         if strata_quant_uses_codes(ggmlType) != 0 {
             codes = UnsafeMutableRawPointer.allocate(byteCount: strata_quant_codes_bytes(Int64(tokens), Int64(columns)), alignment: 64)
@@ -88,18 +89,36 @@ enum GEMMKernels {
         }
         defer { codes?.deallocate() }
         let codesPointer = UnsafeRawPointer(codes)
-        if matrix.layout == .panels {
-            let panels = (rows + 15) / 16
-            Parallel.forEachChunk(panels, grain: Swift.max(1, rowGrain(rowBytes: rowBytes, tokens: tokens) / 16)) { range in
-                strata_quant_panels_matmul(level, ggmlType, base.assumingMemoryBound(to: UInt8.self), Int64(rows), Int64(columns),
-                                           Int64(range.lowerBound), Int64(range.upperBound), codesPointer, Int64(tokens), yp, Int64(rows))
-            }
-            return
-        }
         Parallel.forEachChunk(rows, grain: rowGrain(rowBytes: rowBytes, tokens: tokens)) { range in
             strata_quant_matmul(level, ggmlType, base, rowBytes, Int64(columns),
                                 Int64(range.lowerBound), Int64(range.upperBound),
                                 xp, codesPointer, Int64(tokens), yp, Int64(rows))
+        }
+    }
+
+    /// Products with matrices in panels of 16 rows (`quant_panels.c`) that share their columns:
+    /// x rounded to int16 codes once, then the panels of every matrix split across threads in
+    /// one parallel pass (a layer's query, key and value take one pass, not three).
+    static func panelMatmul(_ matrices: [QuantizedMatrix], _ xp: UnsafeMutablePointer<Float>, tokens: Int,
+                            _ outs: [UnsafeMutablePointer<Float>], level: Int32) {
+        let columns = matrices[0].columns
+        let codes = UnsafeMutableRawPointer.allocate(byteCount: strata_quant_codes_bytes(Int64(tokens), Int64(columns)), alignment: 64)
+        defer { codes.deallocate() }
+        strata_quant_make_codes(level, xp, Int64(tokens), Int64(columns), codes)
+        // Panel p of the whole list is panel p - firsts[i] of matrix i.
+        var firsts = [0]
+        for m in matrices { firsts.append(firsts.last! + (m.rows + 15) / 16) }
+        let grain = Swift.max(1, rowGrain(rowBytes: matrices[0].rowBytes, tokens: tokens) / 16)
+        withExtendedLifetime(matrices) {
+            Parallel.forEachChunk(firsts.last!, grain: grain) { range in
+                for (i, m) in matrices.enumerated() {
+                    let lo = Swift.max(range.lowerBound, firsts[i]), hi = Swift.min(range.upperBound, firsts[i + 1])
+                    guard lo < hi else { continue }
+                    strata_quant_panels_matmul(level, m.type.rawValue, m.base.assumingMemoryBound(to: UInt8.self), Int64(m.rows),
+                                               Int64(columns), Int64(lo - firsts[i]), Int64(hi - firsts[i]), codes, Int64(tokens),
+                                               outs[i], Int64(m.rows))
+                }
+            }
         }
     }
 

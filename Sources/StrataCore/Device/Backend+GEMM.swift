@@ -19,6 +19,10 @@ public protocol GEMMBackend {
                 kernels: QuantizedMatrix.Kernels, into out: Tensor)
     /// out `[..., rows]` = x `[..., columns]` · Wᵀ for a GGML-encoded W (float32 x and out).
     func matmul(_ x: Tensor, quantized w: QuantizedMatrix, kernels: QuantizedMatrix.Kernels, into out: Tensor)
+    /// outs[i] `[n, ws[i].rows]` = x `[n, columns]` · ws[i]ᵀ for several GGML-encoded matrices of
+    /// the same columns (a layer's query, key and value): one pass where the backend can share
+    /// the rounding of x and the threads between them. The default runs them one by one.
+    func matmul(_ x: Tensor, quantized ws: [QuantizedMatrix], kernels: QuantizedMatrix.Kernels, into outs: [Tensor])
     /// out `[ids.count, columns]` (float32) = rows `ids` of a packed matrix, expanded to floats.
     func dequantize(_ w: PackedMatrix, rows ids: [Int], into out: Tensor)
     /// out `[rows, columns]` (float32) = every value of a GGML-encoded matrix, as ggml expands it.
@@ -26,4 +30,10 @@ public protocol GEMMBackend {
     /// Encodes the rows of a float32 `[rows, columns]` tensor in `type` into host memory
     /// `bytes` (rows × `type.byteCount(elements: columns)` bytes, GGML's reference quantisers).
     func quantize(_ w: Tensor, to type: GGMLType, into bytes: UnsafeMutableRawBufferPointer)
+}
+
+extension GEMMBackend {
+    public func matmul(_ x: Tensor, quantized ws: [QuantizedMatrix], kernels: QuantizedMatrix.Kernels, into outs: [Tensor]) {
+        for (w, out) in zip(ws, outs) { matmul(x, quantized: w, kernels: kernels, into: out) }
+    }
 }
