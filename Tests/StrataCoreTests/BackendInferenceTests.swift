@@ -104,12 +104,23 @@ import CStrataKernels
         #expect(half(0, raw + ties) == half(1, raw + ties))
         let k = half(0, Array(raw[..<(visible * d)])), v = half(0, Array(raw[(visible * d)...]))
         func attend(_ level: Int32) -> [Float] {
-            var scores = [Float](repeating: 0, count: visible), out = [Float](repeating: 0, count: d)
-            strata_attend_row_f16(level, q, k, v, Int64(visible), Int64(d), 0.125, &scores, &out)
+            var scratch = [Float](repeating: 0, count: visible + 32 * d), out = [Float](repeating: 0, count: d)
+            strata_attend_row_f16(level, q, k, v, Int64(visible), Int64(d), 0.125, &scratch, &out)
             return out
         }
         let portable = attend(0)
         expectClose(attend(1).map(Double.init), portable.map(Double.init), tolerance: 1e-5)
+        // Three query heads sharing the key/value head give each head's bits alone, per level.
+        let queries = randomTensor([3 * d], seed: 93).floats
+        for level: Int32 in [0, 1] {
+            var scratch = [Float](repeating: 0, count: 3 * visible + 32 * d), grouped = [Float](repeating: 0, count: 3 * d)
+            strata_attend_group_f16(level, queries, 3, k, v, Int64(visible), Int64(d), 0.125, &scratch, &grouped)
+            for g in 0..<3 {
+                var one = [Float](repeating: 0, count: visible + 32 * d), out = [Float](repeating: 0, count: d)
+                strata_attend_row_f16(level, Array(queries[g * d..<(g + 1) * d]), k, v, Int64(visible), Int64(d), 0.125, &one, &out)
+                #expect(grouped[g * d..<(g + 1) * d].map(\.bitPattern) == out.map(\.bitPattern), "level \(level) head \(g)")
+            }
+        }
         // And both equal the float32 formula over the widened values.
         let keys = k.map { Float(Float16(bitPattern: $0)) }, values = v.map { Float(Float16(bitPattern: $0)) }
         let scores = (0..<visible).map { j in (0..<d).reduce(Float(0)) { $0 + q[$1] * keys[j * d + $1] } * 0.125 }

@@ -62,21 +62,26 @@ enum InferenceKernels {
         let scale = Float(1 / Double(d).squareRoot())
         let level = QuantizedMatrix.Kernels.default.rawValue
         let longest = (position.max() ?? 0) + 1
-        let grain = Swift.max(1, 32_768 / (longest * d))
-        Parallel.forEachChunk(sequence.count * heads, grain: grain) { rows in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest)
-            defer { scores.deallocate() }
-            for r in rows {
-                let (row, h) = (r / heads, r % heads)
-                let b = sequence[row], head = h / group * capacities[b] * d, visible = position[row] + 1
+        let grain = Swift.max(1, 32_768 / (longest * d * group))
+        // One work item per query row and key/value head: its `group` query heads together.
+        let kvHeads = heads / group
+        Parallel.forEachChunk(sequence.count * kvHeads, grain: grain) { items in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: group * longest + 32 * d)
+            defer { scratch.deallocate() }
+            for item in items {
+                let (row, g) = (item / kvHeads, item % kvHeads)
+                let b = sequence[row], head = g * capacities[b] * d, visible = position[row] + 1
+                let first = row * heads + g * group   // the group's first query head
                 if half {
-                    strata_attend_row_f16(level, qBase + r * d, keys[b].assumingMemoryBound(to: UInt16.self) + head,
-                                          values[b].assumingMemoryBound(to: UInt16.self) + head, Int64(visible), Int64(d),
-                                          scale, scores, oBase + r * d)
+                    strata_attend_group_f16(level, qBase + first * d, Int64(group), keys[b].assumingMemoryBound(to: UInt16.self) + head,
+                                            values[b].assumingMemoryBound(to: UInt16.self) + head, Int64(visible), Int64(d),
+                                            scale, scratch, oBase + first * d)
                 } else {
-                    attendRow(query: qBase + r * d, keys: keys[b].assumingMemoryBound(to: Float.self) + head,
-                              values: values[b].assumingMemoryBound(to: Float.self) + head,
-                              visible: visible, width: d, stride: d, scale: scale, scores: scores, out: oBase + r * d)
+                    for r in first..<(first + group) {
+                        attendRow(query: qBase + r * d, keys: keys[b].assumingMemoryBound(to: Float.self) + head,
+                                  values: values[b].assumingMemoryBound(to: Float.self) + head,
+                                  visible: visible, width: d, stride: d, scale: scale, scores: scratch, out: oBase + r * d)
+                    }
                 }
             }
         }
