@@ -115,7 +115,26 @@ extension Tensor {
     private static func sample(_ shape: Shape, dtype: DType, generator: UnsafeMutablePointer<RandomGenerator>?,
                                _ draw: (inout RandomGenerator) -> Double) -> Tensor {
         let out = Tensor(uninitialized: shape, dtype: dtype)
-        let n = shape.elementCount
+        fill(out, generator: generator, draw)
+        return out
+    }
+
+    /// Overwrites every element of this tensor with normal samples from the global generator, in
+    /// place (PyTorch's `normal_`): the same values, in the same order, as `Tensor.normal(shape)`
+    /// would draw, without a temporary of the tensor's size. Not recorded for autodiff.
+    ///
+    /// ```swift
+    /// let w = Tensor.zeros([768, 3072])
+    /// w.fillNormal(std: 0.02)
+    /// ```
+    public func fillNormal(mean: Double = 0, std: Double = 1) {
+        Self.fill(self, generator: nil) { mean + std * $0.nextNormal() }
+    }
+
+    /// Writes one drawn value per element of `out`, in element order, on the host.
+    private static func fill(_ out: Tensor, generator: UnsafeMutablePointer<RandomGenerator>?,
+                             _ draw: (inout RandomGenerator) -> Double) {
+        let n = out.shape.elementCount, dtype = out.dtype
         // Samples are drawn on the host, in element order, whatever the device.
         func fill<T: TensorScalar>(_: T.Type, _ g: inout RandomGenerator) {
             out.withUnsafeMutableHostBytes { bytes in
@@ -134,7 +153,6 @@ extension Tensor {
             }
         }
         if let generator { fill(&generator.pointee) } else { GlobalRandom.with { fill(&$0) } }
-        return out
     }
 
     /// Normal samples with the given mean and standard deviation.

@@ -69,7 +69,7 @@ public final class GPT: Module {
         for block in blocks {
             for linear in [block.attention.inProjection, block.attention.outProjection, block.feedForward.expand, block.feedForward.project] {
                 let residual = linear === block.attention.outProjection || linear === block.feedForward.project
-                linear.weight.assign(Tensor.normal(linear.weight.shape, std: residual ? residualStd : 0.02))
+                linear.weight.fillNormal(std: residual ? residualStd : 0.02)   // in place: no temporary of the weight's size
                 linear.bias?.assign(Tensor.zeros(linear.bias!.shape))
             }
         }

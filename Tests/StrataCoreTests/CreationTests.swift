@@ -247,5 +247,12 @@ struct RandomTests {
         #expect(a.floats == b.floats)
         var g = RandomGenerator(seed: 2024)
         #expect(Tensor.normal([8], generator: &g).floats == a.floats)
+        // fillNormal draws the same values in place, in element order.
+        Tensor.manualSeed(2024)
+        let drawn = Tensor.normal([8], mean: 1, std: 0.5)
+        Tensor.manualSeed(2024)
+        let filled = Tensor.zeros([2, 4])
+        filled.fillNormal(mean: 1, std: 0.5)
+        #expect(filled.shape == [2, 4] && filled.floats == drawn.floats && filled.floats != a.floats)
     }
 }
