@@ -32,20 +32,38 @@ extension BenchCommand {
             decode.append(Double(newTokens) / (Double(t2 - t1) / 1e9))
             total.append(Double(newTokens) / (Double(t2 - t0) / 1e9))
         }
-        let batch = batchedDecode(model, prompt: prompt, sequences: 16, newTokens: 64)
         var report = BenchmarkReport(workload: "smollm2-generate")
         report.results = [
             BenchmarkFigure(name: "generate", unit: "tokens/s", values: total),
             BenchmarkFigure(name: "decode", unit: "tokens/s", values: decode),
-            BenchmarkFigure(name: "decode batch 16", unit: "tokens/s", values: batch),
             BenchmarkFigure(name: "prefill", unit: "ms", values: prefill, higherIsBetter: false),
             BenchmarkFigure(name: "load", unit: "ms", values: [loadMS], higherIsBetter: false),
         ]
         return report
     }
 
-    /// Aggregate decoding rate of `sequences` sequences stepped together (continuous batching's
-    /// decode step, `Llama.decodeStep`) after a batched prefill of the same prompt, greedy.
+    /// Continuous batching's decode step without the server (`Llama.decodeStep`): the same
+    /// 16-token prompt prefilled for `sequences` sequences at once, then 64 greedy tokens each,
+    /// stepped together; aggregate tokens/s at 1, 4 and 16 sequences, and the ratio of 16 to 1.
+    func smolLM2Batch() throws -> BenchmarkReport {
+        let name = "SmolLM2-135M-Instruct.Q4_1.gguf"
+        let path = ProcessInfo.processInfo.environment["STRATA_MODELS"].map { $0 + "/" + name } ?? "Models/" + name
+        let pretrained = try PretrainedLlama(path: path)
+        let text = "The history of the lighthouse begins with fires lit on hills near harbours, and"
+        let prompt = Array(try pretrained.tokenizer.encode(text).prefix(16))
+        var report = BenchmarkReport(workload: "smollm2-batch")
+        var medians: [Int: Double] = [:]
+        for sequences in [1, 4, 16] {
+            let rates = batchedDecode(pretrained.model, prompt: prompt, sequences: sequences, newTokens: 64)
+            medians[sequences] = rates.sorted()[rates.count / 2]
+            report.results.append(BenchmarkFigure(name: "decode batch \(sequences)", unit: "tokens/s", values: rates))
+        }
+        report.results.append(BenchmarkFigure(name: "16 / 1", unit: "x", values: [medians[16]! / medians[1]!]))
+        return report
+    }
+
+    /// Aggregate decoding rate of `sequences` sequences stepped together after a batched
+    /// prefill of the same prompt, greedy.
     private func batchedDecode(_ model: Llama, prompt: [Int], sequences: Int, newTokens: Int) -> [Double] {
         var rates: [Double] = []
         for run in 0...Swift.max(1, runs / 2) {

@@ -24,6 +24,7 @@ struct BenchCommand: ParsableCommand {
         "qmatmul": { $0.qmatmul() },
         "minilm-embed": { $0.minilmEmbed() },
         "smollm2-generate": { try $0.smolLM2Generate() },
+        "smollm2-batch": { try $0.smolLM2Batch() },
         "allreduce": { try $0.allreduce() },
     ]
 

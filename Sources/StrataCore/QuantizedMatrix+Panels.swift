@@ -31,18 +31,28 @@ extension QuantizedMatrix {
     /// let w = try QuantizedMatrix(type: .q4_1, rows: 576, columns: 1536, bytes: b, owner: file).panelPacked()
     /// let y = w.matmul(x)   // 16 rows per instruction
     /// ```
-    public func panelPacked() -> QuantizedMatrix {
+    ///
+    /// `packed(bytes)` is called after each stretch of about 2 MB of the source has been
+    /// copied, with the byte range of the rows done so far (from 0): a loader releases those
+    /// pages of its mapped file as it goes, so the copy and the whole source are never resident
+    /// together.
+    public func panelPacked(afterEachStretch packed: ((Range<Int>) -> Void)? = nil) -> QuantizedMatrix {
         guard layout == .rows, Self.panelsSupported(type) else { return self }
         let panels = (rows + 15) / 16
         let bytes = OwnedBytes(count: Int(strata_quant_panels_bytes(type.rawValue, Int64(rows), Int64(columns))))
         let failed = UnsafeMutablePointer<Int32>.allocate(capacity: panels)
         defer { failed.deallocate() }
         failed.initialize(repeating: 0, count: panels)
+        let stretch = Swift.max(1, (2 << 20) / (16 * rowBytes))   // panels per stretch
         withExtendedLifetime(owner) {
-            Parallel.forEachChunk(panels, grain: Swift.max(1, (1 << 18) / Swift.max(1, 16 * rowBytes))) { range in
-                failed[range.lowerBound] = strata_quant_panels_pack(
-                    type.rawValue, base.assumingMemoryBound(to: UInt8.self), rowBytes, Int64(rows), Int64(columns),
-                    Int64(range.lowerBound), Int64(range.upperBound), bytes.start.assumingMemoryBound(to: UInt8.self))
+            for first in stride(from: 0, to: panels, by: stretch) {
+                let end = Swift.min(panels, first + stretch)
+                Parallel.forEachChunk(end - first, grain: Swift.max(1, (1 << 18) / Swift.max(1, 16 * rowBytes))) { range in
+                    failed[first + range.lowerBound] = strata_quant_panels_pack(
+                        type.rawValue, base.assumingMemoryBound(to: UInt8.self), rowBytes, Int64(rows), Int64(columns),
+                        Int64(first + range.lowerBound), Int64(first + range.upperBound), bytes.start.assumingMemoryBound(to: UInt8.self))
+                }
+                packed?(0..<(Swift.min(rows, 16 * end) * rowBytes))
             }
         }
         // A Q4_0 scale too large for its -8·d in f16 keeps the matrix in rows.

@@ -80,16 +80,18 @@ public final class GGUFFile: @unchecked Sendable {
         storage.releasePages(before: dataOffset)
     }
 
-    /// Drops the mapped pages that lie wholly inside `info`'s data from the resident memory, as
-    /// when the tensor has been copied into another layout; a later read maps them again.
+    /// Drops the mapped pages that lie wholly inside `info`'s data (or the byte `range` of it)
+    /// from the resident memory, as when the tensor has been copied into another layout; a
+    /// later read maps them again.
     ///
     /// ```swift
     /// let packed = try QuantizedMatrix(type: info.type, rows: r, columns: c, bytes: file.bytes(of: info), owner: file.tensorDataOwner).panelPacked()
     /// file.releasePages(of: info)
     /// ```
-    public func releasePages(of info: GGUFTensorInfo) {
+    public func releasePages(of info: GGUFTensorInfo, bytes range: Range<Int>? = nil) {
         let start = dataOffset + info.offset
-        storage.releasePages(in: start..<(start + info.byteCount))
+        let part = (range ?? 0..<info.byteCount).clamped(to: 0..<info.byteCount)
+        storage.releasePages(in: (start + part.lowerBound)..<(start + part.upperBound))
     }
 
     /// Maps and validates the GGUF file at `path`.

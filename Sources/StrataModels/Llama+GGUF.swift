@@ -84,7 +84,7 @@ extension Llama {
                 // Q4_0, Q4_1 and Q8_0 go into panels of 16 rows (a batch of sequences then costs
                 // little more than one); the file's pages they came from leave memory.
                 let mapped = try QuantizedMatrix(type: i.type, rows: rows, columns: columns, bytes: file.bytes(of: i), owner: file.tensorDataOwner)
-                let packed = mapped.panelPacked()
+                let packed = mapped.panelPacked { done in file.releasePages(of: i, bytes: done) }
                 if packed !== mapped { file.releasePages(of: i) }
                 return packed
             } catch {
