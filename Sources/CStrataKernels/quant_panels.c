@@ -75,6 +75,10 @@ int strata_quant_panels_pack(uint32_t type, const uint8_t *w, size_t row_bytes, 
     const int header = panel_header(type);
     const size_t block = strata_quant_panel_block_bytes(type), src_bytes = ggml_block_bytes(type);
     int status = 0;
+    int offset[PANEL][32], shift[PANEL][32];
+    for (int i = 0; i < PANEL; i++)
+        for (int j = 0; j < 32; j++) code_place(type, i, j, &offset[i][j], &shift[i][j]);
+    const uint8_t mask = type == STRATA_GGML_Q8_0 ? 0xFF : 0x0F;
     for (int64_t p = panel_begin; p < panel_end; p++) {
         for (int64_t b = 0; b < nb; b++) {
             uint8_t *pb = out + (size_t)(p * nb + b) * block;
@@ -87,11 +91,7 @@ int strata_quant_panels_pack(uint32_t type, const uint8_t *w, size_t row_bytes, 
                 if (type == STRATA_GGML_Q4_0 && strata_f16_to_f32(m) != -8.0f * strata_f16_to_f32(d)) status = -1;
                 memcpy(pb + 2 * i, &d, 2);
                 if (header > 2 * PANEL) memcpy(pb + 2 * PANEL + 2 * i, &m, 2);
-                for (int j = 0; j < 32; j++) {
-                    int offset, shift;
-                    code_place(type, i, j, &offset, &shift);
-                    pb[header + offset] |= (uint8_t)(((uint8_t)q[j] & (type == STRATA_GGML_Q8_0 ? 0xFF : 0x0F)) << shift);
-                }
+                for (int j = 0; j < 32; j++) pb[header + offset[i][j]] |= (uint8_t)(((uint8_t)q[j] & mask) << shift[i][j]);
             }
         }
     }
