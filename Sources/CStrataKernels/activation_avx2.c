@@ -167,18 +167,17 @@ AVX2 static double exp_sum_below_avx2(const float *x, int64_t n, float peak, flo
         const __m256 e = vexp(_mm256_mul_ps(_mm256_sub_ps(v, vpeak), vscale));
         acc = _mm256_add_ps(acc, _mm256_and_ps(e, _mm256_cmp_ps(v, vcut, _CMP_LT_OQ)));
     }
+    if (i < n) {
+        const __m256i m = tail_mask(n - i);
+        const __m256 v = _mm256_maskload_ps(x + i, m);
+        const __m256 e = vexp(_mm256_mul_ps(_mm256_sub_ps(v, vpeak), vscale));
+        const __m256 keep = _mm256_and_ps(_mm256_cmp_ps(v, vcut, _CMP_LT_OQ), _mm256_castsi256_ps(m));
+        acc = _mm256_add_ps(acc, _mm256_and_ps(e, keep));
+    }
     float lanes[8];
     _mm256_storeu_ps(lanes, acc);
     double total = 0;
     for (int l = 0; l < 8; l++) total += lanes[l];
-    for (; i < n; i++) {
-        if (x[i] < cutoff) {
-            float one[8] = { (x[i] - peak) * inverse_t };
-            float e[8];
-            _mm256_storeu_ps(e, vexp(_mm256_loadu_ps(one)));
-            total += e[0];
-        }
-    }
     return total;
 }
 

@@ -24,8 +24,9 @@ extension QuantizedMatrix {
 
     /// This matrix rearranged in ``Layout-swift.enum/panels`` (a new copy of the same size), or
     /// `self` when it is in panels already, its type has no panel kernels, or the CPU lacks
-    /// AVX2. Products give the same values up to float rounding (about 1e-7 relative), rows
-    /// and dequantisation the same bits.
+    /// AVX2. Products give the same values up to the order of float additions (Q4_0's offset
+    /// of -8 codes is then taken with the float sum of x instead of its codes' sum, which moves
+    /// a product by up to the int16 codes' rounding); rows and dequantisation give the same bits.
     ///
     /// ```swift
     /// let w = try QuantizedMatrix(type: .q4_1, rows: 576, columns: 1536, bytes: b, owner: file).panelPacked()

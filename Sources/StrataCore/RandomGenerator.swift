@@ -128,6 +128,7 @@ extension Tensor {
     /// w.fillNormal(std: 0.02)
     /// ```
     public func fillNormal(mean: Double = 0, std: Double = 1) {
+        ensure(dtype.isFloatingPoint, "fillNormal: expected a float tensor, got \(dtype) of shape \(shape)")
         Self.fill(self, generator: nil) { mean + std * $0.nextNormal() }
     }
 

@@ -129,6 +129,22 @@ import CStrataKernels
         expectClose(portable.map(Double.init), expected, tolerance: 1e-5)
     }
 
+    /// The sampler's tail weight: the sum of exp((x - peak) / T) over the x below a cutoff, for
+    /// lengths with and without a partial last vector, against float64.
+    @Test(arguments: [5, 8, 37]) func expSumBelowACutoff(n: Int) {
+        let x = randomTensor([n], seed: 95).floats.map { $0 * 30 }
+        let peak = x.max()!, cutoff = peak - 14, t = 0.7
+        let want = x.filter { $0 < cutoff }.reduce(0.0) { $0 + Foundation.exp((Double($1) - Double(peak)) / t) }
+        let got = strata_exp_sum_below_f32(x, Int64(n), peak, Float(1 / t), cutoff)
+        if QuantizedMatrix.Kernels.best == .avx2 {
+            // (x - peak) / T is rounded to float32 first: at arguments near -80 that alone moves
+            // exp by ~80 · 2⁻²⁴ relative.
+            #expect(abs(got - want) <= 3e-5 * want + 1e-30, "\(got) vs \(want)")
+        } else {
+            #expect(got == -1)
+        }
+    }
+
     @Test func tokenNegativeLogLikelihoods() {
         let logits = randomTensor([3, 7], seed: 81) * 5
         let out = Tensor.empty([3], dtype: .float64)

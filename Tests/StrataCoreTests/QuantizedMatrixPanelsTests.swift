@@ -90,6 +90,24 @@ import StrataCore
         }
     }
 
+    /// A Q4_0 scale whose offset -8·d does not fit float16 (|d| > 8,188), or a NaN scale, keeps
+    /// the matrix in rows, with its values.
+    @Test func q4_0ScalesBeyondFloat16StayInRows() throws {
+        guard QuantizedMatrix.panelsSupported(.q4_0) else { print("skipped: no AVX2 on this CPU"); return }
+        for scale in [Float16(60_000), Float16.nan] {
+            var block = [UInt8](repeating: 0x99, count: 18)   // codes 9: value d·(9 - 8) = d
+            withUnsafeBytes(of: scale.bitPattern.littleEndian) { block.replaceSubrange(0..<2, with: $0) }
+            let m = try QuantizedMatrix(type: .q4_0, rows: 1, columns: 32, data: block)
+            let packed = m.panelPacked()
+            #expect(packed === m && packed.layout == .rows)
+            #expect(packed.dequantized().floats.map(\.bitPattern) == m.dequantized().floats.map(\.bitPattern))
+        }
+        // d = 4,096 (0x6C00): -8·d = -32,768 fits, and the matrix goes into panels.
+        let fine = try QuantizedMatrix(type: .q4_0, rows: 1, columns: 32, data: [0x00, 0x6C] + [UInt8](repeating: 0x99, count: 16))
+        #expect(fine.panelPacked().layout == .panels)
+        #expect(fine.panelPacked().dequantized().floats == [Float](repeating: 4096, count: 32))
+    }
+
     /// Types without panel kernels stay as they are.
     @Test func otherTypesStayInRows() throws {
         let m = try QuantizedMatrix.quantize(Tensor.ones([3, 64]), to: .f16)
