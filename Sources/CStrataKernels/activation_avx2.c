@@ -1,6 +1,7 @@
 /* Float32 activations with AVX2 + FMA (target attributes, chosen at run time; see
  * strata_activation.h). The Swift loops they replace call glibc's scalar expf and tanhf once
  * per element; here eight lanes share one polynomial. */
+#include <math.h>
 #include <stdint.h>
 #include "strata_activation.h"
 #include "strata_quant.h"
@@ -186,10 +187,157 @@ double strata_exp_sum_below_f32(const float *x, int64_t n, float peak, float inv
     return exp_sum_below_avx2(x, n, peak, inverse_t, cutoff);
 }
 
+AVX2 static void softmax_row_avx2(float *r, int64_t visible, int64_t tk, float scale) {
+    const __m256 vscale = _mm256_set1_ps(scale);
+    __m256 vpeak = _mm256_set1_ps(-INFINITY);
+    int64_t j = 0;
+    for (; j + 8 <= visible; j += 8) {
+        const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(r + j), vscale);
+        _mm256_storeu_ps(r + j, v);
+        vpeak = _mm256_max_ps(vpeak, v);
+    }
+    const __m256i tail = tail_mask(visible - j);
+    if (j < visible) {
+        const __m256 v = _mm256_mul_ps(_mm256_maskload_ps(r + j, tail), vscale);
+        _mm256_maskstore_ps(r + j, tail, v);
+        vpeak = _mm256_max_ps(vpeak, _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), v, _mm256_castsi256_ps(tail)));
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, vpeak);
+    float peak = lanes[0];
+    for (int l = 1; l < 8; l++) peak = lanes[l] > peak ? lanes[l] : peak;
+    const __m256 p = _mm256_set1_ps(peak);
+    __m256 acc = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= visible; j += 8) {
+        const __m256 e = vexp(_mm256_sub_ps(_mm256_loadu_ps(r + j), p));
+        _mm256_storeu_ps(r + j, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    if (j < visible) {
+        const __m256 e = _mm256_and_ps(vexp(_mm256_sub_ps(_mm256_maskload_ps(r + j, tail), p)), _mm256_castsi256_ps(tail));
+        _mm256_maskstore_ps(r + j, tail, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    _mm256_storeu_ps(lanes, acc);
+    const float inverse = 1 / (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])));
+    const __m256 vinv = _mm256_set1_ps(inverse);
+    for (j = 0; j + 8 <= visible; j += 8) _mm256_storeu_ps(r + j, _mm256_mul_ps(_mm256_loadu_ps(r + j), vinv));
+    if (j < visible) _mm256_maskstore_ps(r + j, tail, _mm256_mul_ps(_mm256_maskload_ps(r + j, tail), vinv));
+    for (j = visible; j < tk; j++) r[j] = 0;
+}
+
+int strata_softmax_row_f32(float *r, int64_t visible, int64_t tk, float scale) {
+    if (!has_avx2()) return 0;
+    softmax_row_avx2(r, visible, tk, scale);
+    return 1;
+}
+
+AVX2 INLINE float hsum8(__m256 v) {
+    float l[8];
+    _mm256_storeu_ps(l, v);
+    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+/* 8-lane loads of x[j..<j+8], the lanes at or past n zero (masked). */
+AVX2 INLINE __m256 load8(const float *x, int64_t j, int64_t n) {
+    return j + 8 <= n ? _mm256_loadu_ps(x + j) : _mm256_maskload_ps(x + j, tail_mask(n - j));
+}
+
+AVX2 INLINE void store8(float *y, int64_t j, int64_t n, __m256 v) {
+    if (j + 8 <= n) _mm256_storeu_ps(y + j, v);
+    else _mm256_maskstore_ps(y + j, tail_mask(n - j), v);
+}
+
+AVX2 static void softmax_backward_row_avx2(float *dp, const float *p, int64_t tk, float scale) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t j = 0; j < tk; j += 8) acc = _mm256_fmadd_ps(load8(dp, j, tk), load8(p, j, tk), acc);
+    const __m256 dot = _mm256_set1_ps(hsum8(acc)), vscale = _mm256_set1_ps(scale);
+    for (int64_t j = 0; j < tk; j += 8)
+        store8(dp, j, tk, _mm256_mul_ps(_mm256_mul_ps(vscale, load8(p, j, tk)), _mm256_sub_ps(load8(dp, j, tk), dot)));
+}
+
+int strata_softmax_backward_row_f32(float *dp, const float *p, int64_t tk, float scale) {
+    if (!has_avx2()) return 0;
+    softmax_backward_row_avx2(dp, p, tk, scale);
+    return 1;
+}
+
+AVX2 static void layer_norm_row_avx2(const float *x, const float *w, const float *b, int64_t n, float epsilon,
+                                     float *y, float *mean, float *rstd) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j += 8) acc = _mm256_add_ps(acc, load8(x, j, n));
+    const float mu = hsum8(acc) / (float)n;
+    const __m256 vmu = _mm256_set1_ps(mu);
+    acc = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j += 8) {
+        __m256 d = _mm256_sub_ps(load8(x, j, n), vmu);
+        if (j + 8 > n) d = _mm256_and_ps(d, _mm256_castsi256_ps(tail_mask(n - j)));   /* lanes past n are not x's */
+        acc = _mm256_fmadd_ps(d, d, acc);
+    }
+    const float s = 1 / sqrtf(hsum8(acc) / (float)n + epsilon);
+    *mean = mu;
+    *rstd = s;
+    const __m256 vs = _mm256_set1_ps(s);
+    for (int64_t j = 0; j < n; j += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_sub_ps(load8(x, j, n), vmu), vs);
+        if (w) v = _mm256_mul_ps(v, load8(w, j, n));
+        if (b) v = _mm256_add_ps(v, load8(b, j, n));
+        store8(y, j, n, v);
+    }
+}
+
+int strata_layer_norm_row_f32(const float *x, const float *w, const float *b, int64_t n, float epsilon,
+                              float *y, float *mean, float *rstd) {
+    if (!has_avx2()) return 0;
+    layer_norm_row_avx2(x, w, b, n, epsilon, y, mean, rstd);
+    return 1;
+}
+
+AVX2 static void layer_norm_backward_row_avx2(const float *g, const float *x, const float *w, float mu, float s, int64_t n,
+                                              float *dx, float *dw, float *db) {
+    const __m256 vmu = _mm256_set1_ps(mu), vs = _mm256_set1_ps(s);
+    __m256 sumG = _mm256_setzero_ps(), sumGX = _mm256_setzero_ps();
+    for (int64_t j = 0; j < n; j += 8) {
+        const __m256 gj = load8(g, j, n), xhat = _mm256_mul_ps(_mm256_sub_ps(load8(x, j, n), vmu), vs);
+        const __m256 gh = w ? _mm256_mul_ps(gj, load8(w, j, n)) : gj;
+        sumG = _mm256_add_ps(sumG, gh);
+        sumGX = _mm256_fmadd_ps(gh, xhat, sumGX);
+        store8(dw, j, n, _mm256_fmadd_ps(gj, xhat, load8(dw, j, n)));
+        store8(db, j, n, _mm256_add_ps(load8(db, j, n), gj));
+    }
+    const __m256 meanG = _mm256_set1_ps(hsum8(sumG) / (float)n), meanGX = _mm256_set1_ps(hsum8(sumGX) / (float)n);
+    for (int64_t j = 0; j < n; j += 8) {
+        const __m256 gj = load8(g, j, n), xhat = _mm256_mul_ps(_mm256_sub_ps(load8(x, j, n), vmu), vs);
+        const __m256 gh = w ? _mm256_mul_ps(gj, load8(w, j, n)) : gj;
+        store8(dx, j, n, _mm256_mul_ps(vs, _mm256_sub_ps(_mm256_sub_ps(gh, meanG), _mm256_mul_ps(xhat, meanGX))));
+    }
+}
+
+int strata_layer_norm_backward_row_f32(const float *g, const float *x, const float *w, float mean, float rstd, int64_t n,
+                                       float *dx, float *dw, float *db) {
+    if (!has_avx2()) return 0;
+    layer_norm_backward_row_avx2(g, x, w, mean, rstd, n, dx, dw, db);
+    return 1;
+}
+
 #else
 
 double strata_exp_sum_below_f32(const float *x, int64_t n, float peak, float inverse_t, float cutoff) {
     (void)x; (void)n; (void)peak; (void)inverse_t; (void)cutoff; return -1;
+}
+int strata_softmax_row_f32(float *r, int64_t visible, int64_t tk, float scale) {
+    (void)r; (void)visible; (void)tk; (void)scale; return 0;
+}
+int strata_softmax_backward_row_f32(float *dp, const float *p, int64_t tk, float scale) {
+    (void)dp; (void)p; (void)tk; (void)scale; return 0;
+}
+int strata_layer_norm_row_f32(const float *x, const float *w, const float *b, int64_t n, float epsilon,
+                              float *y, float *mean, float *rstd) {
+    (void)x; (void)w; (void)b; (void)n; (void)epsilon; (void)y; (void)mean; (void)rstd; return 0;
+}
+int strata_layer_norm_backward_row_f32(const float *g, const float *x, const float *w, float mean, float rstd, int64_t n,
+                                       float *dx, float *dw, float *db) {
+    (void)g; (void)x; (void)w; (void)mean; (void)rstd; (void)n; (void)dx; (void)dw; (void)db; return 0;
 }
 
 int strata_sigmoid_f32(const float *x, float *y, int64_t n) { (void)x; (void)y; (void)n; return 0; }

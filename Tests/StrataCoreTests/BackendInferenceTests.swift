@@ -145,6 +145,39 @@ import CStrataKernels
         }
     }
 
+    /// The float32 row kernels of training's attention softmax and layer norm, forward and
+    /// backward, against their formulas in float64, at widths with and without a partial vector.
+    @Test(arguments: [5, 8, 37]) func trainingRowKernels(n: Int) {
+        guard QuantizedMatrix.Kernels.best == .avx2 else { print("skipped: no AVX2 on this CPU"); return }
+        let x = randomTensor([n], seed: 96).floats.map { $0 * 3 }, g = randomTensor([n], seed: 97).floats
+        let w = randomTensor([n], seed: 98).floats, b = randomTensor([n], seed: 99).floats
+        // Softmax of 0.5·x over the first n - 2 (at least 1) values, zeros after; then its backward.
+        let visible = max(1, n - 2)
+        var p = x
+        #expect(strata_softmax_row_f32(&p, Int64(visible), Int64(n), 0.5) == 1)
+        let e = x.prefix(visible).map { Foundation.exp(0.5 * Double($0 - x.prefix(visible).max()!)) }
+        let want = e.map { $0 / e.reduce(0, +) } + [Double](repeating: 0, count: n - visible)
+        expectClose(p.map(Double.init), want, tolerance: 1e-6)
+        var dp = g
+        #expect(strata_softmax_backward_row_f32(&dp, p, Int64(n), 0.5) == 1)
+        let dot = zip(g, p).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        expectClose(dp.map(Double.init), zip(g, p).map { 0.5 * Double($0.1) * (Double($0.0) - dot) }, tolerance: 1e-6)
+        // Layer norm forward, then backward with the saved mean and rstd.
+        var y = [Float](repeating: 0, count: n), mean: Float = 0, rstd: Float = 0
+        #expect(strata_layer_norm_row_f32(x, w, b, Int64(n), 1e-5, &y, &mean, &rstd) == 1)
+        let mu = x.reduce(0.0) { $0 + Double($1) } / Double(n)
+        let s = 1 / (x.reduce(0.0) { $0 + (Double($1) - mu) * (Double($1) - mu) } / Double(n) + 1e-5).squareRoot()
+        let xhat = x.map { (Double($0) - mu) * s }
+        expectClose(y.map(Double.init), (0..<n).map { xhat[$0] * Double(w[$0]) + Double(b[$0]) }, tolerance: 1e-5)
+        var dx = [Float](repeating: 0, count: n), dw = [Float](repeating: 1, count: n), db = [Float](repeating: 2, count: n)
+        #expect(strata_layer_norm_backward_row_f32(g, x, w, mean, rstd, Int64(n), &dx, &dw, &db) == 1)
+        let gh = (0..<n).map { Double(g[$0]) * Double(w[$0]) }
+        let meanG = gh.reduce(0, +) / Double(n), meanGX = zip(gh, xhat).reduce(0.0) { $0 + $1.0 * $1.1 } / Double(n)
+        expectClose(dx.map(Double.init), (0..<n).map { s * (gh[$0] - meanG - xhat[$0] * meanGX) }, tolerance: 1e-5)
+        expectClose(dw.map(Double.init), (0..<n).map { 1 + Double(g[$0]) * xhat[$0] }, tolerance: 1e-5)
+        expectClose(db.map(Double.init), g.map { 2 + Double($0) }, tolerance: 1e-6)
+    }
+
     @Test func tokenNegativeLogLikelihoods() {
         let logits = randomTensor([3, 7], seed: 81) * 5
         let out = Tensor.empty([3], dtype: .float64)

@@ -27,4 +27,21 @@ int strata_gelu_erf_backward_f32(const float *g, const float *x, float *dx, int6
  * softmax), each term within 2 ulp, added in float lanes then in double; -1 without AVX2. */
 double strata_exp_sum_below_f32(const float *x, int64_t n, float peak, float inverse_t, float cutoff);
 
+/* One row of attention scores in place: r[j] = softmax(scale * r[0..<visible])_j for j < visible,
+ * 0 for visible <= j < tk (visible >= 1); the exponentials within 2 ulp. 0 without AVX2. */
+int strata_softmax_row_f32(float *r, int64_t visible, int64_t tk, float scale);
+
+/* Attention's softmax backward for one row in place: dp = scale * p * (dp - sum_j dp_j p_j). */
+int strata_softmax_backward_row_f32(float *dp, const float *p, int64_t tk, float scale);
+
+/* Layer norm of one row of n values: y = (x - mean) * rstd * w + b (w, b may be NULL), with
+ * rstd = 1 / sqrt(var + epsilon); writes the row's mean and rstd. */
+int strata_layer_norm_row_f32(const float *x, const float *w, const float *b, int64_t n, float epsilon,
+                              float *y, float *mean, float *rstd);
+
+/* Layer norm's backward for one row: dx = rstd (g w - mean(g w) - xhat mean(g w xhat)), with
+ * xhat = (x - mean) rstd; adds g xhat to dw and g to db (w may be NULL: 1). */
+int strata_layer_norm_backward_row_f32(const float *g, const float *x, const float *w, float mean, float rstd, int64_t n,
+                                       float *dx, float *dw, float *db);
+
 #endif

@@ -1,3 +1,4 @@
+import CStrataKernels
 /// Row kernels of fused attention over score matrices `[batches, tq, tk]`.
 enum AttentionKernels {
     /// In place: s ← softmax(scale · s) per row, where row i of each matrix sees key j only if
@@ -22,6 +23,12 @@ enum AttentionKernels {
     /// softmax(scale · r[0..<visible]) in place, zeros after: straight loops that vectorise.
     @inline(__always)
     static func plainRow<T: FloatScalar>(_ r: UnsafeMutablePointer<T>, visible: Int, tk: Int, scale: T) {
+        // float32 with AVX2: the same steps with the 8-lane exp (glibc's expf was most of it).
+        if T.self == Float.self,
+           strata_softmax_row_f32(UnsafeMutableRawPointer(r).assumingMemoryBound(to: Float.self), Int64(visible), Int64(tk),
+                                  unsafeBitCast(scale, to: Float.self)) != 0 {
+            return
+        }
         for j in 0..<visible { r[j] *= scale }
         var peak = -T.infinity
         for j in 0..<visible { peak = Swift.max(peak, r[j]) }
@@ -70,6 +77,12 @@ enum AttentionKernels {
         Parallel.forEachChunk(rows, grain: Swift.max(1, 4096 / tk)) { range in
             for row in range {
                 let d = dp + row * tk, pr = p + row * tk
+                if T.self == Float.self,
+                   strata_softmax_backward_row_f32(UnsafeMutableRawPointer(d).assumingMemoryBound(to: Float.self),
+                                                   UnsafeMutableRawPointer(pr).assumingMemoryBound(to: Float.self), Int64(tk),
+                                                   unsafeBitCast(scale, to: Float.self)) != 0 {
+                    continue
+                }
                 var dot: T = 0
                 for j in 0..<tk { dot += d[j] * pr[j] }
                 for j in 0..<tk { d[j] = scale * pr[j] * (d[j] - dot) }

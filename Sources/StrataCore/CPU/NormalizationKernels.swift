@@ -1,3 +1,4 @@
+import CStrataKernels
 /// Line kernels of softmax and log-softmax over the middle axis of an `[outer, n, inner]` view.
 enum SoftmaxKernels {
     /// Softmax (or log-softmax) over the middle axis of an `[outer, n, inner]` view.
@@ -56,6 +57,11 @@ enum LayerNormKernels {
         Parallel.forEachChunk(rows, grain: Swift.max(1, 8192 / n)) { range in
             for r in range {
                 let xr = x + r * n, yr = y + r * n
+                if T.self == Float.self, strata_layer_norm_row_f32(
+                    f32(xr), w.map(f32), b.map(f32), Int64(n), unsafeBitCast(epsilon, to: Float.self),
+                    f32(yr), f32(mean + r), f32(rstd + r)) != 0 {
+                    continue
+                }
                 var sum: T = 0
                 for j in 0..<n { sum += xr[j] }
                 let mu = sum / T(n)
@@ -90,6 +96,11 @@ enum LayerNormKernels {
                 for r in (c * per)..<Swift.min(rows, (c + 1) * per) {
                     let xr = x + r * n, gr = g + r * n, dxr = dx + r * n
                     let mu = mean[r], s = rstd[r]
+                    if T.self == Float.self, strata_layer_norm_backward_row_f32(
+                        f32(gr), f32(xr), w.map(f32), unsafeBitCast(mu, to: Float.self), unsafeBitCast(s, to: Float.self),
+                        Int64(n), f32(dxr), f32(pw), f32(pb)) != 0 {
+                        continue
+                    }
                     var sumG: T = 0, sumGX: T = 0
                     for j in 0..<n {
                         let xhat = (xr[j] - mu) * s
@@ -114,4 +125,10 @@ enum LayerNormKernels {
             db[j] = sb
         }
     }
+}
+
+/// A float32 view of a pointer the caller has checked to hold Float (`T.self == Float.self`).
+@inline(__always)
+private func f32<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
