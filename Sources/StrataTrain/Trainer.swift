@@ -204,7 +204,7 @@ public final class Trainer {
         return inference {
             let n = inputs.shape[0]
             let parts = stride(from: 0, to: n, by: batchSize).map { start in
-                forward(inputs.slice(axis: 0, start: start, end: Swift.min(n, start + batchSize)))
+                forward(inputs.rows(start..<Swift.min(n, start + batchSize)))   // a view: no copy of the batch
             }
             return Tensor.concatenated(parts, axis: 0)
         }

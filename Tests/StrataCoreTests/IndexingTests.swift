@@ -21,6 +21,20 @@ struct IndexingTests {
         expectValues(y[0, .all, 1], [1, 5, 9], shape: [3])
     }
 
+    /// `rows(_:)` is a view: the values of `slice`, the same memory as its tensor, and it keeps
+    /// that memory alive after the tensor is gone.
+    @Test func rowsShareMemory() {
+        var x: Tensor? = Tensor((0..<24).map { Float($0) }, shape: [6, 2, 2])
+        let view = x!.rows(2..<5)
+        #expect(view.shape == [3, 2, 2] && view.floats == x!.slice(axis: 0, start: 2, end: 5).floats)
+        view.assign(Tensor.zeros([3, 2, 2]))
+        #expect(x!.floats == (0..<8).map { Float($0) } + [Float](repeating: 0, count: 12) + [20, 21, 22, 23])
+        let empty = x!.rows(6..<6)
+        #expect(empty.shape == [0, 2, 2])
+        x = nil
+        #expect(view.floats == [Float](repeating: 0, count: 12))
+    }
+
     @Test func rangeIndices() {
         expectValues(x[1..<3, 2...], [7, 8, 9, 12, 13, 14], shape: [2, 3])
         expectValues(x[..<2], Array(0..<10).map(Double.init), shape: [2, 5])
