@@ -46,8 +46,11 @@ extension Tensor {
         let out = Tensor(uninitialized: [n, o, oh, ow], dtype: dtype, device: device)
         backend.conv2d(self, weight: weight, window: window, columns: colBuffer, into: out)
         let wv = weight.detached(), inputShape = shape, weightShape = weight.shape
+        // A network's first layer reads data that needs no gradient: its dx (a product and a
+        // scatter of every patch) is skipped.
+        let inputNeedsGradient = requiresGrad
         let result = Tensor.record(out, "conv2d", [self, weight]) { g in
-            let dx = Tensor(uninitialized: inputShape, dtype: g.dtype, device: g.device)
+            let dx = inputNeedsGradient ? Tensor(uninitialized: inputShape, dtype: g.dtype, device: g.device) : nil
             let dw = Tensor(uninitialized: weightShape, dtype: g.dtype, device: g.device)
             g.backend.conv2dBackward(gradient: g, weight: wv, columns: colBuffer, window: window, inputGradient: dx, weightGradient: dw)
             return [dx, dw]

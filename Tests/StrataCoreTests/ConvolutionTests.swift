@@ -51,6 +51,24 @@ struct ConvolutionTests {
         expectClose(y.doubles, ref.values, tolerance: k.dtype == .float32 ? 1e-5 : 1e-12)
     }
 
+    /// An input that needs no gradient (a first layer's data) gets none, and the weight's
+    /// gradient is the same bits as when the input's gradient is computed too.
+    @Test func conv2dSkipsTheInputGradientNobodyNeeds() {
+        var rng = RandomGenerator(seed: 41)
+        let data = Tensor.normal([2, 3, 7, 7], generator: &rng), w0 = Tensor.normal([4, 3, 3, 3], generator: &rng)
+        func weightGradient(inputNeedsGradient: Bool) -> (Tensor, Tensor?) {
+            let x = data.copy(), w = w0.copy()
+            x.requiresGrad = inputNeedsGradient
+            w.requiresGrad = true
+            x.conv2d(w, padding: (1, 1)).square().sum().backward()
+            return (w.grad!, x.grad)
+        }
+        let (alone, noInputGradient) = weightGradient(inputNeedsGradient: false)
+        let (both, inputGradient) = weightGradient(inputNeedsGradient: true)
+        #expect(noInputGradient == nil && inputGradient?.shape == [2, 3, 7, 7])
+        #expect(alone.floats.map(\.bitPattern) == both.floats.map(\.bitPattern))
+    }
+
     @Test func conv2dLiteralValues() {
         // 3x3 input 0...8, 2x2 kernel of ones: each output is the sum of a 2x2 window.
         let x = Tensor.arange(0, 9).reshaped([1, 1, 3, 3])

@@ -15,9 +15,8 @@ extension CPUBackend {
     }
 
     public func conv2dBackward(gradient g: Tensor, weight wv: Tensor, columns colBuffer: Tensor, window: Window2D,
-                               inputGradient dx: Tensor, weightGradient dw: Tensor) {
-        let (n, c, h, w) = (dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3])
-        let o = g.shape[1], (oh, ow) = (g.shape[2], g.shape[3])
+                               inputGradient dx: Tensor?, weightGradient dw: Tensor) {
+        let n = g.shape[0], o = g.shape[1], (oh, ow) = (g.shape[2], g.shape[3])
         let ckk = colBuffer.shape[0], cols = colBuffer.shape[1]
         func backward<T: GEMMScalar>(_: T.Type) {
             let gT = UnsafeMutablePointer<T>.allocate(capacity: o * cols)   // [O, N*OH*OW]
@@ -25,6 +24,8 @@ extension CPUBackend {
             ConvolutionKernels.swapLeadingAxes(g.pointer(T.self), gT, a: n, b: o, p: oh * ow)
             T.gemm(transA: false, transB: true, m: o, n: ckk, k: cols, alpha: 1, a: gT, lda: cols,
                    b: colBuffer.pointer(T.self), ldb: cols, beta: 0, c: dw.pointer(T.self), ldc: ckk)
+            guard let dx else { return }
+            let (c, h, w) = (dx.shape[1], dx.shape[2], dx.shape[3])
             let dCols = UnsafeMutablePointer<T>.allocate(capacity: ckk * cols)
             defer { dCols.deallocate() }
             T.gemm(transA: true, transB: false, m: ckk, n: cols, k: o, alpha: 1, a: wv.pointer(T.self), lda: ckk,

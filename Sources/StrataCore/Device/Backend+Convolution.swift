@@ -8,9 +8,10 @@ public protocol ConvolutionBackend {
     /// out `[N, O, OH, OW]` = the cross-correlation of x `[N, C, H, W]` with weight `[O, C, kh, kw]`
     /// over `window`; `columns` `[C·kh·kw, N·OH·OW]` receives x's patches (im2col), kept for the backward.
     func conv2d(_ x: Tensor, weight: Tensor, window: Window2D, columns: Tensor, into out: Tensor)
-    /// From g `[N, O, OH, OW]`, the forward's weight and `columns`: dx `[N, C, H, W]` and dw `[O, C, kh, kw]`.
+    /// From g `[N, O, OH, OW]`, the forward's weight and `columns`: dx `[N, C, H, W]` and dw
+    /// `[O, C, kh, kw]`; dx nil when the input needs no gradient (a network's first layer).
     func conv2dBackward(gradient g: Tensor, weight: Tensor, columns: Tensor, window: Window2D,
-                        inputGradient dx: Tensor, weightGradient dw: Tensor)
+                        inputGradient dx: Tensor?, weightGradient dw: Tensor)
     /// out `[N·OH·OW, C·kh·kw]` = the windows of float32 x `[N, C, H, W]` as rows (zeros outside the image).
     func patches(_ x: Tensor, window: Window2D, into out: Tensor)
     /// out `[N, C, OH, OW]` = each window's maximum of x `[N, C, H, W]` (padding is -infinity);
