@@ -11,7 +11,7 @@
 
 #define AVX2 __attribute__((target("avx2,fma")))
 #define INLINE static inline __attribute__((always_inline))
-#include "simd_exp.h"
+#include "simd_avx2.h"
 
 static int has_avx2(void) { return strata_quant_best_level() == STRATA_QUANT_AVX2; }
 
@@ -218,8 +218,7 @@ AVX2 static void softmax_row_avx2(float *r, int64_t visible, int64_t tk, float s
         _mm256_maskstore_ps(r + j, tail, e);
         acc = _mm256_add_ps(acc, e);
     }
-    _mm256_storeu_ps(lanes, acc);
-    const float inverse = 1 / (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])));
+    const float inverse = 1 / hsum8(acc);
     const __m256 vinv = _mm256_set1_ps(inverse);
     for (j = 0; j + 8 <= visible; j += 8) _mm256_storeu_ps(r + j, _mm256_mul_ps(_mm256_loadu_ps(r + j), vinv));
     if (j < visible) _mm256_maskstore_ps(r + j, tail, _mm256_mul_ps(_mm256_maskload_ps(r + j, tail), vinv));
@@ -230,12 +229,6 @@ int strata_softmax_row_f32(float *r, int64_t visible, int64_t tk, float scale) {
     if (!has_avx2()) return 0;
     softmax_row_avx2(r, visible, tk, scale);
     return 1;
-}
-
-AVX2 INLINE float hsum8(__m256 v) {
-    float l[8];
-    _mm256_storeu_ps(l, v);
-    return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 }
 
 /* 8-lane loads of x[j..<j+8], the lanes at or past n zero (masked). */

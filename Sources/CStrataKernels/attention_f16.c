@@ -37,16 +37,9 @@ static void attend_row_scalar(const float *q, const uint16_t *k, const uint16_t 
 #include <immintrin.h>
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
-#include "simd_exp.h"
+#include "simd_avx2.h"
 
 AVX2 static __m256 load_f16x8(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
-
-AVX2 static float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /* softmax_unnormalised with the 8-lane exp (within 2 ulp of expf). */
 AVX2 static float softmax_avx2(float *scores, int64_t visible) {

@@ -13,6 +13,7 @@
  * float steps are those of the portable version: acc = fma(sum, d * dx, acc); acc = fma(m, sum_x, acc). */
 #include <stdlib.h>
 #include "quant_internal.h"
+#include "strata_packed.h"
 
 #if defined(STRATA_HAVE_AVX2_KERNELS)
 #include <immintrin.h>
@@ -24,14 +25,13 @@
 
 enum { PANEL = 16, MAX_TILE = 8, HALF = 8 };
 
+/* The CPU check of the packed int8 kernels (packed_int_vnni.c), unless the environment sets
+ * STRATA_NO_AVX512 (read once). */
 static int has_vnni(void) {
     static int cached = -1;
     int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
-            getenv("STRATA_NO_AVX512") == NULL;
+        v = strata_i8_vnni_available() && getenv("STRATA_NO_AVX512") == NULL;
         __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
     }
     return v;

@@ -1,7 +1,15 @@
-/* The 8-lane float32 exp shared by the AVX2 kernel files (activation_avx2.c, attention_f16.c).
- * Include after <immintrin.h>, inside an x86 section. */
-#ifndef STRATA_SIMD_EXP_H
-#define STRATA_SIMD_EXP_H
+/* 8-lane float32 helpers shared by the AVX2 kernel files (activation_avx2.c, attention_f16.c,
+ * quant_avx2.c): exp and the horizontal sum. Include after <immintrin.h>, inside an x86 section. */
+#ifndef STRATA_SIMD_AVX2_H
+#define STRATA_SIMD_AVX2_H
+
+/* The sum of the 8 lanes: the halves added, then pairs. */
+static inline __attribute__((always_inline, target("avx2,fma"))) float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
 
 /* exp(x) for x in [-87.3, 88.4] (inputs are clamped there): x = n ln2 + r with |r| <= ln2/2,
  * exp(r) by a degree-6 polynomial, 2^n put into the exponent bits. */
