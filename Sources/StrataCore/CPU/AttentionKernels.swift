@@ -24,9 +24,7 @@ enum AttentionKernels {
     @inline(__always)
     static func plainRow<T: FloatScalar>(_ r: UnsafeMutablePointer<T>, visible: Int, tk: Int, scale: T) {
         // float32 with AVX2: the same steps with the 8-lane exp (glibc's expf was most of it).
-        if T.self == Float.self,
-           strata_softmax_row_f32(UnsafeMutableRawPointer(r).assumingMemoryBound(to: Float.self), Int64(visible), Int64(tk),
-                                  unsafeBitCast(scale, to: Float.self)) != 0 {
+        if T.self == Float.self, strata_softmax_row_f32(float32Pointer(r), Int64(visible), Int64(tk), unsafeBitCast(scale, to: Float.self)) != 0 {
             return
         }
         for j in 0..<visible { r[j] *= scale }
@@ -78,9 +76,7 @@ enum AttentionKernels {
             for row in range {
                 let d = dp + row * tk, pr = p + row * tk
                 if T.self == Float.self,
-                   strata_softmax_backward_row_f32(UnsafeMutableRawPointer(d).assumingMemoryBound(to: Float.self),
-                                                   UnsafeMutableRawPointer(pr).assumingMemoryBound(to: Float.self), Int64(tk),
-                                                   unsafeBitCast(scale, to: Float.self)) != 0 {
+                   strata_softmax_backward_row_f32(float32Pointer(d), float32Pointer(pr), Int64(tk), unsafeBitCast(scale, to: Float.self)) != 0 {
                     continue
                 }
                 var dot: T = 0

@@ -33,15 +33,12 @@ enum InferenceKernels {
         }
     }
 
-    /// o = silu(g) · u, split across threads: silu with the 8-lane exp (`strata_silu_f32`)
-    /// where the CPU has AVX2, glibc's expf otherwise.
+    /// o = silu(g) · u, split across threads: silu is the elementwise SiLU (the 8-lane exp
+    /// where the CPU has AVX2).
     static func swiGLU(_ g: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>, _ n: Int) {
-        Parallel.forEachChunk(n, grain: 1 << 14) { range in
-            let count = range.count, (gs, us, os) = (g + range.lowerBound, u + range.lowerBound, o + range.lowerBound)
-            if strata_silu_f32(gs, os, Int64(count)) == 0 {
-                for i in 0..<count { os[i] = gs[i] / (1 + Foundation.exp(-gs[i])) }
-            }
-            for i in 0..<count { os[i] *= us[i] }
+        ElementwiseKernels.mapFloat32(SiLUFunction(), g, o, n)
+        Parallel.forEachChunk(n, grain: Parallel.elementwiseGrain) { r in
+            for i in r { o[i] *= u[i] }
         }
     }
 

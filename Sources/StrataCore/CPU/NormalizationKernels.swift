@@ -58,8 +58,8 @@ enum LayerNormKernels {
             for r in range {
                 let xr = x + r * n, yr = y + r * n
                 if T.self == Float.self, strata_layer_norm_row_f32(
-                    f32(xr), w.map(f32), b.map(f32), Int64(n), unsafeBitCast(epsilon, to: Float.self),
-                    f32(yr), f32(mean + r), f32(rstd + r)) != 0 {
+                    float32Pointer(xr), w.map(float32Pointer), b.map(float32Pointer), Int64(n), unsafeBitCast(epsilon, to: Float.self),
+                    float32Pointer(yr), float32Pointer(mean + r), float32Pointer(rstd + r)) != 0 {
                     continue
                 }
                 var sum: T = 0
@@ -97,8 +97,8 @@ enum LayerNormKernels {
                     let xr = x + r * n, gr = g + r * n, dxr = dx + r * n
                     let mu = mean[r], s = rstd[r]
                     if T.self == Float.self, strata_layer_norm_backward_row_f32(
-                        f32(gr), f32(xr), w.map(f32), unsafeBitCast(mu, to: Float.self), unsafeBitCast(s, to: Float.self),
-                        Int64(n), f32(dxr), f32(pw), f32(pb)) != 0 {
+                        float32Pointer(gr), float32Pointer(xr), w.map(float32Pointer), unsafeBitCast(mu, to: Float.self), unsafeBitCast(s, to: Float.self),
+                        Int64(n), float32Pointer(dxr), float32Pointer(pw), float32Pointer(pb)) != 0 {
                         continue
                     }
                     var sumG: T = 0, sumGX: T = 0
@@ -127,8 +127,9 @@ enum LayerNormKernels {
     }
 }
 
-/// A float32 view of a pointer the caller has checked to hold Float (`T.self == Float.self`).
+/// A float32 view of a pointer the caller has checked to hold Float (`T.self == Float.self`),
+/// for the generic row kernels that hand float32 rows to their AVX2 versions.
 @inline(__always)
-private func f32<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+func float32Pointer<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
     UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
