@@ -82,11 +82,10 @@ extension Llama {
             let i = try info(name, [columns, rows])
             do {
                 // Q4_0, Q4_1 and Q8_0 go into panels of 16 rows (a batch of sequences then costs
-                // little more than one); the file's pages they came from leave memory.
+                // little more than one); the file's pages they came from leave memory as the copy
+                // advances (the last stretch covers the whole tensor).
                 let mapped = try QuantizedMatrix(type: i.type, rows: rows, columns: columns, bytes: file.bytes(of: i), owner: file.tensorDataOwner)
-                let packed = mapped.panelPacked { done in file.releasePages(of: i, bytes: done) }
-                if packed !== mapped { file.releasePages(of: i) }
-                return packed
+                return mapped.panelPacked { done in file.releasePages(of: i, bytes: done) }
             } catch {
                 throw FileError(path: path, key: name, "\(error)")
             }
