@@ -1,10 +1,12 @@
 /* A·op(B) with B packed once into 16-column panels (see strata_gemm.h). Register blocking:
  * up to 6 rows of A by one 16-column panel, twelve 8-lane accumulators, one pass over k (the
  * LSTM's k is its hidden or gate width, a few hundred to a few thousand), so a panel streams
- * from L1 or L2 and C is written once. */
+ * from L1 or L2 and C is written once. On CPUs with AVX-512 (unless STRATA_NO_AVX512 is set),
+ * gemm_packed_avx512.c's kernel runs instead, with the same arithmetic. */
 #include <string.h>
 #include "strata_gemm.h"
 #include "strata_quant.h"
+#include "strata_gemm_internal.h"
 
 int64_t strata_packed_panels_count(int64_t k, int64_t n) {
     return ((n + STRATA_PANEL_WIDTH - 1) / STRATA_PANEL_WIDTH) * k * STRATA_PANEL_WIDTH;
@@ -94,6 +96,10 @@ AVX2 static void gemm_packed_avx2(int64_t m, int64_t n, int64_t k, const float *
 int strata_gemm_packed_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                            const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate) {
     if (strata_quant_best_level() != STRATA_QUANT_AVX2) return 0;
+    if (strata_gemm_avx512_enabled()) {
+        strata_gemm_packed_f32_avx512(m, n, k, a, lda, packed, j0, j1, c, ldc, accumulate);
+        return 1;
+    }
     gemm_packed_avx2(m, n, k, a, lda, packed, j0, j1, c, ldc, accumulate);
     return 1;
 }

@@ -46,11 +46,12 @@ struct BackendGEMMTests {
 
     /// A weight packed once for the AVX2 kernel gives the BLAS product to float32 rounding, with
     /// the bias, a residual, both or neither seeding it: rows not a multiple of the kernel's 6,
-    /// outputs not a multiple of its 16-wide panels, one row, and an empty batch.
+    /// outputs not a multiple of its 16-wide panels, one row, and an empty batch; and 600 rows
+    /// into 10 outputs, one panel, whose rows are split across the cores instead.
     @Test("linear with a prepacked weight")
     func prepackedLinear() throws {
         var g = RandomGenerator(seed: 17)
-        for (rows, inputs, outputs) in [(13, 37, 45), (1, 384, 64), (32, 16, 16), (0, 8, 5)] {
+        for (rows, inputs, outputs) in [(13, 37, 45), (1, 384, 64), (32, 16, 16), (0, 8, 5), (600, 128, 10)] {
             let w = Tensor.normal([outputs, inputs], generator: &g), x = Tensor.normal([rows, inputs], generator: &g)
             let bias = Tensor.normal([outputs], generator: &g), residual = Tensor.normal([rows, outputs], generator: &g)
             guard let packed = PrepackedWeight(w) else { return }   // no AVX2: nothing to compare

@@ -18,7 +18,7 @@ void strata_pack_panels_f32(const float *b, int64_t ldb, int trans_b, int64_t k,
 
 /* C[0..<m, 16 j0 ..< min(n, 16 j1)] = A · op(B) (or C += A · op(B) when `accumulate` is
  * nonzero) for the panels j0 ..< j1, with A [m, k] (row stride lda) and C of row stride ldc.
- * Returns 1 when it ran (AVX2 and FMA), 0 when this CPU has no AVX2 (the caller then uses its
+ * Returns 1 when it ran (AVX2 and FMA, or AVX-512), 0 when this CPU has no AVX2 (the caller then uses its
  * general product). */
 int strata_gemm_packed_f32(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                            const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate);

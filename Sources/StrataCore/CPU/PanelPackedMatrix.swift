@@ -29,15 +29,26 @@ final class PanelPackedMatrix {
     deinit { panels.deallocate() }
 
     /// c = a · op(B) (c += a · op(B) when `accumulate`), with `a` `[rows, k]` (row stride `lda`)
-    /// and `c` `[rows, n]` (row stride `ldc`); the panels are split across the cores.
+    /// and `c` `[rows, n]` (row stride `ldc`). The panels are split across the cores, or the
+    /// rows, in multiples of the kernel's 6, when there are too few panels to go round (a
+    /// 10-class output layer is one panel).
     func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
                   accumulate: Bool = false) {
         let count = (n + Int(STRATA_PANEL_WIDTH) - 1) / Int(STRATA_PANEL_WIDTH)
-        let grain = Swift.max(1, 65_536 / Swift.max(1, rows * k))   // about 2 MFLOP per chunk at least
-        Parallel.forEachChunk(count, grain: grain) { r in
-            let ran = strata_gemm_packed_f32(Int64(rows), Int64(n), Int64(k), a, Int64(lda), panels,
-                                             Int64(r.lowerBound), Int64(r.upperBound), c, Int64(ldc), accumulate ? 1 : 0)
+        func run(rows range: Range<Int>, panels: Range<Int>) {
+            let ran = strata_gemm_packed_f32(Int64(range.count), Int64(n), Int64(k), a + range.lowerBound * lda, Int64(lda), self.panels,
+                                             Int64(panels.lowerBound), Int64(panels.upperBound), c + range.lowerBound * ldc, Int64(ldc),
+                                             accumulate ? 1 : 0)
             ensure(ran == 1, "PanelPackedMatrix: the AVX2 kernel did not run")
+        }
+        let minimumWork = 65_536   // about 2 MFLOP per chunk at least
+        if count >= 2 * Parallel.threadCount || rows < 12 {
+            Parallel.forEachChunk(count, grain: Swift.max(1, minimumWork / Swift.max(1, rows * k))) { run(rows: 0..<rows, panels: $0) }
+        } else {
+            let blocks = (rows + 5) / 6
+            Parallel.forEachChunk(blocks, grain: Swift.max(1, minimumWork / Swift.max(1, 6 * k * count))) { r in
+                run(rows: 6 * r.lowerBound..<Swift.min(rows, 6 * r.upperBound), panels: 0..<count)
+            }
         }
     }
 }
