@@ -69,8 +69,8 @@ public final class Linear: Module, PackedWeightLayer {
 }
 
 extension Module {
-    /// Packs the weight of every `Linear` under this module for inference products
-    /// (``Linear/prepackedWeight``): a model that only infers, such as a loaded sentence
+    /// Packs the weight of every float32 `Linear` at or under this module for inference
+    /// products (``Linear/prepackedWeight``): a model that only infers, such as a loaded sentence
     /// encoder, then skips the BLAS packing of its weights on every call. Does nothing on CPUs
     /// without AVX2. Call it again after the weights change (or set the property to nil).
     ///
@@ -79,10 +79,36 @@ extension Module {
     /// let hidden = withoutGradients { bert(ids) }
     /// ```
     public func prepackLinearWeights() {
-        for (_, child) in namedChildren() {
-            if let linear = child as? Linear, linear.weight.dtype == .float32 { linear.prepackedWeight = PrepackedWeight(linear.weight) }
-            child.prepackLinearWeights()
+        for linear in float32LinearLayers() { linear.prepackedWeight = PrepackedWeight(linear.weight) }
+    }
+
+    /// Runs `body` with the weight of every float32 `Linear` at or under this module packed as
+    /// ``prepackLinearWeights()`` packs it, and drops those copies afterwards; layers that already
+    /// have a packed or quantised weight keep it. For many inference products while the weights
+    /// stay as they are: ``Trainer``'s `predict` over a dataset packs each weight once, not once
+    /// a batch.
+    ///
+    /// ```swift
+    /// let scores = model.withPrepackedLinearWeights { inference { batches.map { model($0) } } }
+    /// ```
+    public func withPrepackedLinearWeights<R>(_ body: () throws -> R) rethrows -> R {
+        let packedHere = float32LinearLayers().filter { $0.prepackedWeight == nil && $0.packedWeight == nil }
+        for linear in packedHere { linear.prepackedWeight = PrepackedWeight(linear.weight) }
+        defer { for linear in packedHere { linear.prepackedWeight = nil } }
+        return try body()
+    }
+
+    /// This module, when it is one, and every `Linear` under it with a float32 weight, each once.
+    private func float32LinearLayers() -> [Linear] {
+        var seen = Set<ObjectIdentifier>(), layers: [Linear] = []
+        func visit(_ module: Module) {
+            if let linear = module as? Linear, linear.weight.dtype == .float32, seen.insert(ObjectIdentifier(linear)).inserted {
+                layers.append(linear)
+            }
+            for (_, child) in module.namedChildren() { visit(child) }
         }
+        visit(self)
+        return layers
     }
 }
 

@@ -199,15 +199,21 @@ public final class Trainer {
     }
 
     /// The model's outputs for `inputs` (first axis = samples), computed in batches in evaluation
-    /// mode (``inference(_:)``: the model's training flag is not touched).
+    /// mode (``inference(_:)``: the model's training flag is not touched). Over more than one
+    /// batch, the weights of the model's `Linear` layers are packed once for the whole call
+    /// (``Module/withPrepackedLinearWeights(_:)``) rather than by the BLAS on every batch.
     public func predict(_ inputs: Tensor, batchSize: Int = 256) -> Tensor {
-        return inference {
-            let n = inputs.shape[0]
-            let parts = stride(from: 0, to: n, by: batchSize).map { start in
-                forward(inputs.rows(start..<Swift.min(n, start + batchSize)))   // a view: no copy of the batch
+        ensure(batchSize > 0, "Trainer.predict: batchSize must be positive, got \(batchSize)")
+        let n = inputs.shape[0]
+        func run() -> Tensor {
+            inference {
+                let parts = stride(from: 0, to: n, by: batchSize).map { start in
+                    forward(inputs.rows(start..<Swift.min(n, start + batchSize)))   // a view: no copy of the batch
+                }
+                return Tensor.concatenated(parts, axis: 0)
             }
-            return Tensor.concatenated(parts, axis: 0)
         }
+        return n > batchSize ? model.withPrepackedLinearWeights(run) : run()
     }
 }
 

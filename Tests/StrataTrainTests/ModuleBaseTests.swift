@@ -12,6 +12,16 @@ private final class Residual: Module {
     override func callAsFunction(_ x: Tensor) -> Tensor { x + inner(x).tanh() }
 }
 
+/// Records, at each call, whether its Linear layer holds a packed weight.
+private final class PackProbe: Module {
+    let inner = Linear(8, 8)
+    var sawPacked: [Bool] = []
+    override func callAsFunction(_ x: Tensor) -> Tensor {
+        sawPacked.append(inner.prepackedWeight != nil)
+        return inner(x)
+    }
+}
+
 /// Next-token data: windows of a repeating 6-token pattern, inputs `[N, T]` and targets shifted by one.
 private func patternWindows(count: Int, steps: Int) -> TensorDataset {
     let pattern: [Int64] = [1, 4, 2, 5, 3, 0]
@@ -46,6 +56,32 @@ extension TrainingSuites {
                 let losses = history["loss"]
                 #expect(losses.count == 4)
                 #expect(losses.last! < 0.5 * losses.first!, "losses: \(losses)")
+            }
+        }
+
+        /// `predict` over several batches runs with every Linear weight packed for the CPU kernel
+        /// (seen from inside the forward), gives the forward's outputs to float32 rounding, and
+        /// leaves the layers as it found them: the copies it packed are dropped, the one the user
+        /// packed stays. Over one batch it packs nothing.
+        @Test("predict packs the Linear weights once for the call and leaves the layers as they were")
+        func predictPacksLinearWeights() {
+            GlobalRandom.isolated(seed: 6) {
+                let probe = PackProbe(), head = Linear(8, 4)
+                head.prepackLinearWeights()   // a model that is a Linear itself is packed too
+                let userPacked = head.prepackedWeight
+                let model = Sequential(probe, ReLU(), head)
+                let trainer = Trainer(model: model, optimizer: SGD(model.parameters(), learningRate: 0.1), metrics: [])
+                let x = Tensor.normal([50, 8])
+                let want = withoutGradients { model(x) }
+                probe.sawPacked = []
+                let got = trainer.predict(x, batchSize: 16)
+                #expect(got.shape == want.shape)
+                for (p, q) in zip(got.floats, want.floats) { #expect(abs(p - q) <= 1e-5 * Swift.max(1, abs(q))) }
+                #expect(probe.sawPacked == Array(repeating: userPacked != nil, count: 4))   // packed on CPUs with AVX2
+                #expect(probe.inner.prepackedWeight == nil && head.prepackedWeight === userPacked)
+                probe.sawPacked = []
+                _ = trainer.predict(x, batchSize: 64)
+                #expect(probe.sawPacked == [false])
             }
         }
 
