@@ -15,30 +15,6 @@
 
 static int has_avx2(void) { return strata_quant_best_level() == STRATA_QUANT_AVX2; }
 
-AVX2 INLINE __m256 vsigmoid(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    return _mm256_div_ps(one, _mm256_add_ps(one, vexp(_mm256_sub_ps(_mm256_setzero_ps(), x))));
-}
-
-/* tanh: below |x| = 0.625 an odd polynomial x + x z P(z), z = x^2 (no cancellation near 0);
- * above, sign(x) (1 - e) / (1 + e) with e = exp(-2|x|). */
-AVX2 INLINE __m256 vtanh(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    __m256 ax = _mm256_andnot_ps(sign, x);
-    __m256 z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
-    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    __m256 e = vexp(_mm256_mul_ps(ax, _mm256_set1_ps(-2.0f)));
-    __m256 large = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
-    large = _mm256_or_ps(large, _mm256_and_ps(x, sign));
-    return _mm256_blendv_ps(large, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
-}
-
 #define GELU_C 0.7978845608028654f   /* sqrt(2 / pi) */
 #define GELU_A 0.044715f
 
@@ -108,11 +84,6 @@ AVX2 INLINE __m256 vgelu_erf_derivative(__m256 x) {
     __m256 pdf = _mm256_mul_ps(vexp(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), x), x)),
                                _mm256_set1_ps(0.3989422804014327f));
     return _mm256_fmadd_ps(x, pdf, cdf);
-}
-
-/* Lanes [0, count) of a mask. */
-AVX2 INLINE __m256i tail_mask(int64_t count) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 /* One unary map over the array, full vectors then one masked tail with the same arithmetic. */
@@ -229,16 +200,6 @@ int strata_softmax_row_f32(float *r, int64_t visible, int64_t tk, float scale) {
     if (!has_avx2()) return 0;
     softmax_row_avx2(r, visible, tk, scale);
     return 1;
-}
-
-/* 8-lane loads of x[j..<j+8], the lanes at or past n zero (masked). */
-AVX2 INLINE __m256 load8(const float *x, int64_t j, int64_t n) {
-    return j + 8 <= n ? _mm256_loadu_ps(x + j) : _mm256_maskload_ps(x + j, tail_mask(n - j));
-}
-
-AVX2 INLINE void store8(float *y, int64_t j, int64_t n, __m256 v) {
-    if (j + 8 <= n) _mm256_storeu_ps(y + j, v);
-    else _mm256_maskstore_ps(y + j, tail_mask(n - j), v);
 }
 
 AVX2 static void softmax_backward_row_avx2(float *dp, const float *p, int64_t tk, float scale) {

@@ -28,28 +28,38 @@ final class PanelPackedMatrix {
 
     deinit { panels.deallocate() }
 
+    /// The number of 16-column panels: panel j holds the columns `16j ..< min(n, 16j + 16)`.
+    var panelCount: Int { (n + Int(STRATA_PANEL_WIDTH) - 1) / Int(STRATA_PANEL_WIDTH) }
+
     /// c = a · op(B) (c += a · op(B) when `accumulate`), with `a` `[rows, k]` (row stride `lda`)
     /// and `c` `[rows, n]` (row stride `ldc`). The panels are split across the cores, or the
     /// rows, in multiples of the kernel's 6, when there are too few panels to go round (a
     /// 10-class output layer is one panel).
     func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
                   accumulate: Bool = false) {
-        let count = (n + Int(STRATA_PANEL_WIDTH) - 1) / Int(STRATA_PANEL_WIDTH)
-        func run(rows range: Range<Int>, panels: Range<Int>) {
-            let ran = strata_gemm_packed_f32(Int64(range.count), Int64(n), Int64(k), a + range.lowerBound * lda, Int64(lda), self.panels,
-                                             Int64(panels.lowerBound), Int64(panels.upperBound), c + range.lowerBound * ldc, Int64(ldc),
-                                             accumulate ? 1 : 0)
-            ensure(ran == 1, "PanelPackedMatrix: the AVX2 kernel did not run")
-        }
+        let count = panelCount
         let minimumWork = 65_536   // about 2 MFLOP per chunk at least
         if count >= 2 * Parallel.threadCount || rows < 12 {
-            Parallel.forEachChunk(count, grain: Swift.max(1, minimumWork / Swift.max(1, rows * k))) { run(rows: 0..<rows, panels: $0) }
+            Parallel.forEachChunk(count, grain: Swift.max(1, minimumWork / Swift.max(1, rows * k))) {
+                multiply(panels: $0, rows: rows, a: a, lda: lda, into: c, ldc: ldc, accumulate: accumulate)
+            }
         } else {
             let blocks = (rows + 5) / 6
             Parallel.forEachChunk(blocks, grain: Swift.max(1, minimumWork / Swift.max(1, 6 * k * count))) { r in
-                run(rows: 6 * r.lowerBound..<Swift.min(rows, 6 * r.upperBound), panels: 0..<count)
+                let first = 6 * r.lowerBound
+                multiply(panels: 0..<count, rows: Swift.min(rows, 6 * r.upperBound) - first, a: a + first * lda, lda: lda,
+                         into: c + first * ldc, ldc: ldc, accumulate: accumulate)
             }
         }
+    }
+
+    /// ``multiply(rows:a:lda:into:ldc:accumulate:)`` for the columns of the panels `panels`
+    /// only, on the calling thread: for a caller that splits the work across the cores itself.
+    func multiply(panels: Range<Int>, rows: Int, a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int,
+                  accumulate: Bool = false) {
+        let ran = strata_gemm_packed_f32(Int64(rows), Int64(n), Int64(k), a, Int64(lda), self.panels,
+                                         Int64(panels.lowerBound), Int64(panels.upperBound), c, Int64(ldc), accumulate ? 1 : 0)
+        ensure(ran == 1, "PanelPackedMatrix: the AVX2 kernel did not run")
     }
 }
 
@@ -60,10 +70,18 @@ extension PanelPackedMatrix {
         return PanelPackedMatrix(UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb, transposed: transposed, k: k, n: n)
     }
 
-    /// ``multiply(rows:a:lda:into:ldc:)`` for a `T` that is `Float` (the only kind `float32` packs).
+    /// ``multiply(rows:a:lda:into:ldc:accumulate:)`` for a `T` that is `Float` (the only kind
+    /// `float32` packs).
     func multiply<T>(rows: Int, a: UnsafePointer<T>, lda: Int, into c: UnsafeMutablePointer<T>, ldc: Int) {
         ensure(T.self == Float.self, "PanelPackedMatrix: float32 only, got \(T.self)")
         multiply(rows: rows, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
+                 into: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
+    }
+
+    /// ``multiply(panels:rows:a:lda:into:ldc:accumulate:)`` for a `T` that is `Float`.
+    func multiply<T>(panels: Range<Int>, rows: Int, a: UnsafePointer<T>, lda: Int, into c: UnsafeMutablePointer<T>, ldc: Int) {
+        ensure(T.self == Float.self, "PanelPackedMatrix: float32 only, got \(T.self)")
+        multiply(panels: panels, rows: rows, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                  into: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
     }
 }

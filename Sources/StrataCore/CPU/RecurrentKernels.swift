@@ -1,58 +1,88 @@
+import CStrataKernels
 import Foundation
 
 /// The CPU kernels of the fused LSTM (``RecurrentBackend``). The recurrence over a whole sequence
 /// is one primitive (the approach of cuDNN and llm.c): the input projection of every step is one
 /// GEMM, each step adds one `[B, H]·[H, 4H]` GEMM and a fused gate kernel, and the backward pass
 /// runs backpropagation through time with the weight gradients gathered into two GEMMs at the end.
+///
+/// Float32 on CPUs with AVX2 runs each step's gate work in one pass in C (`strata_lstm.h`, the
+/// same arithmetic as the loops here). Both step kernels work on a range of hidden units for every batch row: the backend gives each
+/// core a range, makes that range's recurrent products and runs the gate work on them while they
+/// are in its cache, so that a step is one parallel loop rather than two.
 enum RecurrentKernels {
-    /// One step of gates and states for every batch row. `pre` holds x·W_ihᵀ + b for this step
-    /// (row stride `preStride`), `rec` holds h_{t-1}·W_hhᵀ (`[B, 4H]`); writes the activated gates
-    /// (i, f, g, o) to `gates` and the new h and c. Each pass is a plain loop over one or a few
-    /// arrays, so that the compiler vectorises it (one fused loop over eight pointers did not).
-    static func step<T: FloatScalar>(pre: UnsafeMutablePointer<T>, preStride: Int, rec: UnsafeMutablePointer<T>,
+    /// One step of gates and states for the hidden units `units` of every batch row. `pre` holds
+    /// x·W_ihᵀ + b for this step (row stride `preStride`), `rec` holds h_{t-1}·W_hhᵀ (`[B, 4H]`);
+    /// writes the activated gates (i, f, g, o) to `gates` and the new h and c. Each pass is a
+    /// plain loop over one or a few arrays, so that the compiler vectorises it (one fused loop
+    /// over eight pointers did not).
+    static func step<T: FloatScalar>(units: Range<Int>, pre: UnsafeMutablePointer<T>, preStride: Int, rec: UnsafeMutablePointer<T>,
                                      cPrev: UnsafeMutablePointer<T>, gates: UnsafeMutablePointer<T>,
                                      h: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>, batch: Int, hidden: Int) {
-        let h4 = 4 * hidden
-        Parallel.forEachChunk(batch, grain: Swift.max(1, 2048 / hidden)) { rows in
-            for b in rows {
-                let p = pre + b * preStride, r = rec + b * h4, a = gates + b * h4
-                let cp = cPrev + b * hidden, cn = c + b * hidden, hn = h + b * hidden
-                for k in 0..<h4 { a[k] = p[k] + r[k] }
-                VectorMath.sigmoidInPlace(a, 2 * hidden)                             // i, f
-                VectorMath.tanh(a + 2 * hidden, a + 2 * hidden, hidden)              // g
-                VectorMath.sigmoidInPlace(a + 3 * hidden, hidden)                    // o
-                let i = a, f = a + hidden, g = a + 2 * hidden, o = a + 3 * hidden
-                for j in 0..<hidden { cn[j] = f[j] * cp[j] + i[j] * g[j] }
-                VectorMath.tanh(cn, hn, hidden)
-                for j in 0..<hidden { hn[j] *= o[j] }
+        if T.self == Float.self, VectorMath.available {
+            let ran = strata_lstm_step_f32(Int64(batch), Int64(hidden), Int64(units.lowerBound), Int64(units.upperBound),
+                                           float(pre), Int64(preStride), float(rec), float(cPrev), float(gates), float(h), float(c))
+            if ran == 1 { return }
+        }
+        let h4 = 4 * hidden, u0 = units.lowerBound, n = units.count
+        for b in 0..<batch {
+            let p = pre + b * preStride, r = rec + b * h4, a = gates + b * h4
+            for gate in 0..<4 {
+                let at = gate * hidden + u0
+                for k in at..<(at + n) { a[k] = p[k] + r[k] }
             }
+            let i = a + u0, f = a + hidden + u0, g = a + 2 * hidden + u0, o = a + 3 * hidden + u0
+            let cp = cPrev + b * hidden + u0, cn = c + b * hidden + u0, hn = h + b * hidden + u0
+            VectorMath.sigmoidInPlace(i, n)
+            VectorMath.sigmoidInPlace(f, n)
+            VectorMath.tanh(g, g, n)
+            VectorMath.sigmoidInPlace(o, n)
+            for j in 0..<n { cn[j] = f[j] * cp[j] + i[j] * g[j] }
+            VectorMath.tanh(cn, hn, n)
+            for j in 0..<n { hn[j] *= o[j] }
         }
     }
 
-    /// One step backward. `dh` holds the gradient reaching h_t; `dcCarry` the one reaching c_t from
-    /// step t+1 (updated in place to the one for c_{t-1}); `dcOut` the external gradient of c_t.
-    /// Writes the pre-activation gate gradients to `dPre` (row stride `dPreStride`).
-    static func stepBackward<T: FloatScalar>(dh: UnsafeMutablePointer<T>, dcOut: UnsafeMutablePointer<T>,
-                                             dcCarry: UnsafeMutablePointer<T>, gates: UnsafeMutablePointer<T>,
-                                             c: UnsafeMutablePointer<T>, cPrev: UnsafeMutablePointer<T>,
+    /// One step backward for the hidden units `units` of every batch row. The gradient reaching
+    /// h_t is `dhOut` (the external one, `[B, H]`) plus `dhCarry` (the one from step t+1).
+    /// `dcCarry` holds the one reaching c_t from step t+1 and is updated in place to the one for
+    /// c_{t-1}; `dcOut` is the external gradient of c_t. Writes the pre-activation gate gradients
+    /// to `dPre` (row stride `dPreStride`).
+    static func stepBackward<T: FloatScalar>(units: Range<Int>, dhOut: UnsafePointer<T>, dhCarry: UnsafePointer<T>,
+                                             dcOut: UnsafePointer<T>, dcCarry: UnsafeMutablePointer<T>, gates: UnsafeMutablePointer<T>,
+                                             c: UnsafeMutablePointer<T>, cPrev: UnsafePointer<T>,
                                              dPre: UnsafeMutablePointer<T>, dPreStride: Int, batch: Int, hidden: Int) {
-        let h4 = 4 * hidden
-        Parallel.forEachChunk(batch, grain: Swift.max(1, 2048 / hidden)) { rows in
-            let tc = UnsafeMutablePointer<T>.allocate(capacity: hidden), dc = UnsafeMutablePointer<T>.allocate(capacity: hidden)
-            defer { tc.deallocate(); dc.deallocate() }
-            for b in rows {
-                let a = gates + b * h4, d = dPre + b * dPreStride
-                let i = a, f = a + hidden, g = a + 2 * hidden, o = a + 3 * hidden
-                let dhb = dh + b * hidden, cb = c + b * hidden, cp = cPrev + b * hidden
-                let carry = dcCarry + b * hidden, external = dcOut + b * hidden
-                VectorMath.tanh(cb, tc, hidden)
-                for j in 0..<hidden { dc[j] = external[j] + carry[j] + dhb[j] * o[j] * (1 - tc[j] * tc[j]) }
-                for j in 0..<hidden { d[j] = dc[j] * g[j] * i[j] * (1 - i[j]) }
-                for j in 0..<hidden { d[hidden + j] = dc[j] * cp[j] * f[j] * (1 - f[j]) }
-                for j in 0..<hidden { d[2 * hidden + j] = dc[j] * i[j] * (1 - g[j] * g[j]) }
-                for j in 0..<hidden { d[3 * hidden + j] = dhb[j] * tc[j] * o[j] * (1 - o[j]) }
-                for j in 0..<hidden { carry[j] = dc[j] * f[j] }
-            }
+        if T.self == Float.self, VectorMath.available {
+            let ran = strata_lstm_step_backward_f32(Int64(batch), Int64(hidden), Int64(units.lowerBound), Int64(units.upperBound),
+                                                    float(dhOut), float(dhCarry), float(dcOut), float(dcCarry), float(gates),
+                                                    float(c), float(cPrev), float(dPre), Int64(dPreStride))
+            if ran == 1 { return }
         }
+        let h4 = 4 * hidden, u0 = units.lowerBound, n = units.count
+        let dh = UnsafeMutablePointer<T>.allocate(capacity: 3 * n)
+        defer { dh.deallocate() }
+        let tc = dh + n, dc = dh + 2 * n
+        for b in 0..<batch {
+            let a = gates + b * h4, d = dPre + b * dPreStride + u0
+            let i = a + u0, f = a + hidden + u0, g = a + 2 * hidden + u0, o = a + 3 * hidden + u0
+            let row = b * hidden + u0
+            let cb = c + row, cp = cPrev + row, carry = dcCarry + row, external = dcOut + row
+            for j in 0..<n { dh[j] = dhOut[row + j] + dhCarry[row + j] }
+            VectorMath.tanh(cb, tc, n)
+            for j in 0..<n { dc[j] = external[j] + carry[j] + dh[j] * o[j] * (1 - tc[j] * tc[j]) }
+            for j in 0..<n { d[j] = dc[j] * g[j] * i[j] * (1 - i[j]) }
+            for j in 0..<n { d[hidden + j] = dc[j] * cp[j] * f[j] * (1 - f[j]) }
+            for j in 0..<n { d[2 * hidden + j] = dc[j] * i[j] * (1 - g[j] * g[j]) }
+            for j in 0..<n { d[3 * hidden + j] = dh[j] * tc[j] * o[j] * (1 - o[j]) }
+            for j in 0..<n { carry[j] = dc[j] * f[j] }
+        }
+    }
+
+    /// A `T` pointer that is a float32 one (checked by the caller), for the C kernels.
+    @inline(__always)
+    private static func float<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
+    @inline(__always)
+    private static func float<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 }
