@@ -3,10 +3,6 @@
 
 #include <stdint.h>
 
-/* Nonzero when the CPU has AVX-512F and the environment does not set STRATA_NO_AVX512 (read
- * once): strata_gemm_packed_f32 then runs the AVX-512 kernel. */
-int strata_gemm_avx512_enabled(void);
-
 /* strata_gemm_packed_f32 with AVX-512 (gemm_packed_avx512.c); only where the check above holds. */
 void strata_gemm_packed_f32_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                                    const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate);

@@ -130,6 +130,8 @@ extension Float: GEMMScalar {
             } else {      // B is [k, n]: c = Bᵀ · a
                 sgemv(101, 112, Int32(k), Int32(n), alpha, b, Int32(ldb), a, incA, beta, c, 1)
             }
+        } else if GEMMKernels.takesSmallRows(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta) {
+            GEMMKernels.smallRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, accumulate: beta == 1, c: c, ldc: ldc)
         } else if let blas = BLAS.openBLAS, BLAS.splitProducts, m >= 256 || n >= 256, m * n * k >= 1 << 20 {
             // Two or more slices of at least 64 rows (columns), one per Strata thread.
             if m >= 256 {
