@@ -30,7 +30,7 @@ int strata_gemm_avx512_enabled(void);
 /* C[0..<m, j0 ..< j1] = A · Bᵀ (C += A · Bᵀ when `accumulate` is nonzero) with A [m, k] (row
  * stride lda) and B [n, k] (row stride ldb) read in place: a linear layer's product for a few
  * rows (a prompt), where packing B as a BLAS does costs as much as the product. Any m works;
- * it pays up to about 16. Returns 1 when it ran, 0 when strata_gemm_avx512_enabled() is 0
+ * it pays up to about 16 (and at 1, split across cores). Returns 1 when it ran, 0 when strata_gemm_avx512_enabled() is 0
  * (the caller then uses its general product). */
 int strata_gemm_small_nt_f32(int64_t m, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
                              int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate);

@@ -122,7 +122,9 @@ extension Float: GEMMScalar {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if let blas = BLAS.openBLAS, m == 1, let sgemv = blas.sgemv {
+        if GEMMKernels.takesSmallRows(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta) {
+            GEMMKernels.smallRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, accumulate: beta == 1, c: c, ldc: ldc)
+        } else if let blas = BLAS.openBLAS, m == 1, let sgemv = blas.sgemv {
             // One row: c = op(B)ᵀ · a, with a read at stride lda when it is a column of A.
             let incA = Int32(transA ? lda : 1)
             if transB {   // B is [n, k]: c = B · a
@@ -130,8 +132,6 @@ extension Float: GEMMScalar {
             } else {      // B is [k, n]: c = Bᵀ · a
                 sgemv(101, 112, Int32(k), Int32(n), alpha, b, Int32(ldb), a, incA, beta, c, 1)
             }
-        } else if GEMMKernels.takesSmallRows(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta) {
-            GEMMKernels.smallRows(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, accumulate: beta == 1, c: c, ldc: ldc)
         } else if let blas = BLAS.openBLAS, BLAS.splitProducts, m >= 256 || n >= 256, m * n * k >= 1 << 20 {
             // Two or more slices of at least 64 rows (columns), one per Strata thread.
             if m >= 256 {

@@ -12,18 +12,20 @@ enum GEMMKernels {
         return (oa + (i % inner) * sa, ob + (i % inner) * sb)
     }
 
-    /// Whether ``smallRows(m:n:k:a:lda:b:ldb:accumulate:c:ldc:)`` takes a float32 product: 2 to
+    /// Whether ``smallRows(m:n:k:a:lda:b:ldb:accumulate:c:ldc:)`` takes a float32 product: 1 to
     /// 16 rows of A times Bᵀ (B `[n, k]`, at least 16 by 16), alpha 1 and beta 0 or 1, on a CPU
     /// with AVX-512 (`STRATA_NO_AVX512` unset).
     static func takesSmallRows(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float) -> Bool {
-        !transA && transB && (2...16).contains(m) && n >= 16 && k >= 16 && alpha == 1 && (beta == 0 || beta == 1) && smallRowsAvailable
+        !transA && transB && (1...16).contains(m) && n >= 16 && k >= 16 && alpha == 1 && (beta == 0 || beta == 1) && smallRowsAvailable
     }
 
     private static let smallRowsAvailable = strata_gemm_avx512_enabled() != 0
 
     /// c = a · bᵀ (c += a · bᵀ when `accumulate`) for a few rows of `a` (`[m, k]`) and `b` `[n, k]`
     /// read in place (`strata_gemm_small_nt_f32`): a prompt of a few tokens through a linear
-    /// layer, where a BLAS packing the weight on every call spends as long as on the product.
+    /// layer, where a BLAS packing the weight on every call spends as long as on the product,
+    /// or one token, where the product streams the weight from memory and two cores stream it
+    /// at about 1.6 times the rate of the one OpenBLAS's sgemv keeps to (`BLAS.splitProducts`).
     /// Columns are split across the cores in groups of the kernel's 4.
     static func smallRows(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                           accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int) {
