@@ -1,5 +1,6 @@
 /* 8-lane float32 helpers shared by the AVX2 kernel files (activation_avx2.c, attention_f16.c,
- * quant_avx2.c, lstm_avx2.c): a tail mask, masked 8-lane loads and stores, the horizontal sum, exp, sigmoid and tanh. Include after <immintrin.h>, inside an x86 section. */
+ * quant_avx2.c, lstm_avx2.c, gemm_small.c): a tail mask, masked 8-lane loads and stores, the
+ * horizontal sum, exp, sigmoid and tanh. Include after <immintrin.h>, inside an x86 section. */
 #ifndef STRATA_SIMD_AVX2_H
 #define STRATA_SIMD_AVX2_H
 

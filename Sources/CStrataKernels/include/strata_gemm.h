@@ -24,15 +24,18 @@ int strata_gemm_packed_f32(int64_t m, int64_t n, int64_t k, const float *a, int6
                            const float *packed, int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate);
 
 /* Nonzero when the CPU has AVX-512F and the environment does not set STRATA_NO_AVX512 (read
- * once): the packed product then runs its AVX-512 kernel, and strata_gemm_small_nt_f32 runs. */
+ * once): the packed and small-rows products then run their AVX-512 kernels. */
 int strata_gemm_avx512_enabled(void);
 
 /* C[0..<m, j0 ..< j1] = A · Bᵀ (C += A · Bᵀ when `accumulate` is nonzero) with A [m, k] (row
  * stride lda) and B [n, k] (row stride ldb) read in place: a linear layer's product for a few
- * rows (a prompt), where packing B as a BLAS does costs as much as the product. Any m works;
- * it pays up to about 16 (and at 1, split across cores). Returns 1 when it ran, 0 when strata_gemm_avx512_enabled() is 0
- * (the caller then uses its general product). */
+ * rows (a prompt, or one token), where packing B as a BLAS does costs as much as the product.
+ * Any m works; it pays up to about 16. Returns 1 when it ran, 0 when
+ * strata_gemm_small_nt_available() is 0 (the caller then uses its general product). */
 int strata_gemm_small_nt_f32(int64_t m, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
                              int64_t j0, int64_t j1, float *c, int64_t ldc, int accumulate);
+
+/* Nonzero when strata_gemm_small_nt_f32 runs on this CPU (AVX-512 or AVX2 with FMA). */
+int strata_gemm_small_nt_available(void);
 
 #endif

@@ -14,12 +14,12 @@ enum GEMMKernels {
 
     /// Whether ``smallRows(m:n:k:a:lda:b:ldb:accumulate:c:ldc:)`` takes a float32 product: 1 to
     /// 16 rows of A times Bᵀ (B `[n, k]`, at least 16 by 16), alpha 1 and beta 0 or 1, on a CPU
-    /// with AVX-512 (`STRATA_NO_AVX512` unset).
+    /// with AVX-512 or AVX2.
     static func takesSmallRows(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float) -> Bool {
         !transA && transB && (1...16).contains(m) && n >= 16 && k >= 16 && alpha == 1 && (beta == 0 || beta == 1) && smallRowsAvailable
     }
 
-    private static let smallRowsAvailable = strata_gemm_avx512_enabled() != 0
+    private static let smallRowsAvailable = strata_gemm_small_nt_available() != 0
 
     /// c = a · bᵀ (c += a · bᵀ when `accumulate`) for a few rows of `a` (`[m, k]`) and `b` `[n, k]`
     /// read in place (`strata_gemm_small_nt_f32`): a prompt of a few tokens through a linear
@@ -32,7 +32,7 @@ enum GEMMKernels {
         Parallel.forEachChunk((n + 3) / 4, grain: Swift.max(1, 16_384 / Swift.max(1, m * k))) { r in
             let ran = strata_gemm_small_nt_f32(Int64(m), Int64(k), a, Int64(lda), b, Int64(ldb), Int64(4 * r.lowerBound),
                                                Int64(Swift.min(n, 4 * r.upperBound)), c, Int64(ldc), accumulate ? 1 : 0)
-            ensure(ran == 1, "GEMMKernels.smallRows: the AVX-512 kernel did not run")
+            ensure(ran == 1, "GEMMKernels.smallRows: the kernel did not run")
         }
     }
 
