@@ -62,7 +62,12 @@ enum ConvolutionKernels {
                                 let iy = y * sh - ph + ki * dh
                                 if iy < 0 || iy >= h { continue }
                                 let row = src + b * plane + y * ow, drow = dst + iy * w + shift
-                                for xo in valid { drow[xo * sw] += row[xo] }
+                                if sw == 1 {   // contiguous: a loop the compiler vectorises
+                                    let d = drow + valid.lowerBound, s = row + valid.lowerBound
+                                    for i in 0..<valid.count { d[i] += s[i] }
+                                } else {
+                                    for xo in valid { drow[xo * sw] += row[xo] }
+                                }
                             }
                         }
                     }
