@@ -6,10 +6,11 @@ import Foundation
 /// GEMM, each step adds one `[B, H]·[H, 4H]` GEMM and a fused gate kernel, and the backward pass
 /// runs backpropagation through time with the weight gradients gathered into two GEMMs at the end.
 ///
-/// Float32 on CPUs with AVX2 runs each step's gate work in one pass in C (`strata_lstm.h`, the
-/// same arithmetic as the loops here). Both step kernels work on a range of hidden units for every batch row: the backend gives each
+/// Both step kernels work on a range of hidden units for every batch row: the backend gives each
 /// core a range, makes that range's recurrent products and runs the gate work on them while they
-/// are in its cache, so that a step is one parallel loop rather than two.
+/// are in its cache, so that a step is one parallel loop rather than two. Float32 on CPUs with
+/// AVX2 runs the gate work in one pass in C (`strata_lstm.h`), with the same operations in the
+/// same order as the loops here, which serve float64 and other CPUs.
 enum RecurrentKernels {
     /// One step of gates and states for the hidden units `units` of every batch row. `pre` holds
     /// x·W_ihᵀ + b for this step (row stride `preStride`), `rec` holds h_{t-1}·W_hhᵀ (`[B, 4H]`);
