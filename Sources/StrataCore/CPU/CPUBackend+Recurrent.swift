@@ -83,7 +83,7 @@ extension CPUBackend {
     }
 
     /// The blocks of hidden units (the product kernel's panel width) a step is split into, and
-    /// the fewest a core takes: about 2 MFLOP of recurrent products.
+    /// the fewest a core takes: about 65,000 multiply-adds of recurrent products.
     private static func recurrentBlocks(batch: Int, hidden: Int) -> (blocks: Int, grain: Int) {
         let width = Int(STRATA_PANEL_WIDTH)
         return ((hidden + width - 1) / width, Swift.max(1, 65_536 / Swift.max(1, batch * hidden * 4 * width)))

@@ -74,8 +74,7 @@ enum VectorMath {
     @inline(__always)
     static func sigmoidInPlace<T: FloatScalar>(_ x: UnsafeMutablePointer<T>, _ n: Int) {
         if T.self == Float.self, available {
-            let p = UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
-            _ = strata_sigmoid_f32(p, p, Int64(n))
+            _ = strata_sigmoid_f32(float32Pointer(x), float32Pointer(x), Int64(n))
         } else {
             for k in 0..<n { x[k] = SigmoidFunction().forward(x[k]) }
         }
@@ -85,8 +84,7 @@ enum VectorMath {
     @inline(__always)
     static func tanh<T: FloatScalar>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
         if T.self == Float.self, available {
-            _ = strata_tanh_f32(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
-                                UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), Int64(n))
+            _ = strata_tanh_f32(float32Pointer(x), float32Pointer(y), Int64(n))
         } else {
             for k in 0..<n { y[k] = T.tanh(x[k]) }
         }

@@ -126,10 +126,3 @@ enum LayerNormKernels {
         }
     }
 }
-
-/// A float32 view of a pointer the caller has checked to hold Float (`T.self == Float.self`),
-/// for the generic row kernels that hand float32 rows to their AVX2 versions.
-@inline(__always)
-func float32Pointer<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
-}

@@ -67,21 +67,19 @@ extension PanelPackedMatrix {
     /// For kernels generic over the scalar: packs when `T` is `Float` (and the CPU has AVX2).
     static func float32<T>(_ b: UnsafePointer<T>, ldb: Int, transposed: Bool, k: Int, n: Int) -> PanelPackedMatrix? {
         guard T.self == Float.self else { return nil }
-        return PanelPackedMatrix(UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb, transposed: transposed, k: k, n: n)
+        return PanelPackedMatrix(float32Pointer(b), ldb: ldb, transposed: transposed, k: k, n: n)
     }
 
     /// ``multiply(rows:a:lda:into:ldc:accumulate:)`` for a `T` that is `Float` (the only kind
     /// `float32` packs).
     func multiply<T>(rows: Int, a: UnsafePointer<T>, lda: Int, into c: UnsafeMutablePointer<T>, ldc: Int) {
         ensure(T.self == Float.self, "PanelPackedMatrix: float32 only, got \(T.self)")
-        multiply(rows: rows, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
-                 into: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
+        multiply(rows: rows, a: float32Pointer(a), lda: lda, into: float32Pointer(c), ldc: ldc)
     }
 
     /// ``multiply(panels:rows:a:lda:into:ldc:accumulate:)`` for a `T` that is `Float`.
     func multiply<T>(panels: Range<Int>, rows: Int, a: UnsafePointer<T>, lda: Int, into c: UnsafeMutablePointer<T>, ldc: Int) {
         ensure(T.self == Float.self, "PanelPackedMatrix: float32 only, got \(T.self)")
-        multiply(panels: panels, rows: rows, a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
-                 into: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc)
+        multiply(panels: panels, rows: rows, a: float32Pointer(a), lda: lda, into: float32Pointer(c), ldc: ldc)
     }
 }

@@ -22,7 +22,8 @@ enum RecurrentKernels {
                                      h: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>, batch: Int, hidden: Int) {
         if T.self == Float.self, VectorMath.available {
             let ran = strata_lstm_step_f32(Int64(batch), Int64(hidden), Int64(units.lowerBound), Int64(units.upperBound),
-                                           float(pre), Int64(preStride), float(rec), float(cPrev), float(gates), float(h), float(c))
+                                           float32Pointer(pre), Int64(preStride), float32Pointer(rec), float32Pointer(cPrev),
+                                           float32Pointer(gates), float32Pointer(h), float32Pointer(c))
             if ran == 1 { return }
         }
         let h4 = 4 * hidden, u0 = units.lowerBound, n = units.count
@@ -55,8 +56,9 @@ enum RecurrentKernels {
                                              dPre: UnsafeMutablePointer<T>, dPreStride: Int, batch: Int, hidden: Int) {
         if T.self == Float.self, VectorMath.available {
             let ran = strata_lstm_step_backward_f32(Int64(batch), Int64(hidden), Int64(units.lowerBound), Int64(units.upperBound),
-                                                    float(dhOut), float(dhCarry), float(dcOut), float(dcCarry), float(gates),
-                                                    float(c), float(cPrev), float(dPre), Int64(dPreStride))
+                                                    float32Pointer(dhOut), float32Pointer(dhCarry), float32Pointer(dcOut),
+                                                    float32Pointer(dcCarry), float32Pointer(gates), float32Pointer(c),
+                                                    float32Pointer(cPrev), float32Pointer(dPre), Int64(dPreStride))
             if ran == 1 { return }
         }
         let h4 = 4 * hidden, u0 = units.lowerBound, n = units.count
@@ -77,13 +79,5 @@ enum RecurrentKernels {
             for j in 0..<n { d[3 * hidden + j] = dh[j] * tc[j] * o[j] * (1 - o[j]) }
             for j in 0..<n { carry[j] = dc[j] * f[j] }
         }
-    }
-
-    /// A `T` pointer that is a float32 one (checked by the caller), for the C kernels.
-    @inline(__always)
-    private static func float<T>(_ p: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(p).assumingMemoryBound(to: Float.self) }
-    @inline(__always)
-    private static func float<T>(_ p: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 }
